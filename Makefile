@@ -1,0 +1,55 @@
+# The GLU course. `make help` lists the targets.
+# Everything installs into ./.venv; nothing is written outside the project folder.
+
+PYTHON   ?= python3
+VENV     := .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.glulib-installed
+CHROMIUM ?= /usr/bin/chromium
+NOTEBOOK := notebooks/00_typhoon_pump.ipynb
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab test test-nojit bench clean browser-deps
+
+help: ## Show this list of targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(PY):
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]' \
+	  || { echo "Set PYTHON=/path/to/python3.11 (or newer): make lab PYTHON=python3.12"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) \
+	  || { echo "Could not create $(VENV). On Debian/Ubuntu install the venv module: sudo apt-get install python3-venv"; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the course and its dependencies
+
+lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
+	$(VENV)/bin/jupyter lab $(NOTEBOOK)
+
+browser-deps: ## Install Debian's Chromium for the browser tests (needs root)
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium (or set CHROMIUM=...)"; exit 1; \
+	fi
+
+test: install browser-deps ## Install, then run the whole suite: library, notebooks, browser, and again without the JIT
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-nojit
+
+test-nojit: install ## Run the library tests with NUMBA_DISABLE_JIT=1 (pure Python kernels)
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -m "not notebook and not browser and not slow" -q -p no:cacheprovider
+
+bench: install ## Print the speed ratios measured side by side in one run
+	$(PY) -m bench
+
+clean: ## Remove the virtual environment, caches and build output
+	rm -rf $(VENV) build _site screenshots .pytest_cache .hypothesis *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . \( -name '*.nbi' -o -name '*.nbc' \) -delete

@@ -1,0 +1,22 @@
+"""glulib: Gated Linear Units with fused Numba kernels, for the GLU course."""
+
+from .activations import ACTIVATIONS, activate, activate_grad
+from .kernels import glu, glu_backward
+from .ffn import BASELINES, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
+from .gradcheck import gradcheck
+
+__all__ = [
+    "ACTIVATIONS",
+    "BASELINES",
+    "VARIANTS",
+    "activate",
+    "activate_grad",
+    "ffn",
+    "ffn_backward",
+    "glu",
+    "glu_backward",
+    "gradcheck",
+    "init_ffn",
+    "matched_d_ff",
+]
+__version__ = "0.1.0"

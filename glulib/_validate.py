@@ -1,0 +1,72 @@
+"""Input checks shared by the public wrappers. Every message names the function, the
+argument, what was expected and what came."""
+
+import numbers
+
+import numpy as np
+
+
+def float_array(a, func, arg):
+    """``a`` as a NumPy float array: float32/float64 kept, integers and booleans to float64.
+
+    Complex, object, string and other dtypes raise TypeError.
+    """
+    if isinstance(a, np.ndarray):
+        arr = a
+    else:
+        try:
+            arr = np.asarray(a)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(
+                f"{func}: {arg} must be an array of real numbers, got {type(a).__name__} "
+                f"that NumPy cannot turn into one ({exc})"
+            ) from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype not in (np.float32, np.float64):
+            return arr.astype(np.float64)
+        return arr
+    if kind in "iub":
+        return arr.astype(np.float64)
+    raise TypeError(
+        f"{func}: {arg} must hold real numbers (float32, float64 or integers), "
+        f"got dtype {arr.dtype}"
+    )
+
+
+def common_dtype(func, **arrays):
+    """The dtype every array is computed in: NumPy's promotion of the float dtypes."""
+    return np.result_type(*(a.dtype for a in arrays.values()))
+
+
+def real_scalar(x, func, arg):
+    """A finite real number (Python float)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{func}: {arg} must be a real number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{func}: {arg} must be finite, got {x}")
+    return x
+
+
+def choice(name, valid, func, arg):
+    """``name`` must be one of ``valid`` (a dict or sequence of names)."""
+    if not isinstance(name, str) or name not in valid:
+        names = ", ".join(repr(v) for v in valid)
+        raise ValueError(f"{func}: unknown {arg} {name!r}; expected one of {names}")
+    return name
+
+
+def same_shape(func, a_name, a, b_name, b):
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{func}: {a_name} and {b_name} must have the same shape, got "
+            f"{a_name} {a.shape} and {b_name} {b.shape}"
+        )
+
+
+def ndim(func, arg, a, n, meaning):
+    if a.ndim != n:
+        raise ValueError(
+            f"{func}: {arg} must be {n}-D {meaning}, got shape {a.shape} ({a.ndim}-D)"
+        )

@@ -1,0 +1,190 @@
+"""The Transformer feed-forward block, with Shazeer (2020)'s letters.
+
+    gated   (GLU, Bilinear, ReGLU, GEGLU, SwiGLU):  y = (act(x W + b) * (x V + c)) W2 + b2
+    ungated (the ReLU, GELU and Swish baselines):   y =  act(x W + b)             W2 + b2
+
+``W`` feeds the activated branch (the gate), ``V`` the linear branch (the value), ``W2``
+projects from the d_ff space back to d_model. Biases are optional, as T5 drops them.
+Matmuls go to BLAS through ``@``; the elementwise work goes to the fused kernels.
+"""
+
+import numpy as np
+
+from . import _validate
+from .kernels import _act_forward, _act_grad, _glu_backward, _glu_forward
+from .activations import CODES
+
+#: Gated variants and the activation of their gate (Shazeer 2020, Table 1).
+VARIANTS = {"glu": "sigmoid", "bilinear": "identity", "reglu": "relu", "geglu": "gelu", "swiglu": "silu"}
+#: Ungated FFNs the gated ones are compared against.
+BASELINES = {"relu": "relu", "gelu": "gelu", "swish": "silu"}
+
+_SHAPES = {  # entry -> its shape in terms of (d_model, d_ff)
+    "W": ("d_model", "d_ff"),
+    "V": ("d_model", "d_ff"),
+    "W2": ("d_ff", "d_model"),
+    "b": ("d_ff",),
+    "c": ("d_ff",),
+    "b2": ("d_model",),
+}
+
+
+def _activation(variant, func):
+    names = {**VARIANTS, **BASELINES}
+    _validate.choice(variant, names, func, "variant")
+    return names[variant], variant in VARIANTS
+
+
+def _check(func, x, params, variant):
+    """Validated, same-dtype, contiguous copies of x and params; plus the activation code."""
+    activation, gated = _activation(variant, func)
+    if not isinstance(params, dict):
+        raise TypeError(f"{func}: params must be a dict of arrays, got {type(params).__name__}")
+    unknown = sorted(set(params) - set(_SHAPES))
+    if unknown:
+        raise ValueError(f"{func}: params has unknown entries {unknown}; expected some of {list(_SHAPES)}")
+    for key in ("W", "W2"):
+        if key not in params:
+            raise ValueError(f"{func}: params needs {key!r} for variant {variant!r}")
+    if gated and "V" not in params:
+        raise ValueError(f"{func}: params needs 'V' (the linear branch) for the gated variant {variant!r}")
+    if not gated and ("V" in params or "c" in params):
+        raise ValueError(
+            f"{func}: the ungated variant {variant!r} has no linear branch; drop 'V' and 'c' from params"
+        )
+    x = _validate.float_array(x, func, "x")
+    _validate.ndim(func, "x", x, 2, "(n, d_model)")
+    arrays = {k: _validate.float_array(v, func, f"params[{k!r}]") for k, v in params.items()}
+    d_model = x.shape[1]
+    d_ff = arrays["W"].shape[1] if arrays["W"].ndim == 2 else None
+    sizes = {"d_model": d_model, "d_ff": d_ff}
+    for key, a in arrays.items():
+        expected = tuple(sizes[s] for s in _SHAPES[key])
+        if a.shape != expected:
+            names = ", ".join(_SHAPES[key])
+            raise ValueError(
+                f"{func}: params[{key!r}] must have shape ({names}) = {expected} "
+                f"for x of shape {x.shape} and W of shape {arrays['W'].shape}, got {a.shape}"
+            )
+    dtype = np.result_type(x, *arrays.values())
+    x = np.ascontiguousarray(x, dtype=dtype)
+    arrays = {k: np.ascontiguousarray(a, dtype=dtype) for k, a in arrays.items()}
+    return x, arrays, CODES[activation], gated, dtype
+
+
+def _hidden_inputs(x, p):
+    """The two pre-activations: gate input a = xW + b and value u = xV + c (None if ungated)."""
+    a = x @ p["W"]  # (n, d_ff)
+    if "b" in p:
+        a += p["b"]
+    u = None
+    if "V" in p:
+        u = x @ p["V"]  # (n, d_ff)
+        if "c" in p:
+            u += p["c"]
+    return a, u
+
+
+def _hidden(a, u, code, beta):
+    h = np.empty_like(a)  # (n, d_ff)
+    if u is None:
+        _act_forward(a.reshape(-1), h.reshape(-1), code, beta)
+    else:
+        _glu_forward(u.reshape(-1), a.reshape(-1), h.reshape(-1), code, beta)
+    return h
+
+
+def ffn(x, params, variant, beta=1.0):
+    """The FFN block on ``x`` of shape (n, d_model); returns (n, d_model).
+
+    ``variant`` is a gated name from VARIANTS or a baseline from BASELINES; ``beta`` is
+    Swish's beta (SwiGLU and the Swish baseline).
+    """
+    x, p, code, _, dtype = _check("ffn", x, params, variant)
+    beta = dtype.type(_validate.real_scalar(beta, "ffn", "beta"))
+    a, u = _hidden_inputs(x, p)
+    y = _hidden(a, u, code, beta) @ p["W2"]  # (n, d_model)
+    if "b2" in p:
+        y += p["b2"]
+    return y
+
+
+def ffn_backward(dy, x, params, variant, beta=1.0):
+    """Gradients of ``ffn``: a dict with ``"x"`` and one entry per entry of ``params``.
+
+    The hidden activations are recomputed from x (two matmuls) rather than stored.
+    """
+    func = "ffn_backward"
+    x, p, code, gated, dtype = _check(func, x, params, variant)
+    beta = dtype.type(_validate.real_scalar(beta, func, "beta"))
+    dy = _validate.float_array(dy, func, "dy")
+    if dy.shape != (x.shape[0], p["W2"].shape[1]):
+        raise ValueError(f"{func}: dy must have the shape of the output (n, d_model) = "
+                         f"{(x.shape[0], p['W2'].shape[1])}, got {dy.shape}")
+    dy = np.ascontiguousarray(dy, dtype=dtype)
+    a, u = _hidden_inputs(x, p)
+    h = _hidden(a, u, code, beta)  # (n, d_ff)
+    grads = {"W2": h.T @ dy}  # (d_ff, d_model)
+    if "b2" in p:
+        grads["b2"] = dy.sum(axis=0)  # (d_model,)
+    dh = dy @ p["W2"].T  # (n, d_ff)
+    da = np.empty_like(a)  # (n, d_ff)
+    if gated:
+        du = np.empty_like(u)  # (n, d_ff)
+        _glu_backward(dh.reshape(-1), u.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, beta)
+        grads["V"] = x.T @ du  # (d_model, d_ff)
+        if "c" in p:
+            grads["c"] = du.sum(axis=0)  # (d_ff,)
+    else:
+        _act_grad(a.reshape(-1), da.reshape(-1), code, beta)
+        da *= dh
+    grads["W"] = x.T @ da  # (d_model, d_ff)
+    if "b" in p:
+        grads["b"] = da.sum(axis=0)  # (d_ff,)
+    dx = da @ p["W"].T  # (n, d_model)
+    if gated:
+        dx += du @ p["V"].T
+    grads["x"] = dx
+    return grads
+
+
+def init_ffn(d_model, d_ff, variant, rng, bias=False, dtype=np.float32):
+    """Parameters for ``ffn``: weights from N(0, 1/fan_in), biases (if ``bias``) zero."""
+    func = "init_ffn"
+    _, gated = _activation(variant, func)
+    for name, n in (("d_model", d_model), ("d_ff", d_ff)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{func}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{func}: dtype must be float32 or float64, got {dtype}")
+    params = {"W": rng.standard_normal((d_model, d_ff), dtype=dtype) / np.sqrt(d_model).astype(dtype)}
+    if gated:
+        params["V"] = rng.standard_normal((d_model, d_ff), dtype=dtype) / np.sqrt(d_model).astype(dtype)
+    params["W2"] = rng.standard_normal((d_ff, d_model), dtype=dtype) / np.sqrt(d_ff).astype(dtype)
+    if bias:
+        params["b"] = np.zeros(d_ff, dtype=dtype)
+        if gated:
+            params["c"] = np.zeros(d_ff, dtype=dtype)
+        params["b2"] = np.zeros(d_model, dtype=dtype)
+    return params
+
+
+def matched_d_ff(d_ff_baseline, variant, multiple_of=1):
+    """The d_ff that gives ``variant`` the parameter count of an ungated FFN of width d_ff_baseline.
+
+    Gated variants have three matrices instead of two, so d_ff shrinks to 2/3 (Shazeer 2020:
+    3072 -> 2048), then rounds up to a multiple of ``multiple_of`` (LLaMA: 4 * 4096 -> 11008
+    with 256). Ungated variants keep d_ff_baseline, rounded up the same way.
+    """
+    func = "matched_d_ff"
+    _, gated = _activation(variant, func)
+    for name, n in (("d_ff_baseline", d_ff_baseline), ("multiple_of", multiple_of)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+    d_ff = int(2 * d_ff_baseline / 3) if gated else int(d_ff_baseline)
+    d_ff = max(d_ff, 1)
+    return multiple_of * ((d_ff + multiple_of - 1) // multiple_of)
