@@ -1,0 +1,103 @@
+"""Building blocks shared by every panel: figures, labelled controls, readouts, static twins."""
+
+import io
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import Image
+
+LABEL_WIDTH = "11em"
+
+
+def figure(figsize=(7.5, 3.2), **kwargs):
+    """A matplotlib Figure that is not shown on creation (the panel places it).
+
+    Under ipympl (``%matplotlib widget``) its canvas is itself a widget; under any other
+    backend the panel shows it through ``canvas_widget``'s Output instead.
+    """
+    with plt.ioff():
+        fig = plt.figure(figsize=figsize, **kwargs)
+    canvas = fig.canvas
+    if isinstance(canvas, widgets.DOMWidget):  # ipympl
+        canvas.header_visible = False
+        canvas.footer_visible = False
+        canvas.toolbar_visible = False
+        canvas.resizable = False
+    return fig
+
+
+def canvas_widget(fig):
+    """The widget that shows ``fig``: its ipympl canvas, or an Output holding a PNG."""
+    if isinstance(fig.canvas, widgets.DOMWidget):
+        return fig.canvas
+    out = widgets.Output()
+    fig._glulib_output = out  # redraw() refreshes it
+    _refresh_output(fig)
+    return out
+
+
+def _refresh_output(fig):
+    out = getattr(fig, "_glulib_output", None)
+    if out is not None:
+        out.clear_output(wait=True)
+        with out:
+            from IPython.display import display
+
+            display(static_twin(fig))
+
+
+def redraw(fig):
+    """Ask for a redraw after artists were updated in place."""
+    fig.canvas.draw_idle()
+    _refresh_output(fig)
+
+
+def static_twin(fig, dpi=100):
+    """A PNG image of ``fig`` as it is now: the figure still reads where widgets do not render."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return Image(data=buf.getvalue(), format="png")
+
+
+def slider(label, value, lo, hi, step, unit="", fmt=".2f"):
+    """A labelled float slider; ``unit`` is shown in the label."""
+    text = f"{label} ({unit})" if unit else label
+    return widgets.FloatSlider(
+        value=value, min=lo, max=hi, step=step, description=text, readout_format=fmt,
+        continuous_update=True, style={"description_width": LABEL_WIDTH},
+        layout=widgets.Layout(width="26em"),
+    )
+
+
+def readout(label):
+    """A read-only text line for a live number."""
+    return widgets.HTML(value="", description=label, style={"description_width": LABEL_WIDTH})
+
+
+def group(title, children):
+    """A titled box of controls."""
+    return widgets.VBox([widgets.HTML(f"<b>{title}</b>"), *children],
+                        layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
+
+
+class Panel:
+    """A built panel: ``widget`` to display, ``controls`` and ``readouts`` by name, ``fig``.
+
+    Subclasses (or factories) fill these in and call ``self.update()`` on every change.
+    """
+
+    def __init__(self, widget, controls, readouts, fig, update):
+        self.widget = widget
+        self.controls = controls
+        self.readouts = readouts
+        self.fig = fig
+        self.update = update
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def static(self):
+        """The static twin of the panel's figure."""
+        return static_twin(self.fig)
