@@ -1,0 +1,178 @@
+"""The pump control panel: every control driven by setting .value; readouts equal glulib's numbers."""
+
+import logging
+import math
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+import glulib
+from glulib import typhoon
+from glulib.panels import pump
+
+CONTROL_KEYS = ["rainfall", "tide", "wind", "severity_rainfall", "severity_tide", "severity_wind",
+                "severity_bias", "gate_rainfall", "gate_tide", "gate_wind", "gate_bias", "activation",
+                "beta", "reset"]
+READOUT_KEYS = ["severity", "gate_input", "gate", "output"]
+SLIDERS = [k for k in CONTROL_KEYS if k not in ("activation", "reset")]
+PANEL_ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu", "silu", "identity"]
+
+
+@pytest.fixture
+def panel():
+    """The panel as a notebook builds it, under ipympl (``%matplotlib widget``)."""
+    import matplotlib.pyplot as plt
+
+    old = plt.get_backend()
+    plt.switch_backend("module://ipympl.backend_nbagg")
+    p = pump.pump_panel()
+    yield p
+    plt.close(p.fig)
+    plt.switch_backend(old)
+
+
+@pytest.fixture(autouse=True)
+def no_logged_callback_errors(caplog):
+    """ipywidgets logs (rather than raises) exceptions in button callbacks: fail on any."""
+    caplog.set_level(logging.WARNING)
+    yield
+    bad = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not bad, f"a callback logged: {[r.getMessage() for r in bad]}"
+
+
+def _expected(p):
+    c = p.controls
+    x = [c[f].value for f in typhoon.FEATURES]
+    W = [c[f"severity_{f}"].value for f in typhoon.FEATURES]
+    V = [c[f"gate_{f}"].value for f in typhoon.FEATURES]
+    return typhoon.pump(x, W, c["severity_bias"].value, V, c["gate_bias"].value,
+                        c["activation"].value, c["beta"].value)
+
+
+def _shown(p, key):
+    html = p.readouts[key].value
+    return float(html.split("<b>")[1].split("</b>")[0])
+
+
+def _assert_readouts_match(p):
+    want = _expected(p)
+    for key in READOUT_KEYS:
+        assert math.isfinite(want[key])
+        assert _shown(p, key) == pytest.approx(want[key], abs=0.005 + 1e-9), key
+
+
+def _artists(p):
+    ax_gate, ax_vol = p.fig.axes
+    curve, point = ax_gate.lines[0], ax_gate.lines[1]
+    return (np.array(curve.get_ydata(), dtype=float).copy(),
+            np.array(point.get_xydata(), dtype=float).copy(),
+            np.array([b.get_height() for b in ax_vol.patches], dtype=float))
+
+
+def test_contract_keys_classes_and_types(panel):
+    assert list(panel.controls) == CONTROL_KEYS
+    assert list(panel.readouts) == READOUT_KEYS
+    for key, w in {**panel.controls, **panel.readouts}.items():
+        assert f"glu-{key}" in w._dom_classes, key
+    for key in SLIDERS:
+        assert isinstance(panel.controls[key], widgets.FloatSlider), key
+    for key in READOUT_KEYS:
+        assert isinstance(panel.readouts[key], widgets.HTML)
+    assert isinstance(panel.controls["activation"], (widgets.ToggleButtons, widgets.Dropdown))
+    assert isinstance(panel.controls["reset"], widgets.Button)
+    labels = dict((v, k) for k, v in panel.controls["activation"].options)
+    assert sorted(labels) == sorted(PANEL_ACTIVATIONS)
+    assert "Swish" in labels["silu"] and "Bilinear" in labels["identity"]
+    for f in typhoon.FEATURES:
+        assert typhoon.UNITS[f] in panel.controls[f].description
+
+
+def test_story_storm_readouts(panel):
+    shown = {k: panel.readouts[k].value for k in READOUT_KEYS}
+    r = typhoon.pump(typhoon.STORY["x"])
+    assert f"{r['severity']:.2f}" == "4.60" and "4.60" in shown["severity"]
+    assert "1.50" in shown["gate_input"] and "0.82" in shown["gate"] and "3.76" in shown["output"]
+
+
+@pytest.mark.parametrize("key", SLIDERS)
+def test_every_slider_at_both_extremes(panel, key):
+    w = panel.controls[key]
+    panel.controls["activation"].value = "silu"  # beta matters only for Swish
+    for value in (w.min, w.max, (w.min + w.max) / 2):
+        w.value = value
+        _assert_readouts_match(panel)
+        for a in _artists(panel):
+            assert np.all(np.isfinite(a))
+    panel.update()  # a direct call raises if the callback would
+
+
+@pytest.mark.parametrize("key", SLIDERS)
+def test_every_slider_changes_the_figure(panel, key):
+    w = panel.controls[key]
+    panel.controls["activation"].value = "silu"
+    before = _artists(panel)
+    w.value = w.max if w.value != w.max else w.min
+    after = _artists(panel)
+    assert any(not np.allclose(a, b) for a, b in zip(after, before)), f"moving {key} changed no artist"
+
+
+@pytest.mark.parametrize("activation", PANEL_ACTIVATIONS)
+def test_every_activation(panel, activation):
+    before = _artists(panel)[0]
+    panel.controls["activation"].value = activation
+    _assert_readouts_match(panel)
+    z = np.linspace(*pump.Z_RANGE, before.size)
+    np.testing.assert_allclose(_artists(panel)[0], glulib.activate(z, activation, 1.0), rtol=1e-12)
+    if activation != "sigmoid":
+        assert not np.allclose(_artists(panel)[0], before)
+    assert panel.controls["beta"].disabled == (activation != "silu")
+    panel.update()
+
+
+@pytest.mark.parametrize("activation", PANEL_ACTIVATIONS)
+def test_extremes_under_every_activation_stay_finite(panel, activation):
+    c = panel.controls
+    c["activation"].value = activation
+    for key in SLIDERS:
+        c[key].value = c[key].max
+    _assert_readouts_match(panel)
+    for key in SLIDERS:
+        c[key].value = c[key].min
+    _assert_readouts_match(panel)
+    for a in _artists(panel):
+        assert np.all(np.isfinite(a))
+
+
+def test_reset_puts_every_control_back(panel):
+    c = panel.controls
+    for key in SLIDERS:
+        c[key].value = c[key].min
+    c["activation"].value = "relu"
+    c["reset"].click()  # through the Button, as a learner does; errors would be logged (fixture)
+    for key, value in pump.story_values().items():
+        assert c[key].value == pytest.approx(value), key
+    _assert_readouts_match(panel)
+    assert "3.76" in panel.readouts["output"].value
+    panel.reset()  # and directly, so an exception would raise here
+
+
+def test_static_twin_is_a_png(panel):
+    img = panel.static()
+    assert img.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_ipympl_the_figure_shows_through_an_output():
+    """Under a plain backend (Voila without ipympl, a script) the panel still builds and updates."""
+    import matplotlib.pyplot as plt
+
+    old = plt.get_backend()
+    plt.switch_backend("agg")
+    try:
+        p = pump.pump_panel()
+        p.controls["tide"].value = -2.0
+        _assert_readouts_match(p)
+        assert isinstance(p.widget.children[-1], widgets.Output)
+        plt.close(p.fig)
+    finally:
+        plt.switch_backend(old)
