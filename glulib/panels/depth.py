@@ -1,0 +1,118 @@
+"""The vanishing-gradient panel (notebook 03): gradient reaching the input against depth.
+
+The experiment runs once (``glulib.depth.run``); the controls only choose what to show.
+"""
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import depth as _depth
+from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw
+from ._quiet import live_figure
+
+FLOOR, CEIL = 1e-100, 1e100  # ratios beyond (underflowed to 0, overflowed to inf) are drawn at these
+MODE_LABELS = {"plain": "no residual", "residual": "residual", "prenorm": "RMSNorm + residual"}
+
+
+def _shown(r):
+    """Ratios clipped to the drawable range of a log axis."""
+    r = np.where(np.isfinite(r), r, CEIL)
+    return np.clip(r, FLOOR, CEIL)
+
+
+def depth_panel(result, depth=None, mode=None, unit="glu"):
+    """Median |dx|/|dy| over seeds for every unit against depth, one mode at a time.
+
+    Controls: ``depth`` (IntSlider), ``mode`` (ToggleButtons), ``unit`` (Dropdown, the
+    unit whose band over seeds and readouts are shown). Readouts: ``ratio``, ``seeds``,
+    ``ranking``.
+    """
+    depths = result.depths
+    mode = result.modes[0] if mode is None else mode
+    depth = result.max_depth if depth is None else depth
+    fig = live_figure(figsize=(9.0, 3.6))
+    ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+    colors = {u: f"C{i}" for i, u in enumerate(result.units)}
+    lines = {u: ax.plot(depths, np.ones_like(depths, dtype=float), color=colors[u], label=u)[0]
+             for u in result.units}
+    lo_line = ax.plot(depths, np.ones(len(depths)), ls=":", lw=1, color="k")[0]
+    hi_line = ax.plot(depths, np.ones(len(depths)), ls=":", lw=1, color="k", label="band over seeds")[0]
+    marker = ax.axvline(depth, color="0.4", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("depth L (layers)")
+    ax.set_ylabel("|dx| / |dy|  (median over seeds)")
+    ax.text(0.99, 0.01, f"0 drawn at {FLOOR:.0e}, overflow at {CEIL:.0e}", transform=ax.transAxes,
+            ha="right", va="bottom", fontsize=6, color="0.4")
+    ax.set_xlim(1, result.max_depth)
+    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    ypos = np.arange(len(result.units))
+    bars = bx.barh(ypos, np.zeros(len(ypos)), color=[colors[u] for u in result.units])
+    bx.set_yticks(ypos, result.units)
+    bx.invert_yaxis()
+    bx.axvline(0, color="k", lw=0.8)
+    bx.set_xlabel("log10 |dx| / |dy|")
+    fig.tight_layout()
+
+    controls = {
+        "depth": widgets.IntSlider(value=depth, min=1, max=result.max_depth, step=1, description="depth L",
+                                   style={"description_width": LABEL_WIDTH}, layout=widgets.Layout(width="26em")),
+        "mode": widgets.ToggleButtons(options=[(MODE_LABELS[m], m) for m in result.modes], value=mode,
+                                      description="connection", style={"description_width": LABEL_WIDTH}),
+        "unit": widgets.Dropdown(options=list(result.units), value=unit, description="highlight",
+                                 style={"description_width": LABEL_WIDTH}),
+    }
+    readouts = {"ratio": readout("median ratio"), "seeds": readout("over seeds"), "ranking": readout("at depth L")}
+
+    def update(change=None):
+        L, m, u = controls["depth"].value, controls["mode"].value, controls["unit"].value
+        curves = {name: _shown(result.median(name, m)) for name in result.units}
+        for name, line in lines.items():
+            line.set_ydata(curves[name])
+            line.set_linewidth(2.5 if name == u else 1.2)
+        lo, hi = result.band(u, m)
+        lo_line.set_ydata(_shown(lo))
+        hi_line.set_ydata(_shown(hi))
+        allv = np.concatenate(list(curves.values()))
+        ax.set_ylim(allv.min() / 10, allv.max() * 10)
+        ax.set_title(f"{MODE_LABELS[m]}: width {result.width}, {len(result.seeds)} seeds", fontsize=9)
+        marker.set_xdata([L, L])
+        at = np.log10([_shown(np.array([result.median(name, m, L)]))[0] for name in result.units])
+        for bar, val in zip(bars, at):
+            bar.set_width(val)
+        span = max(1.0, np.abs(at).max())
+        bx.set_xlim(min(-1.0, at.min()) - 0.1 * span, max(1.0, at.max()) + 0.1 * span)
+        bx.set_title(f"at depth {L}", fontsize=9)
+        seeds = result.seeds_at(u, m, L)
+        readouts["ratio"].value = f"{u}: {_depth._fmt(result.median(u, m, L))}"
+        readouts["seeds"].value = f"{_depth._fmt(seeds.min())} to {_depth._fmt(seeds.max())}"
+        readouts["ranking"].value = " &gt; ".join(result.ranking(m, L))
+        redraw(fig)
+
+    for w in controls.values():
+        w.observe(update, names="value")
+    update()
+    box = widgets.VBox([
+        widgets.HBox([group("Experiment", [controls["depth"], controls["mode"], controls["unit"]]),
+                      group("Gradient reaching the input", list(readouts.values()))]),
+        canvas_widget(fig),
+    ])
+    return Panel(box, controls, readouts, fig, update)
+
+
+def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
+    """A static figure: the factor on the value path's gradient, GLU against GTU, over X."""
+    X = np.linspace(*value_range, n)  # (n,)
+    f = _depth.dauphin_factors(X, np.full_like(X, gate))
+    fig = live_figure(figsize=(6.0, 3.0))
+    ax = fig.subplots()
+    ax.plot(X, f["glu_value"], label="GLU: sigmoid(G)")
+    ax.plot(X, f["gtu_value"], label="GTU: tanh'(X) sigmoid(G)")
+    ax.set_xlabel("value path X")
+    ax.set_ylabel("factor on dX")
+    ax.set_title(f"gate input G = {gate:g}", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["dauphin_figure", "depth_panel"]

@@ -1,0 +1,154 @@
+"""The geometry panel (notebook 04): one input, a gate unit and a value unit, their product.
+
+Left: the product act(a) * u over the (a, u) plane, its zero set in black, and the input
+line (a, u) = (w x + b, v x + c). Middle: where the product surface is a saddle or flat
+(the sign of its Hessian's determinant). Right: the unit along x, the product drawn solid
+where it curves up and dashed where it curves down.
+"""
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from .. import geometry as _geo
+from ..ffn import VARIANTS
+from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw, slider
+from ._quiet import live_figure
+
+LIM = 3.0
+CLASS_CMAP = ListedColormap(["#d95f02", "#f0f0f0", "#1b9e77"])  # saddle, flat, bowl/dome
+
+
+def _fmt(x):
+    return f"{x:+.3f}"
+
+
+def plane(lim=LIM, n=121):
+    """The (a, u) grid the panel draws on: a, u each (n, n)."""
+    t = np.linspace(-lim, lim, n)
+    return np.meshgrid(t, t)
+
+
+def surface_figure(variant="geglu", lim=LIM, n=61):
+    """A static figure: gate path, value path and product as 3-D surfaces over (a, u)."""
+    A, U = plane(lim, n)
+    s = _geo.surfaces(variant, A, U)
+    fig = live_figure(figsize=(10.0, 3.4))
+    for i, (key, title) in enumerate((("gate", f"gate path {VARIANTS[variant]}(a)"),
+                                      ("value", "value path u"), ("product", "product"))):
+        ax = fig.add_subplot(1, 3, i + 1, projection="3d")
+        ax.plot_surface(A, U, s[key], cmap="RdBu_r", linewidth=0, antialiased=True,
+                        vmin=-np.abs(s[key]).max(), vmax=np.abs(s[key]).max())
+        ax.set_xlabel("a (gate)")
+        ax.set_ylabel("u (value)")
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
+    """Controls: ``variant`` (Dropdown over glulib.VARIANTS), ``w``, ``v``, ``b``, ``c``.
+
+    Readouts: ``at_zero`` (output at x = 0), ``zeros`` (where the output is zero along x),
+    ``curvature`` (how much of x the output curves up), ``dip`` (the gate's minimum),
+    ``saddle`` (share of the plane that is a saddle).
+    """
+    A, U = plane(LIM, n)
+    x = np.linspace(-LIM, LIM, 241)  # (241,)
+    extent = (-LIM, LIM, -LIM, LIM)
+    fig = live_figure(figsize=(10.5, 3.5))
+    ax_p, ax_h, ax_x = fig.subplots(1, 3)
+    img = ax_p.imshow(np.zeros_like(A), origin="lower", extent=extent, cmap="RdBu_r", aspect="auto")
+    zero_img = ax_p.imshow(np.zeros(A.shape + (4,)), origin="lower", extent=extent, aspect="auto")
+    cls_img = ax_h.imshow(np.zeros_like(A), origin="lower", extent=extent, cmap=CLASS_CMAP,
+                          vmin=-1.5, vmax=1.5, aspect="auto")
+    in_lines = [axis.plot([], [], color="k", lw=1.5)[0] for axis in (ax_p, ax_h)]
+    in_dots = [axis.plot([], [], "o", color="k", ms=5)[0] for axis in (ax_p, ax_h)]
+    for axis, title in ((ax_p, "product over (a, u); zero set black"),
+                        (ax_h, "Hessian: saddle / flat / bowl")):
+        axis.set_xlabel("a = w x + b (gate)")
+        axis.set_ylabel("u = v x + c (value)")
+        axis.set_xlim(-LIM, LIM)
+        axis.set_ylim(-LIM, LIM)
+        axis.set_title(title, fontsize=9)
+    gate_line = ax_x.plot(x, x, label="gate path act(a)", color="C1")[0]
+    value_line = ax_x.plot(x, x, label="value path u", color="C0")[0]
+    up_line = ax_x.plot(x, x, color="k", lw=2, label="product, curving up")[0]
+    down_line = ax_x.plot(x, x, color="k", lw=2, ls="--", label="product, curving down")[0]
+    zero_dots = ax_x.plot([], [], "x", color="C3", ms=8, label="output = 0")[0]
+    ax_x.axhline(0, color="0.6", lw=0.8)
+    ax_x.axvline(0, color="0.6", lw=0.8)
+    ax_x.set_xlabel("input x")
+    ax_x.set_xlim(-LIM, LIM)
+    ax_x.legend(fontsize=6, loc="upper left")
+    fig.tight_layout()
+
+    controls = {
+        "variant": widgets.Dropdown(options=list(VARIANTS), value=variant, description="variant",
+                                    style={"description_width": LABEL_WIDTH}),
+        "w": slider("gate weight w", w, -3.0, 3.0, 0.05),
+        "v": slider("value weight v", v, -3.0, 3.0, 0.05),
+        "b": slider("gate bias b", b, -3.0, 3.0, 0.05),
+        "c": slider("value bias c", c, -3.0, 3.0, 0.05),
+    }
+    readouts = {k: readout(label) for k, label in (
+        ("at_zero", "output at x = 0"), ("zeros", "output = 0 at x"), ("curvature", "curves up on"),
+        ("dip", "gate's minimum"), ("saddle", "saddle share"))}
+    state = {"variant": None}
+
+    def update_plane(name):
+        s = _geo.surfaces(name, A, U)
+        p = s["product"]
+        m = np.abs(p).max()
+        img.set_data(p)
+        img.set_clim(-m, m)
+        rgba = np.zeros(A.shape + (4,))
+        rgba[_geo.zero_set(p), 3] = 1.0
+        zero_img.set_data(rgba)
+        cls = _geo.curvature_class(_geo.hessian(name, A, U)["det"])
+        cls_img.set_data(cls)
+        dip = _geo.activation_minimum(VARIANTS[name])
+        readouts["dip"].value = ("none: the gate never dips below zero" if dip is None else
+                                 f"{VARIANTS[name]}({dip[0]:.4f}) = {dip[1]:.4f}")
+        readouts["saddle"].value = (f"{(cls == -1).mean():.1%} saddle, {(cls == 0).mean():.1%} flat, "
+                                    f"{(cls == 1).mean():.1%} bowl")
+
+    def update(change=None):
+        name = controls["variant"].value
+        if name != state["variant"]:
+            update_plane(name)
+            state["variant"] = name
+        w_, v_, b_, c_ = (controls[k].value for k in "wvbc")
+        d = _geo.along_input(name, x, w_, v_, b_, c_)
+        for line in in_lines:
+            line.set_data(d["a"], d["u"])
+        for dot in in_dots:
+            dot.set_data([b_], [c_])
+        gate_line.set_ydata(d["gate"])
+        value_line.set_ydata(d["value"])
+        up = d["curvature"] > 0
+        up_line.set_ydata(np.where(up, d["product"], np.nan))
+        down_line.set_ydata(np.where(up, np.nan, d["product"]))
+        pts, runs = _geo.zeros_along_input(name, x, w_, v_, b_, c_)
+        zero_dots.set_data(pts, np.zeros_like(pts))
+        ys = np.concatenate([d["gate"], d["value"], d["product"]])
+        ax_x.set_ylim(max(ys.min(), -10) - 0.3, min(ys.max(), 10) + 0.3)
+        at0 = _geo.along_input(name, np.array([0.0]), w_, v_, b_, c_)["product"][0]
+        readouts["at_zero"].value = f"{VARIANTS[name]}(b) * c = {at0:.4f}"
+        parts = [f"{p:.3f}" for p in pts] + [f"[{lo:.2f}, {hi:.2f}]" for lo, hi in runs]
+        readouts["zeros"].value = ", ".join(parts) if parts else "nowhere on [-3, 3]"
+        readouts["curvature"].value = f"{up.mean():.0%} of x in [-3, 3]"
+        ax_x.set_title(f"{name}: w={w_:.2f}, v={v_:.2f}, b={b_:.2f}, c={c_:.2f}", fontsize=9)
+        redraw(fig)
+
+    for wdg in controls.values():
+        wdg.observe(update, names="value")
+    update()
+    box = widgets.VBox([
+        widgets.HBox([group("Unit", list(controls.values())), group("Read", list(readouts.values()))]),
+        canvas_widget(fig),
+    ])
+    return Panel(box, controls, readouts, fig, update)
+
+
+__all__ = ["geometry_panel", "plane", "surface_figure"]
