@@ -1,0 +1,55 @@
+"""The course in JupyterLab, in headless Chromium: every notebook runs clean from the browser,
+and the pump panel of notebook 00 answers a learner's mouse and keyboard with glulib's numbers."""
+
+import json
+
+import pytest
+
+from glu_browser import (ROOT, exercise_pump_panel, first_panel, open_notebook, output_problems,
+                         run_all, wait_widgets_rendered)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PUMP = ROOT / "notebooks" / "00_typhoon_pump.ipynb"
+
+
+@pytest.fixture
+def lab_page(lab_server, new_page):
+    """A fresh page on the session's JupyterLab; its kernels are shut down afterwards."""
+    page, watcher = new_page()
+    try:
+        yield page, watcher
+    finally:
+        lab_server.shutdown_kernels()
+
+
+def _code_cells(path):
+    return sum(c["cell_type"] == "code" for c in json.loads(path.read_text())["cells"])
+
+
+def _run_in_lab(page, server, path):
+    open_notebook(page, server, f"notebooks/{path.name}")
+    ran = run_all(page)
+    assert ran == _code_cells(path), f"{path.name}: {ran} code cells ran of {_code_cells(path)}"
+    wait_widgets_rendered(page)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_clean_in_jupyterlab(path, lab_server, lab_page, screenshots):
+    page, watcher = lab_page
+    _run_in_lab(page, lab_server, path)
+    panel = first_panel(page)
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=screenshots / f"{path.stem}.png", animations="disabled")
+    problems = output_problems(page) + watcher.problems()
+    assert not problems, f"{path.name} in JupyterLab:\n" + "\n".join(problems)
+
+
+def test_pump_panel_answers_a_learner(lab_server, lab_page, screenshots):
+    assert PUMP.exists(), f"{PUMP.relative_to(ROOT)} is missing"
+    page, watcher = lab_page
+    _run_in_lab(page, lab_server, PUMP)
+    exercise_pump_panel(page, screenshots, label="lab")
+    problems = output_problems(page) + watcher.problems()
+    assert not problems, "pump panel in JupyterLab:\n" + "\n".join(problems)
