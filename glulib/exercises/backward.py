@@ -17,7 +17,7 @@ DAUPHIN_POINT = (2.0, 0.0)
 def _grid():
     rng = np.random.default_rng(3)
     value = rng.standard_normal(64) * 2  # (64,)
-    gate = np.concatenate([np.linspace(-4, 4, 61), [-0.3, 0.2, 1.1]])  # (64,) avoids gate = 0 exactly
+    gate = np.concatenate([np.linspace(-4, 4, 60), [-0.3, 0.2, 1.1, 2.5]])  # (64,) never 0: ReLU has a kink there
     return value, gate
 
 
