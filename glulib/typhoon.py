@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _validate
+from ._small import one_thread
 from .activations import ACTIVATIONS, activate
 from .kernels import glu, glu_backward
 
@@ -211,23 +212,24 @@ def fit(x, y, steps=3000, lr=0.01, record_every=25, x_test=None, y_test=None):
             hist["loss"]["glu_test"].append(_mse(pump(x_test, **glu_p)["output"], y_test))
             hist["loss"]["linear_test"].append(_mse(linear(x_test, **lin_p), y_test))
 
-    record(0)
-    for step in range(1, steps + 1):
-        # GLU neuron: forward, then glulib's backward through the gated product
-        value = x @ glu_p["W"] + glu_p["b"]  # (n,)
-        gate = x @ glu_p["V"] + glu_p["c"]  # (n,)
-        dout = 2.0 * (glu(value, gate) - y) / n  # (n,) d loss / d output
-        dvalue, dgate = glu_backward(dout, value, gate)  # (n,), (n,)
-        glu_p["W"] = glu_p["W"] - lr * (x.T @ dvalue)  # (3,)
-        glu_p["b"] = glu_p["b"] - lr * float(dvalue.sum())
-        glu_p["V"] = glu_p["V"] - lr * (x.T @ dgate)  # (3,)
-        glu_p["c"] = glu_p["c"] - lr * float(dgate.sum())
-        # plain linear layer
-        dlin = 2.0 * (linear(x, **lin_p) - y) / n  # (n,)
-        lin_p["W"] = lin_p["W"] - lr * (x.T @ dlin)  # (3,)
-        lin_p["b"] = lin_p["b"] - lr * float(dlin.sum())
-        if step % record_every == 0 or step == steps:
-            record(step)
+    with one_thread():  # 240 storms: waking threads would cost more than the work
+        record(0)
+        for step in range(1, steps + 1):
+            # GLU neuron: forward, then glulib's backward through the gated product
+            value = x @ glu_p["W"] + glu_p["b"]  # (n,)
+            gate = x @ glu_p["V"] + glu_p["c"]  # (n,)
+            dout = 2.0 * (glu(value, gate) - y) / n  # (n,) d loss / d output
+            dvalue, dgate = glu_backward(dout, value, gate)  # (n,), (n,)
+            glu_p["W"] = glu_p["W"] - lr * (x.T @ dvalue)  # (3,)
+            glu_p["b"] = glu_p["b"] - lr * float(dvalue.sum())
+            glu_p["V"] = glu_p["V"] - lr * (x.T @ dgate)  # (3,)
+            glu_p["c"] = glu_p["c"] - lr * float(dgate.sum())
+            # plain linear layer
+            dlin = 2.0 * (linear(x, **lin_p) - y) / n  # (n,)
+            lin_p["W"] = lin_p["W"] - lr * (x.T @ dlin)  # (3,)
+            lin_p["b"] = lin_p["b"] - lr * float(dlin.sum())
+            if step % record_every == 0 or step == steps:
+                record(step)
 
     out = {"step": np.array(hist["step"])}
     for model in ("glu", "linear"):
@@ -241,3 +243,28 @@ def snapshot(history, model, i):
     """The parameters of ``model`` ("glu" or "linear") at the i-th recorded step of ``history``."""
     params = history[model]
     return {k: (float(v[i]) if v.ndim == 1 else v[i]) for k, v in params.items()}
+
+
+#: Gradient-descent settings of notebook 01's fit.
+FIT_SETTINGS = {"steps": 4000, "lr": 0.02, "record_every": 40}
+
+
+def fit_history(**settings):
+    """Load data/typhoon_history.csv and fit both models on its training storms.
+
+    Returns ``(data, history)``: the loaded file and ``fit``'s history with held-out losses.
+    Settings default to FIT_SETTINGS.
+    """
+    data = load_history()
+    train = data["train"]
+    kwargs = {**FIT_SETTINGS, **settings}
+    history = fit(data["x"][train], data["pumped"][train], x_test=data["x"][~train],
+                  y_test=data["pumped"][~train], **kwargs)
+    return data, history
+
+
+def gate_profile(params, tide, rainfall, wind):
+    """The pump fraction against ``tide`` at fixed rainfall and wind, for GLU parameters ``params``."""
+    tide = np.asarray(tide, dtype=float)
+    x = np.column_stack([np.full_like(tide, rainfall), tide, np.full_like(tide, wind)])  # (k, 3)
+    return pump(x, **params)["gate"]

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import typhoon
+from .._small import one_thread
 from ..activations import activate
 from ._common import Panel, canvas_widget, group, readout, redraw, slider
 from ._quiet import live_figure
@@ -121,6 +122,10 @@ def pump_panel():
     def update(change=None):
         if holding["on"]:
             return
+        with one_thread():
+            _update()
+
+    def _update():
         s = _state(controls)
         r = typhoon.pump(s["x"], s["W"], s["b"], s["V"], s["c"], s["activation"], s["beta"])
         readouts["severity"].value = _fmt(r["severity"], typhoon.VOLUME_UNIT)

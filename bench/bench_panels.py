@@ -1,0 +1,76 @@
+"""One slider change to a redrawn panel, without the browser: target median under 30 ms.
+
+For each panel: set a slider's ``.value`` (which runs the panel's update: glulib's numbers,
+artists moved in place, draw_idle) and then draw the canvas synchronously with
+``fig.canvas.draw()`` (Agg rendering plus ipympl's PNG diff for the frontend), so the time
+covers everything but the browser. Under ``%matplotlib widget`` the same work happens per
+change. Medians of alternating values; the machine is shared, so the medians say more than
+the minimum or the mean.
+"""
+
+import statistics
+import time
+
+import matplotlib
+import matplotlib.pyplot as plt
+
+TARGET_MS = 30.0
+REPEATS = 41
+
+
+def _time(fn, repeats):
+    times = []
+    for i in range(repeats):
+        start = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3, min(times) * 1e3
+
+
+def _cases():
+    from glulib.panels.history import history_panel
+    from glulib.panels.pump import pump_panel
+    from glulib.panels.zoo import swish_panel, zoo_panel
+
+    return [
+        ("pump: tide", pump_panel, "tide", (-2.0, 2.0)),
+        ("pump: activation", pump_panel, "activation", ("gelu", "silu")),
+        ("zoo: activation", zoo_panel, "activation", ("gelu", "silu")),
+        ("swish: beta", swish_panel, "beta", (0.5, 5.0)),
+        ("history: step", history_panel, "step", None),
+    ]
+
+
+def run():
+    old = plt.get_backend()
+    plt.switch_backend("module://ipympl.backend_nbagg")
+    rows = []
+    try:
+        for label, factory, key, values in _cases():
+            panel = factory()
+            control = panel.controls[key]
+            if values is None:
+                values = (control.min, control.max // 2)
+            panel.fig.canvas.draw()
+
+            def change(i, control=control, values=values):
+                control.value = values[i % 2]
+
+            def change_and_draw(i, control=control, values=values, fig=panel.fig):
+                control.value = values[i % 2]
+                fig.canvas.draw()
+
+            update_ms, _ = _time(change, REPEATS)
+            total_ms, best_ms = _time(change_and_draw, REPEATS)
+            rows.append((label, update_ms, total_ms, best_ms))
+            plt.close(panel.fig)
+    finally:
+        plt.switch_backend(old)
+    print(f"backend ipympl (matplotlib {matplotlib.__version__}); median of {REPEATS} changes; target {TARGET_MS:.0f} ms")
+    print(f"{'panel: control':<20} {'update ms':>10} {'update+draw ms':>15} {'best ms':>8} {'median/target':>14}")
+    for label, update_ms, total_ms, best_ms in rows:
+        print(f"{label:<20} {update_ms:>10.1f} {total_ms:>15.1f} {best_ms:>8.1f} {total_ms / TARGET_MS:>14.2f}")
+
+
+if __name__ == "__main__":
+    run()
