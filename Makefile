@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 NOTEBOOK := notebooks/00_typhoon_pump.ipynb
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test test-nojit bench clean browser-deps
+.PHONY: help install lab test test-nojit bench experiment clean browser-deps
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,9 @@ test-nojit: install ## Run the library tests with NUMBA_DISABLE_JIT=1 (pure Pyth
 
 bench: install ## Print the speed ratios measured side by side in one run
 	$(PY) -m bench
+
+experiment: install ## Train the eight FFNs x 4 seeds (~40 min on 2 cores) and write data/results/
+	$(PY) -m glulib.experiment
 
 clean: ## Remove the virtual environment, caches and build output
 	rm -rf $(VENV) build _site screenshots .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,83 @@
+"""Adam with decoupled weight decay (AdamW, Loshchilov & Hutter 2019) and a learning-rate schedule.
+
+    m = beta1 m + (1 - beta1) g                       first moment
+    v = beta2 v + (1 - beta2) g^2                     second moment
+    w -= lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps) + lr wd w
+
+With ``weight_decay=0`` this is plain Adam (Kingma & Ba 2015). The update is done in
+place on the parameter arrays, in their own dtype. Weight decay applies to the entries
+named in ``decay`` (the matrices), never to gains and embeddings.
+"""
+
+import math
+
+import numpy as np
+
+from . import _validate
+
+
+def lr_at(step, peak, warmup, total, final_fraction=0.1):
+    """Learning rate at ``step`` (0-based): linear warm-up to ``peak``, then cosine decay to
+    ``final_fraction * peak`` at ``total``."""
+    func = "lr_at"
+    peak = _validate.real_scalar(peak, func, "peak")
+    final_fraction = _validate.real_scalar(final_fraction, func, "final_fraction")
+    for name, n in (("step", step), ("warmup", warmup), ("total", total)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"{func}: {name} must be a non-negative integer, got {n!r}")
+    if total < 1 or warmup > total:
+        raise ValueError(f"{func}: need 0 <= warmup <= total and total >= 1, got warmup={warmup}, total={total}")
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return peak * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+class AdamW:
+    """AdamW over a dict of arrays. ``step(grads, lr)`` updates the arrays in place."""
+
+    def __init__(self, params, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=0.0, decay=None):
+        func = "AdamW"
+        if not isinstance(params, dict) or not params:
+            raise TypeError(f"{func}: params must be a non-empty dict of arrays, got {type(params).__name__}")
+        for name, val in (("beta1", beta1), ("beta2", beta2)):
+            val = _validate.real_scalar(val, func, name)
+            if not 0.0 <= val < 1.0:
+                raise ValueError(f"{func}: {name} must lie in [0, 1), got {val}")
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.eps = _validate.real_scalar(eps, func, "eps")
+        self.weight_decay = _validate.real_scalar(weight_decay, func, "weight_decay")
+        if self.eps <= 0 or self.weight_decay < 0:
+            raise ValueError(f"{func}: need eps > 0 and weight_decay >= 0, got eps={eps}, weight_decay={weight_decay}")
+        self.params = params
+        self.decay = set(params) if decay is None else set(decay)
+        unknown = sorted(self.decay - set(params))
+        if unknown:
+            raise ValueError(f"{func}: decay names {unknown} that are not in params")
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.t = 0
+
+    def step(self, grads, lr):
+        """One update with learning rate ``lr``; ``grads`` has the keys and shapes of params."""
+        lr = _validate.real_scalar(lr, "AdamW.step", "lr")
+        if set(grads) != set(self.params):
+            raise ValueError(f"AdamW.step: grads must have the keys of params; missing "
+                             f"{sorted(set(self.params) - set(grads))}, extra {sorted(set(grads) - set(self.params))}")
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        c1 = 1.0 - b1 ** self.t  # bias corrections
+        c2 = 1.0 - b2 ** self.t
+        for k, w in self.params.items():
+            g = grads[k]
+            if g.shape != w.shape:
+                raise ValueError(f"AdamW.step: grads[{k!r}] has shape {g.shape}, the parameter has {w.shape}")
+            t = w.dtype.type
+            m, v = self.m[k], self.v[k]
+            m *= t(b1)
+            m += t(1.0 - b1) * g
+            v *= t(b2)
+            v += t(1.0 - b2) * (g * g)
+            if k in self.decay and self.weight_decay:
+                w *= t(1.0 - lr * self.weight_decay)
+            w -= t(lr / c1) * m / (np.sqrt(v / t(c2)) + t(self.eps))

@@ -1,0 +1,202 @@
+"""Seeded, deterministic training of ``glulib.model`` on the committed text.
+
+    corpus = glulib.textdata.load_corpus()
+    run = train(corpus, QUICK.replace(variant="swiglu"), seed=0, callback=print_progress)
+    run.heldout_loss, run.curve["heldout_loss"]
+
+One seed fixes everything: the initial weights and the order of the training windows
+(two independent streams spawned from ``np.random.SeedSequence(seed)``). The batch
+stream does not depend on the variant, so with the same seed all eight FFNs see the same
+windows in the same order: their differences are paired, not blurred by data order.
+Same seed, same machine: the same losses to the bit.
+
+Training runs single-threaded (``single_threaded``): the model's matrices are small, and
+on a shared 2-core machine the BLAS and Numba thread pools fight over the cores, which
+made a step ten times slower; one thread also fixes the order of every floating-point sum.
+
+The library never prints: pass ``callback(event)`` to hear about each step. ``event`` is
+a dict with ``step`` (1-based), ``steps``, ``train_loss``, ``lr``, ``elapsed`` (s) and,
+at evaluation steps, ``heldout_loss`` (otherwise None).
+"""
+
+import contextlib
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numba
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from . import _validate, model, optim, textdata
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Model sizes, optimiser settings and run length. ``QUICK`` and ``FULL`` are the presets."""
+
+    variant: str = "relu"
+    d_model: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    seq_len: int = 64
+    d_ff_baseline: int = 192
+    batch_size: int = 16
+    steps: int = 200
+    lr: float = 3e-3
+    warmup: int = 20
+    final_lr_fraction: float = 0.1
+    weight_decay: float = 0.01
+    eval_every: int = 50
+    eval_windows: int = 64
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        func = "TrainConfig"
+        for name in ("batch_size", "steps", "eval_every", "eval_windows"):
+            n = getattr(self, name)
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, (int, np.integer)) \
+                or not 0 <= self.warmup <= self.steps:
+            raise ValueError(f"{func}: warmup must be an integer in [0, steps = {self.steps}], got {self.warmup!r}")
+        for name in ("lr", "final_lr_fraction", "weight_decay"):
+            if _validate.real_scalar(getattr(self, name), func, name) < 0:
+                raise ValueError(f"{func}: {name} must be non-negative, got {getattr(self, name)}")
+        _validate.choice(self.dtype, ("float32", "float64"), func, "dtype")
+        self.model_config(vocab_size=1)  # checks variant and sizes
+
+    def model_config(self, vocab_size):
+        names = ("variant", "d_model", "n_layers", "n_heads", "seq_len", "d_ff_baseline")
+        return model.ModelConfig(vocab_size=vocab_size, **{k: getattr(self, k) for k in names})
+
+    def replace(self, **changes):
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise ValueError(f"TrainConfig.replace: unknown settings {unknown}")
+        return TrainConfig(**{**asdict(self), **changes})
+
+    def as_dict(self):
+        return asdict(self)
+
+
+#: Under a minute on a busy 2-core machine: the notebook's live runs and the tests.
+QUICK = TrainConfig(steps=150, batch_size=8, eval_every=25, eval_windows=32, warmup=15)
+#: The committed comparison (``python -m glulib.experiment``): about a minute per run.
+FULL = TrainConfig(d_model=96, d_ff_baseline=384, steps=400, batch_size=16, eval_every=50, eval_windows=128,
+                   warmup=40)
+
+
+@dataclass
+class Run:
+    """One finished training run."""
+
+    variant: str
+    seed: int
+    config: TrainConfig
+    n_params: int
+    ffn_params: int
+    d_ff: int
+    steps: int
+    tokens: int
+    heldout_loss: float
+    wall_time_s: float
+    curve: dict = field(default_factory=dict)  # step, train_loss, heldout_loss lists
+    params: dict = field(default_factory=dict, repr=False)
+    model_config: model.ModelConfig = None
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """BLAS and Numba's parallel kernels on one thread inside the block; restored after."""
+    before = numba.get_num_threads()
+    with threadpool_limits(limits=1):
+        numba.set_num_threads(1)
+        try:
+            yield
+        finally:
+            numba.set_num_threads(before)
+
+
+def evaluate(params, cfg, inputs, targets, batch=32):
+    """Mean cross-entropy (nats per token) over evaluation windows (n, T), in batches."""
+    total = 0.0
+    for lo in range(0, inputs.shape[0], batch):
+        x, y = inputs[lo:lo + batch], targets[lo:lo + batch]
+        total += model.loss(params, x, y, cfg) * y.size
+    return total / targets.size
+
+
+def train(corpus, config, seed, callback=None, stop_after=None):
+    """Train one model; returns a Run. ``stop_after`` ends early (the schedule still spans
+    ``config.steps``), so a short rerun reproduces the start of a long one."""
+    with single_threaded():
+        return _train(corpus, config, seed, callback, stop_after)
+
+
+def _train(corpus, config, seed, callback, stop_after):
+    func = "train"
+    if not isinstance(corpus, textdata.Corpus):
+        raise TypeError(f"{func}: corpus must be a glulib.textdata.Corpus (load_corpus()), got {type(corpus).__name__}")
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"{func}: config must be a TrainConfig (e.g. QUICK or FULL), got {type(config).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{func}: seed must be a non-negative integer, got {seed!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{func}: callback must be callable, got {type(callback).__name__}")
+    steps = config.steps if stop_after is None else int(stop_after)
+    if not 1 <= steps <= config.steps:
+        raise ValueError(f"{func}: stop_after must lie in [1, steps = {config.steps}], got {stop_after!r}")
+
+    cfg = config.model_config(corpus.vocab_size)
+    init_seq, batch_seq = np.random.SeedSequence(int(seed)).spawn(2)
+    params = model.init_params(cfg, np.random.default_rng(init_seq), dtype=np.dtype(config.dtype))
+    batches = np.random.default_rng(batch_seq)
+    matrices = [k for k, v in params.items() if v.ndim == 2 and "emb" not in k]
+    opt = optim.AdamW(params, weight_decay=config.weight_decay, decay=matrices)
+    eval_x, eval_y = textdata.windows(corpus.heldout, config.seq_len, config.eval_windows)
+
+    curve = {"step": [], "train_loss": [], "heldout_loss": []}
+    recent = []
+    start = time.perf_counter()
+    for step in range(steps):
+        x, y = textdata.batch(corpus.train, config.batch_size, config.seq_len, batches)  # (B, T) each
+        loss, grads = model.loss_and_grads(params, x, y, cfg)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"{func}: the loss became {loss} at step {step + 1} "
+                                     f"({config.variant}, seed {seed}); lower lr (now {config.lr})")
+        lr = optim.lr_at(step, config.lr, config.warmup, config.steps, config.final_lr_fraction)
+        opt.step(grads, lr)
+        recent.append(loss)
+        done = step + 1
+        heldout = None
+        if done % config.eval_every == 0 or done == steps:
+            heldout = evaluate(params, cfg, eval_x, eval_y)
+            curve["step"].append(done)
+            curve["train_loss"].append(float(np.mean(recent)))
+            curve["heldout_loss"].append(float(heldout))
+            recent = []
+        if callback is not None:
+            callback({"step": done, "steps": steps, "train_loss": float(loss), "lr": lr,
+                      "elapsed": time.perf_counter() - start, "heldout_loss": heldout})
+    return Run(variant=config.variant, seed=int(seed), config=config, n_params=model.count_params(params),
+               ffn_params=model.ffn_param_count(cfg), d_ff=cfg.d_ff, steps=steps,
+               tokens=steps * config.batch_size * config.seq_len, heldout_loss=curve["heldout_loss"][-1],
+               wall_time_s=time.perf_counter() - start, curve=curve, params=params, model_config=cfg)
+
+
+def initial_loss(corpus, config, seed):
+    """Held-out loss of the untrained model (step 0), on the same windows ``train`` evaluates."""
+    cfg = config.model_config(corpus.vocab_size)
+    init_seq, _ = np.random.SeedSequence(int(seed)).spawn(2)
+    params = model.init_params(cfg, np.random.default_rng(init_seq), dtype=np.dtype(config.dtype))
+    eval_x, eval_y = textdata.windows(corpus.heldout, config.seq_len, config.eval_windows)
+    with single_threaded():
+        return evaluate(params, cfg, eval_x, eval_y)
+
+
+def sample_text(corpus, run, prompt, n_chars, seed=0, temperature=1.0):
+    """``prompt`` continued by ``n_chars`` characters sampled from a finished Run's model."""
+    with single_threaded():
+        ids = model.generate(run.params, run.model_config, corpus.encode(prompt), n_chars,
+                             np.random.default_rng(seed), temperature=temperature)
+    return prompt + corpus.decode(ids)
