@@ -46,6 +46,9 @@ _UNIT = {
     "geglu": ("gelu", True),
     "swiglu": ("silu", True),
 }
+#: How the course writes each unit's name in prose.
+NAMES = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "ReLU", "gtu": "GTU", "glu": "GLU",
+         "geglu": "GEGLU", "swiglu": "SwiGLU"}
 #: Ratios below this are shown at this floor on log plots (they underflowed or nearly).
 FLOOR = 1e-300
 
@@ -316,7 +319,7 @@ def findings(result, depth=None):
                 else "")
         out.append({
             "claim": "Seed 001: gating is what lets deep networks keep their gradients.",
-            "measured": (f"Without residuals, {worst.upper()} keeps the least gradient of all: {_fmt(w)} at depth {L}"
+            "measured": (f"Without residuals, {NAMES[worst]} keeps the least gradient of all: {_fmt(w)} at depth {L}"
                          f"{when}. Near zero, act(xW) * xV is a product of two small numbers, so the signal "
                          f"shrinks quadratically, layer after layer."),
             "agrees": bool(w > 1e-3),
@@ -326,13 +329,13 @@ def findings(result, depth=None):
         lo = min(res, key=res.get)
         bad = [u for u in result.units if not np.isfinite(res[u]) or res[u] > 1e6]
         msg = (f"With plain residual connections no unit's gradient vanishes: the smallest ratio at depth {L} "
-               f"is {_fmt(res[lo])} ({lo}).")
+               f"is {_fmt(res[lo])} ({NAMES[lo]}).")
         if bad:
             over = [u for u in bad if not np.isfinite(res[u])]
-            msg += (f" Instead it explodes for {', '.join(u.upper() for u in bad)}: each layer adds its "
+            msg += (f" Instead it explodes for {', '.join(NAMES[u] for u in bad)}: each layer adds its "
                     f"output to a signal that keeps growing.")
             if over:
-                msg += f" For {', '.join(u.upper() for u in over)} the forward pass itself overflows float64."
+                msg += f" For {', '.join(NAMES[u] for u in over)} the forward pass itself overflows float64."
         out.append({
             "claim": "Residual connections carry the gradient through depth.",
             "measured": msg,
@@ -344,10 +347,10 @@ def findings(result, depth=None):
         out.append({
             "claim": "A normalised residual stack (as in LLaMA) keeps every unit's gradient within three orders of magnitude of 1.",
             "measured": (f"With RMSNorm before each layer and a residual around it, every unit passes between "
-                         f"{_fmt(pre[lo])} ({lo}) and {_fmt(pre[hi])} ({hi}) of the gradient at depth {L}."),
+                         f"{_fmt(pre[lo])} ({NAMES[lo]}) and {_fmt(pre[hi])} ({NAMES[hi]}) of the gradient at depth {L}."),
             "agrees": bool(pre[lo] > 1e-3 and pre[hi] < 1e3),
         })
     return out
 
 
-__all__ = ["UNITS", "MODES", "FLOOR", "DepthResult", "dauphin_factors", "findings", "gradient_ratios", "run"]
+__all__ = ["UNITS", "MODES", "NAMES", "FLOOR", "DepthResult", "dauphin_factors", "findings", "gradient_ratios", "run"]

@@ -172,3 +172,13 @@ def test_costs_two_thirds_rule_shows_equal_bars():
     fwd_chosen, fwd_base = p.fig.axes[0].patches[0].get_height(), p.fig.axes[0].patches[3].get_height()
     assert fwd_chosen == pytest.approx(fwd_base)
     assert p.static().data[:4] == b"\x89PNG"
+
+
+def test_depth_modes_figure(result):
+    from glulib.panels.depth import modes_figure
+
+    fig = modes_figure(result)
+    assert len(fig.axes) == len(result.modes)
+    for ax, mode in zip(fig.axes, result.modes):
+        np.testing.assert_allclose(ax.lines[depth.UNITS.index("glu")].get_ydata(),
+                                   np.clip(result.median("glu", mode), 1e-100, 1e100))

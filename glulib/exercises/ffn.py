@@ -55,7 +55,7 @@ def check_memory(store_bytes, recompute_h_bytes):
     names = ["storing x, a, u and h", "recomputing h"]
     for g, w, name in zip(got, want, names):
         if g != w:
-            return Feedback(False, f"{name}: you gave {g:,}; count the numbers kept per token (d_model for x, "
+            return Feedback(False, f"{name}: you gave {g!r}; count the numbers kept per token (d_model for x, "
                                    "d_ff for each of a, u, h), times tokens, times 4 bytes.")
     return Feedback(True, f"{want[0]:,} and {want[1]:,} bytes: recomputing h saves "
                           f"{1 - want[1] / want[0]:.0%} of the memory for a few elementwise operations.")

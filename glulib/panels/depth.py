@@ -115,4 +115,20 @@ def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
     return fig
 
 
-__all__ = ["dauphin_figure", "depth_panel"]
+def modes_figure(result):
+    """A static figure: the median curves of every unit, one axis per mode, shared log scale."""
+    fig = live_figure(figsize=(10.0, 3.2))
+    axes = fig.subplots(1, len(result.modes), sharey=True, squeeze=False)[0]
+    for ax, mode in zip(axes, result.modes):
+        for i, unit in enumerate(result.units):
+            ax.plot(result.depths, _shown(result.median(unit, mode)), color=f"C{i}", label=unit)
+        ax.set_yscale("log")
+        ax.set_title(MODE_LABELS[mode], fontsize=9)
+        ax.set_xlabel("depth L")
+    axes[0].set_ylabel("|dx| / |dy| (median)")
+    axes[0].legend(fontsize=6, ncol=2, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["dauphin_figure", "depth_panel", "modes_figure"]
