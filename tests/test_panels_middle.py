@@ -130,6 +130,21 @@ def test_geometry_readouts_are_glulib_numbers():
     assert p.readouts["saddle"].value.startswith("100.0% saddle")
 
 
+@pytest.mark.parametrize("variant", list(glulib.VARIANTS))
+def test_contour_figure_every_variant_without_warnings(variant):
+    import warnings
+
+    from glulib.panels.geometry import contour_figure
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = contour_figure(variant, n=41)
+        fig.canvas.draw()
+    assert len(fig.axes) == 3
+    # the zero level is drawn on the product exactly when the product takes both signs
+    assert any(len(c.get_paths()) for c in fig.axes[2].collections[1:])
+
+
 def test_geometry_static_figures():
     assert geometry_panel().static().data[:4] == b"\x89PNG"
     fig = surface_figure("geglu", n=11)

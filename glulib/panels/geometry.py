@@ -46,6 +46,27 @@ def surface_figure(variant="geglu", lim=LIM, n=61):
     return fig
 
 
+def contour_figure(variant="geglu", lim=LIM, n=121):
+    """A static figure: contour maps of gate path, value path and product over (a, u),
+    with the zero level drawn in black wherever the map takes both signs."""
+    A, U = plane(lim, n)
+    s = _geo.surfaces(variant, A, U)
+    fig = live_figure(figsize=(10.0, 3.0))
+    axes = fig.subplots(1, 3, sharey=True)
+    for ax, (key, title) in zip(axes, (("gate", f"gate path {VARIANTS[variant]}(a)"),
+                                       ("value", "value path u"), ("product", "product"))):
+        z = s[key]
+        m = max(float(np.abs(z).max()), 1e-12)
+        ax.contourf(A, U, z, levels=np.linspace(-m, m, 21), cmap="RdBu_r")
+        if z.min() < 0 < z.max():
+            ax.contour(A, U, z, levels=[0.0], colors="k", linewidths=1.2)
+        ax.set_xlabel("a (gate)")
+        ax.set_title(title, fontsize=9)
+    axes[0].set_ylabel("u (value)")
+    fig.tight_layout()
+    return fig
+
+
 def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     """Controls: ``variant`` (Dropdown over glulib.VARIANTS), ``w``, ``v``, ``b``, ``c``.
 
@@ -151,4 +172,4 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     return Panel(box, controls, readouts, fig, update)
 
 
-__all__ = ["geometry_panel", "plane", "surface_figure"]
+__all__ = ["contour_figure", "geometry_panel", "plane", "surface_figure"]
