@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 NOTEBOOK := notebooks/00_typhoon_pump.ipynb
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test test-nojit bench experiment clean browser-deps
+.PHONY: help install lab app site test test-nojit bench experiment clean browser-deps
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,6 +29,12 @@ install: $(STAMP) ## Create .venv and install the course and its dependencies
 
 lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
 	$(VENV)/bin/jupyter lab $(NOTEBOOK)
+
+app: install ## Serve the pump control room alone as a Voila page on localhost (no code shown)
+	$(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1
+
+site: install ## Run every notebook and render the course to static HTML in _site/
+	$(PY) tools/build_site.py --out _site
 
 browser-deps: ## Install Debian's Chromium for the browser tests (needs root)
 	@if [ -x $(CHROMIUM) ]; then :; \

@@ -53,12 +53,12 @@ def new_page(browser, request):
     with a full-page screenshot under screenshots/failed/ when the test failed."""
     contexts = []
 
-    def make(width=1400, height=1000):
+    def make(width=1400, height=1000, known_external=()):
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(PAGE_TIMEOUT_MS)
         page = context.new_page()
         contexts.append((context, page))
-        return page, Watcher(context, page)
+        return page, Watcher(context, page, known_external)
 
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
@@ -78,3 +78,13 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def voila_server(course_root, tmp_path_factory):
+    """`make app`'s Voila page, served from the throwaway copy of the course."""
+    app = course_root / "app" / "pump_control_room.ipynb"
+    if not app.exists():
+        pytest.fail("app/pump_control_room.ipynb is missing")
+    with Server("voila", course_root, tmp_path_factory.mktemp("voila-state"), notebook=app) as server:
+        yield server

@@ -187,8 +187,11 @@ class Server:
 class Watcher:
     """Everything that goes wrong on a page, for a test to assert empty."""
 
-    def __init__(self, context, page):
+    def __init__(self, context, page, known_external=()):
+        """``known_external``: regexes of outside URLs a page is known to ask for and does
+        without; they are blocked like every other, but not reported."""
         self.console_errors, self.page_errors, self.external = [], [], []
+        self.known_external = [re.compile(p) for p in known_external]
         context.route("**/*", self._route)
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
@@ -198,7 +201,8 @@ class Watcher:
         if LOOPBACK.match(url) or url.startswith(("data:", "blob:", "about:")):
             route.continue_()
         else:
-            self.external.append(url)
+            if not any(p.search(url) for p in self.known_external):
+                self.external.append(url)
             route.abort("blockedbyclient")
 
     def _console(self, msg):

@@ -1,0 +1,28 @@
+"""`make app`: the pump control room as a stand-alone Voila page, driven as a learner would."""
+
+import pytest
+
+from glu_browser import STARTUP_TIMEOUT_MS, exercise_pump_panel, output_problems, wait_widgets_rendered
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Voila's "lab" template links Font Awesome's CSS from jsDelivr although voila.js bundles the
+# same icons: the page does without those two requests (they are blocked like any other).
+VOILA_TEMPLATE_CDN = [r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@"]
+
+
+def test_pump_app_shows_the_panel_and_no_code(voila_server, new_page, screenshots):
+    page, watcher = new_page(known_external=VOILA_TEMPLATE_CDN)
+    page.goto(voila_server.url, wait_until="domcontentloaded", timeout=STARTUP_TIMEOUT_MS)
+    page.locator(".glu-output").first.wait_for(state="visible", timeout=STARTUP_TIMEOUT_MS)
+    wait_widgets_rendered(page)
+    page.screenshot(path=screenshots / "app-pump_control_room.png", full_page=True)
+
+    code = page.locator(".jp-CodeCell .jp-InputArea, .jp-InputArea-editor, .cm-editor, .CodeMirror,"
+                        " .jp-CodeCell .highlight")
+    assert code.count() == 0, f"the app shows code: {code.first.inner_text()[:200]!r}"
+    assert "pump_panel" not in page.locator("body").inner_text()
+
+    exercise_pump_panel(page, screenshots, label="app")
+    problems = output_problems(page) + watcher.problems()
+    assert not problems, "pump app in Voila:\n" + "\n".join(problems)
