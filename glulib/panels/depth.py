@@ -116,9 +116,9 @@ def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
 
 
 def modes_figure(result):
-    """A static figure: the median curves of every unit, one axis per mode, shared log scale."""
+    """A static figure: the median curves of every unit, one axis per mode, each its own log scale."""
     fig = live_figure(figsize=(10.0, 3.2))
-    axes = fig.subplots(1, len(result.modes), sharey=True, squeeze=False)[0]
+    axes = fig.subplots(1, len(result.modes), squeeze=False)[0]
     for ax, mode in zip(axes, result.modes):
         for i, unit in enumerate(result.units):
             ax.plot(result.depths, _shown(result.median(unit, mode)), color=f"C{i}", label=unit)

@@ -3,12 +3,13 @@
 Left: the product act(a) * u over the (a, u) plane, its zero set in black, and the input
 line (a, u) = (w x + b, v x + c). Middle: where the product surface is a saddle or flat
 (the sign of its Hessian's determinant). Right: the unit along x, the product drawn solid
-where it curves up and dashed where it curves down.
+where it curves up, dashed where it curves down, thin where it is straight.
 """
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 
 from .. import geometry as _geo
 from ..ffn import VARIANTS
@@ -16,6 +17,7 @@ from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw, 
 from ._quiet import live_figure
 
 LIM = 3.0
+CURV_TOL = 1e-6  # |p''(x)| below this: the output is straight there
 CLASS_CMAP = ListedColormap(["#d95f02", "#f0f0f0", "#1b9e77"])  # saddle, flat, bowl/dome
 
 
@@ -92,10 +94,14 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
         axis.set_xlim(-LIM, LIM)
         axis.set_ylim(-LIM, LIM)
         axis.set_title(title, fontsize=9)
+    ax_h.legend(handles=[Patch(color=CLASS_CMAP.colors[i], label=lab) for i, lab in
+                         enumerate(("saddle (det < 0)", "flat (det = 0)", "bowl or dome (det > 0)"))],
+                fontsize=6, loc="lower right", framealpha=0.9)
     gate_line = ax_x.plot(x, x, label="gate path act(a)", color="C1")[0]
     value_line = ax_x.plot(x, x, label="value path u", color="C0")[0]
     up_line = ax_x.plot(x, x, color="k", lw=2, label="product, curving up")[0]
     down_line = ax_x.plot(x, x, color="k", lw=2, ls="--", label="product, curving down")[0]
+    flat_line = ax_x.plot(x, x, color="k", lw=0.8, label="product, straight")[0]
     zero_dots = ax_x.plot([], [], "x", color="C3", ms=8, label="output = 0")[0]
     ax_x.axhline(0, color="0.6", lw=0.8)
     ax_x.axvline(0, color="0.6", lw=0.8)
@@ -147,9 +153,10 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
             dot.set_data([b_], [c_])
         gate_line.set_ydata(d["gate"])
         value_line.set_ydata(d["value"])
-        up = d["curvature"] > 0
+        up, down = d["curvature"] > CURV_TOL, d["curvature"] < -CURV_TOL
         up_line.set_ydata(np.where(up, d["product"], np.nan))
-        down_line.set_ydata(np.where(up, np.nan, d["product"]))
+        down_line.set_ydata(np.where(down, d["product"], np.nan))
+        flat_line.set_ydata(np.where(up | down, np.nan, d["product"]))
         pts, runs = _geo.zeros_along_input(name, x, w_, v_, b_, c_)
         zero_dots.set_data(pts, np.zeros_like(pts))
         ys = np.concatenate([d["gate"], d["value"], d["product"]])
