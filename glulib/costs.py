@@ -20,7 +20,7 @@ Three ways to keep what the backward needs (``STRATEGIES``):
     keep x only; recompute a and u with the first matmuls again (``glulib.ffn_backward``).
 """
 
-from .ffn import BASELINES, VARIANTS, _activation
+from .ffn import _activation
 
 STRATEGIES = ("store", "recompute_h", "recompute_all")
 
@@ -112,5 +112,4 @@ def summary(d_model, d_ff, variant, tokens, bytes_per_element=4):
     return out
 
 
-__all__ = ["STRATEGIES", "activation_memory", "ffn_flops", "ffn_params", "order_flops", "summary",
-           "VARIANTS", "BASELINES"]
+__all__ = ["STRATEGIES", "activation_memory", "ffn_flops", "ffn_params", "order_flops", "summary"]

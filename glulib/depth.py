@@ -345,9 +345,11 @@ def findings(result, depth=None):
         pre = {u: med(u, "prenorm") for u in result.units}
         lo, hi = min(pre, key=pre.get), max(pre, key=pre.get)
         out.append({
-            "claim": "A normalised residual stack (as in LLaMA) keeps every unit's gradient within three orders of magnitude of 1.",
+            "claim": ("A normalised residual stack (as in LLaMA) keeps every unit's gradient within "
+                      "three orders of magnitude of 1."),
             "measured": (f"With RMSNorm before each layer and a residual around it, every unit passes between "
-                         f"{_fmt(pre[lo])} ({NAMES[lo]}) and {_fmt(pre[hi])} ({NAMES[hi]}) of the gradient at depth {L}."),
+                         f"{_fmt(pre[lo])} ({NAMES[lo]}) and {_fmt(pre[hi])} ({NAMES[hi]}) "
+                         f"of the gradient at depth {L}."),
             "agrees": bool(pre[lo] > 1e-3 and pre[hi] < 1e3),
         })
     return out

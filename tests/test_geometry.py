@@ -119,7 +119,8 @@ def test_no_dip(activation):
     (lambda: geo.along_input("glu", [0.0], "1", 0, 0, 0), TypeError, "w must be a real number"),
     (lambda: geo.along_input("glu", [0.0], 1, 0, float("nan"), 0), ValueError, "b must be finite"),
     (lambda: geo.zero_set(np.zeros(3)), ValueError, "must be a 2-D grid"),
-    (lambda: geo.surfaces("glu", np.zeros(3), np.zeros(4)), ValueError, "must broadcast to one shape, got a \\(3,\\), u \\(4,\\)"),
+    (lambda: geo.surfaces("glu", np.zeros(3), np.zeros(4)), ValueError,
+     "must broadcast to one shape, got a \\(3,\\), u \\(4,\\)"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -47,8 +47,8 @@ def check_backward(variant, my_backward):
     if bad:
         hints = {"value": f"dvalue is dout times the gate's activation, {act}(gate).",
                  "gate": f"dgate is dout times value times the derivative of {act} at the gate."}
-        return Feedback(False, "gradcheck disagrees on " + ", ".join(f"d{k} (worst relative error {err[k]:.2g})"
-                                                                     for k in bad) + ". " + " ".join(hints[k] for k in bad))
+        which = ", ".join(f"d{k} (worst relative error {err[k]:.2g})" for k in bad)
+        return Feedback(False, f"gradcheck disagrees on {which}. " + " ".join(hints[k] for k in bad))
     ref = glu_backward(np.ones_like(value), value, gate, act)
     agree = max(float(np.max(np.abs(a - b))) for a, b in zip(ref, (dvalue, dgate)))
     return Feedback(True, f"gradcheck errors {err['value']:.1e} (dvalue) and {err['gate']:.1e} (dgate); "

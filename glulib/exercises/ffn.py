@@ -19,9 +19,11 @@ def check_llama_hidden(d_ff):
     if d_ff == raw:
         return Feedback(False, f"{raw} is 2/3 of 4 d_model before rounding; round it up to a multiple of 256.")
     if d_ff != want:
-        return Feedback(False, f"{d_ff} is not it: take 4 d_model, keep 2/3 of it (int), round up to a multiple of 256.")
-    return Feedback(True, f"{want}, as in LLaMA-13B; {_costs.ffn_params(LLAMA13_D_MODEL, want, 'swiglu'):,} "
-                          f"parameters per FFN against {_costs.ffn_params(LLAMA13_D_MODEL, 4 * LLAMA13_D_MODEL, 'relu'):,} "
+        return Feedback(False, f"{d_ff} is not it: take 4 d_model, keep 2/3 of it (int), "
+                               "round up to a multiple of 256.")
+    gated = _costs.ffn_params(LLAMA13_D_MODEL, want, "swiglu")
+    relu = _costs.ffn_params(LLAMA13_D_MODEL, 4 * LLAMA13_D_MODEL, "relu")
+    return Feedback(True, f"{want}, as in LLaMA-13B; {gated:,} parameters per FFN against {relu:,} "
                           "for the ReLU FFN it replaces.")
 
 

@@ -36,7 +36,8 @@ def check_zeros(points):
         return Feedback(False, f"give a list of numbers, got {points!r}.")
     if got.size != want.size:
         return Feedback(False, f"there are {want.size} such points: one where the gate path is zero "
-                               f"(GELU(a) = 0 only at a = 0) and one where the value path is zero; you gave {got.size}.")
+                               f"(GELU(a) = 0 only at a = 0) and one where the value path is zero; "
+                               f"you gave {got.size}.")
     if not np.allclose(got, want, atol=1e-3):
         return Feedback(False, f"{got.tolist()} are not both zeros: solve w x + b = 0 and v x + c = 0.")
     return Feedback(True, f"x = {want[0]:g} (one branch is zero) and x = {want[1]:g} (the other).")
@@ -48,7 +49,8 @@ def check_value_bias(c):
     want = TARGET / g
     if not close(c, want, rtol=1e-3):
         return Feedback(False, f"at x = 0 the output is GELU(b) c = {g:.4f} c; solve for c (you gave {c}).")
-    return Feedback(True, f"c = {want:.4f}: with the value bias alone the unit outputs {TARGET:g} where its input is 0.")
+    return Feedback(True, f"c = {want:.4f}: with the value bias alone the unit outputs {TARGET:g} "
+                          "where its input is 0.")
 
 
 def check_hessian_det(det):
@@ -59,6 +61,7 @@ def check_hessian_det(det):
     if close(det, -want, rtol=1e-3):
         return Feedback(False, "check the sign: det [[p, q], [q, 0]] = -q^2.")
     if not close(det, want, rtol=1e-3):
-        return Feedback(False, f"H = [[GELU''(a) u, GELU'(a)], [GELU'(a), 0]]; its determinant needs GELU'({a:g}) only. "
+        return Feedback(False, f"H = [[GELU''(a) u, GELU'(a)], [GELU'(a), 0]]; its determinant needs "
+                               f"GELU'({a:g}) only. "
                                f"You gave {det}.")
     return Feedback(True, f"det H = -GELU'({a:g})^2 = {want:.4f} < 0: a saddle, as everywhere GELU' is not zero.")

@@ -15,7 +15,7 @@ from ._quiet import live_figure
 MIB = 2 ** 20
 FLOP_KEYS = ("flops_forward", "flops_backward", "flops_recompute_all")
 FLOP_LABELS = ("forward", "backward\n(stored)", "backward\n(recompute\nfrom x)")
-MEM_LABELS = ("store a, u, h", "recompute h", "recompute\nfrom x")
+MEM_LABELS = ("store all", "recompute h", "recompute\nfrom x")
 
 
 def _int_slider(label, value, lo, hi, step):
@@ -89,7 +89,8 @@ def ffn_costs_panel(d_model=768, d_ff=2048, variant="swiglu", tokens=2048, bytes
         w.observe(update, names="value")
     update()
     box = widgets.VBox([
-        widgets.HBox([group("FFN", list(controls.values())), group(f"Costs ({bytes_per_element} bytes a number)", list(readouts.values()))]),
+        widgets.HBox([group("FFN", list(controls.values())),
+                      group(f"Costs ({bytes_per_element} bytes a number)", list(readouts.values()))]),
         canvas_widget(fig),
     ])
     return Panel(box, controls, readouts, fig, update)
