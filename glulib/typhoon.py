@@ -25,7 +25,7 @@ from .kernels import glu, glu_backward
 #: The three features, in the order of ``x``.
 FEATURES = ("rainfall", "tide", "wind")
 #: The unit of each feature (rainfall rate, tide level above normal, wind speed in tens of m/s).
-UNITS = {"rainfall": "cm/h", "tide": "m above normal", "wind": "10 m/s"}
+UNITS = {"rainfall": "cm/h", "tide": "m above normal", "wind": "tens of m/s"}
 #: What the severity and the output are measured in.
 VOLUME_UNIT = "million m\u00b3"
 

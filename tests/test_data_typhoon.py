@@ -107,6 +107,7 @@ def test_script_reproduces_the_committed_file_byte_for_byte():
     assert make_typhoon_history.make().encode() == (ROOT / "data" / "typhoon_history.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_glu_beats_linear_on_held_out_storms():
     _, hist = typhoon.fit_history()
     loss = hist["loss"]

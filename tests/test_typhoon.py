@@ -98,6 +98,7 @@ def test_fit_gradient_matches_finite_differences(rng):
         assert (x.T @ dgate)[i] == pytest.approx((_glu_loss(up, x, y) - _glu_loss(dn, x, y)) / (2 * eps), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_fit_recovers_a_noiseless_rule(rng):
     x = rng.uniform([0, -3, 0], [8, 4, 5], size=(200, 3))
     y = typhoon.pump(x, **typhoon.TRUE)["output"]

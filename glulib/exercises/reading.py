@@ -6,8 +6,19 @@ from .. import typhoon
 from ._feedback import Feedback, close
 
 
+def _unanswered(*answers):
+    """A Feedback asking for an answer when any is still None, else None."""
+    if any(a is None for a in answers):
+        return Feedback(False, "replace `None` with your answer, then run the cell again.")
+    return None
+
+
+
 def check_linear_column(values):
     """Exercise 1: what a plain linear layer (the severity row alone) says about the three storms."""
+    missing = _unanswered(values)
+    if missing:
+        return missing
     storms = typhoon.load_storms()
     want = typhoon.linear(storms["x"], typhoon.STORY["W"], typhoon.STORY["b"])  # (3,)
     try:
@@ -28,6 +39,9 @@ def check_linear_column(values):
 
 def check_half_open_tide(tide):
     """Exercise 2: the tide at which the pumps run at exactly half power, for storm A's rain and wind."""
+    missing = _unanswered(tide)
+    if missing:
+        return missing
     storms = typhoon.load_storms()
     rain, _, wind = storms["x"][0]
     V, c = typhoon.STORY["V"], typhoon.STORY["c"]
@@ -43,9 +57,14 @@ def check_half_open_tide(tide):
     return Feedback(True, f"at {want:g} m the gate input is zero and the pumps run at half power.")
 
 
-def check_gate_feature(name):
-    """Exercise 3: which feature did the learned gate weigh most?"""
-    _, history = typhoon.fit_history()
+def check_gate_feature(name, history=None):
+    """Exercise 3: which feature did the learned gate weigh most? (``history``: notebook 01's fit;
+    refitted when not given.)"""
+    missing = _unanswered(name)
+    if missing:
+        return missing
+    if history is None:
+        _, history = typhoon.fit_history()
     V = typhoon.snapshot(history, "glu", -1)["V"]
     want = typhoon.FEATURES[int(np.argmax(np.abs(V)))]
     if not isinstance(name, str) or name.strip().lower() not in typhoon.FEATURES:

@@ -7,11 +7,22 @@ from ..activations import activate
 from ..ffn import VARIANTS
 from ._feedback import Feedback, close
 
+
+def _unanswered(*answers):
+    """A Feedback asking for an answer when any is still None, else None."""
+    if any(a is None for a in answers):
+        return Feedback(False, "replace `None` with your answer, then run the cell again.")
+    return None
+
+
 _LLAMA = "silu"
 
 
 def check_llama_variant(variant):
     """Exercise 1: LLaMA's FeedForward computes w2(silu(w1 x) * w3 x). Which variant is it?"""
+    missing = _unanswered(variant)
+    if missing:
+        return missing
     if not isinstance(variant, str) or variant.lower() not in VARIANTS:
         return Feedback(False, f"answer with one of {', '.join(repr(v) for v in VARIANTS)}; got {variant!r}.")
     v = variant.lower()
@@ -22,6 +33,9 @@ def check_llama_variant(variant):
 
 def check_swish_at_zero_beta(value):
     """Exercise 2: Swish_beta(2) when beta = 0."""
+    missing = _unanswered(value)
+    if missing:
+        return missing
     want = float(activate(np.array([2.0]), "silu", 0.0)[0])
     if close(value, float(activate(np.array([2.0]), "relu")[0]), rtol=1e-3):
         return Feedback(False, "that is the large-beta limit (ReLU). At beta = 0, sigmoid(0 * z) is 1/2 for every z.")
@@ -32,6 +46,9 @@ def check_swish_at_zero_beta(value):
 
 def check_gated_branch(source, answer):
     """Exercise 3: name the gated (activated) branch in ``source`` (a row of zoo.CONVENTIONS)."""
+    missing = _unanswered(answer)
+    if missing:
+        return missing
     table = {s: g for s, g, _, _ in zoo.CONVENTIONS}
     if source not in table:
         return Feedback(False, f"pick a source from zoo.CONVENTIONS: {', '.join(table)}.")
@@ -47,6 +64,9 @@ def check_gated_branch(source, answer):
 
 def check_letters_swap(W_shazeer, V_shazeer, W_dauphin, V_dauphin):
     """Exercise 4: Shazeer weights that compute the same GLU as Dauphin's (W_dauphin, V_dauphin)."""
+    missing = _unanswered(W_shazeer, V_shazeer)
+    if missing:
+        return missing
     Ws, Vs = np.asarray(W_shazeer, dtype=float), np.asarray(V_shazeer, dtype=float)
     Wd, Vd = np.asarray(W_dauphin, dtype=float), np.asarray(V_dauphin, dtype=float)
     if Ws.shape != Vd.shape or Vs.shape != Wd.shape:

@@ -75,6 +75,8 @@ def pump_panel():
     for name in typhoon.FEATURES:
         lo, hi, step = FEATURE_RANGES[name]
         controls[name] = slider(name, start[name], lo, hi, step, unit=typhoon.UNITS[name])
+        controls[name].style.description_width = "13em"  # room for the unit
+        controls[name].layout.width = "30em"
     for branch, bias in (("severity", "b"), ("gate", "c")):
         for name in typhoon.FEATURES:
             key = f"{branch}_{name}"

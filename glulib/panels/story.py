@@ -104,7 +104,7 @@ def output_vs_tide(rainfall=5.0, wind=3.0, tide=(-3.0, 4.0)):
     ax.plot(t, lin, lw=2, ls="--", label="plain linear layer (severity)")
     ax.set_xlabel(f"tide ({typhoon.UNITS['tide']})")
     ax.set_ylabel(f"{typhoon.VOLUME_UNIT}")
-    ax.set_title(f"rainfall {rainfall:g} {typhoon.UNITS['rainfall']}, wind {wind:g} (\u00d7{typhoon.UNITS['wind']})",
+    ax.set_title(f"rainfall {rainfall:g} {typhoon.UNITS['rainfall']}, wind {wind:g} {typhoon.UNITS['wind']}",
                  fontsize=10)
     ax.legend(fontsize=8)
     ax_g.plot(t, r["gate"], color="tab:orange", lw=2)
