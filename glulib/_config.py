@@ -42,9 +42,16 @@ if not CACHE:
 
 
 def njit(*args, **kwargs):
-    """``numba.njit`` with glulib's defaults (cache, no fastmath)."""
+    """``numba.njit`` with glulib's defaults (cache, no fastmath, NumPy's error model).
+
+    ``error_model="numpy"``: a float division by zero gives inf or NaN as in NumPy instead
+    of raising ZeroDivisionError. The check Python's model needs before every division is
+    a branch that stops LLVM from vectorising the loop (parallel kernels use NumPy's model
+    already; this makes the serial ones match).
+    """
     kwargs.setdefault("cache", CACHE)
     kwargs.setdefault("fastmath", FASTMATH)
+    kwargs.setdefault("error_model", "numpy")
     return numba.njit(*args, **kwargs)
 
 

@@ -19,134 +19,139 @@ from numba import prange
 from ._config import CHUNK, njit
 from . import _validate
 from .activations import (
-    _gelu,
     _gelu_d,
-    _gelu_tanh,
     _gelu_tanh_d,
-    _identity,
     _identity_d,
-    _relu,
     _relu_d,
-    _sigmoid,
     _sigmoid_d,
-    _silu,
     _silu_d,
-    _tanh,
     _tanh_d,
     check_activation,
 )
 
+# Every kernel calls an activation through its ``f_and_df(z, beta) -> (f, df)`` function
+# and keeps what it needs: LLVM removes the arithmetic whose result is unused, so the
+# forward kernels pay nothing for the derivative, and each activation is compiled into
+# three loops per dtype instead of four.
 
-# ---- one chunk, one activation (compiled into the kernels below, never called alone) ----
+
+# ---- one chunk, one activation (compiled into the span functions below) ----
+# The index is made unsigned: with a signed index Numba adds ``i < 0 ? i + n : i`` to
+# every access (Python's negative indexing), LLVM can no longer see that the loads are
+# contiguous, and emits gathers and scatters, several times slower.
 @njit(inline="always")
-def _glu_fwd_chunk(value, gate, out, lo, hi, beta, f):
-    for i in range(lo, hi):
-        out[i] = value[i] * f(gate[i], beta)
+def _glu_fwd_chunk(value, gate, out, lo, hi, beta, f_and_df):
+    for j in range(lo, hi):
+        i = np.uint64(j)  # unsigned: no negative-index wraparound, so loads stay contiguous
+        out[i] = value[i] * f_and_df(gate[i], beta)[0]
 
 
 @njit(inline="always")
 def _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
-    for i in range(lo, hi):
+    for j in range(lo, hi):
+        i = np.uint64(j)
         a, da = f_and_df(gate[i], beta)
         dvalue[i] = dout[i] * a
         dgate[i] = dout[i] * value[i] * da
 
 
 @njit(inline="always")
-def _act_chunk(z, out, lo, hi, beta, f):
-    for i in range(lo, hi):
-        out[i] = f(z[i], beta)
+def _act_chunk(z, out, lo, hi, beta, grad, f_and_df):
+    for j in range(lo, hi):
+        i = np.uint64(j)
+        f, df = f_and_df(z[i], beta)
+        out[i] = df if grad else f
 
 
-@njit(inline="always")
-def _act_grad_chunk(z, out, lo, hi, beta, f_and_df):
-    for i in range(lo, hi):
-        out[i] = f_and_df(z[i], beta)[1]
+# ---- one span [lo, hi) for any activation: the activation is chosen once per span ----
+# Ordinary (not inlined) functions: everything inside them is inlined so that the loops
+# vectorise, while the parallel kernels below stay small. Numba's parfor passes copy and
+# rewrite the whole loop body, so a large body inside prange costs many seconds of
+# compile time; a call costs nothing.
+@njit
+def _glu_fwd_span(value, gate, out, lo, hi, code, beta):
+    if code == 0:
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _sigmoid_d)
+    elif code == 1:
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _tanh_d)
+    elif code == 2:
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _relu_d)
+    elif code == 3:
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu_d)
+    elif code == 4:
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu_tanh_d)
+    elif code == 5:
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _silu_d)
+    else:
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _identity_d)
 
 
-# ---- the kernels: a chunk loop over threads, the activation chosen once per chunk ----
+@njit
+def _glu_bwd_span(dout, value, gate, dvalue, dgate, lo, hi, code, beta):
+    if code == 0:
+        _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _sigmoid_d)
+    elif code == 1:
+        _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _tanh_d)
+    elif code == 2:
+        _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _relu_d)
+    elif code == 3:
+        _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _gelu_d)
+    elif code == 4:
+        _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _gelu_tanh_d)
+    elif code == 5:
+        _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _silu_d)
+    else:
+        _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _identity_d)
+
+
+@njit
+def _act_span(z, out, lo, hi, code, beta, grad):
+    if code == 0:
+        _act_chunk(z, out, lo, hi, beta, grad, _sigmoid_d)
+    elif code == 1:
+        _act_chunk(z, out, lo, hi, beta, grad, _tanh_d)
+    elif code == 2:
+        _act_chunk(z, out, lo, hi, beta, grad, _relu_d)
+    elif code == 3:
+        _act_chunk(z, out, lo, hi, beta, grad, _gelu_d)
+    elif code == 4:
+        _act_chunk(z, out, lo, hi, beta, grad, _gelu_tanh_d)
+    elif code == 5:
+        _act_chunk(z, out, lo, hi, beta, grad, _silu_d)
+    else:
+        _act_chunk(z, out, lo, hi, beta, grad, _identity_d)
+
+
+# ---- the kernels: chunks of CHUNK elements shared out over threads ----
 @njit(parallel=True)
 def _glu_forward(value, gate, out, code, beta):
     n = value.size
     for c in prange((n + CHUNK - 1) // CHUNK):
-        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
-        if code == 0:
-            _glu_fwd_chunk(value, gate, out, lo, hi, beta, _sigmoid)
-        elif code == 1:
-            _glu_fwd_chunk(value, gate, out, lo, hi, beta, _tanh)
-        elif code == 2:
-            _glu_fwd_chunk(value, gate, out, lo, hi, beta, _relu)
-        elif code == 3:
-            _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu)
-        elif code == 4:
-            _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu_tanh)
-        elif code == 5:
-            _glu_fwd_chunk(value, gate, out, lo, hi, beta, _silu)
-        else:
-            _glu_fwd_chunk(value, gate, out, lo, hi, beta, _identity)
+        _glu_fwd_span(value, gate, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
 
 
 @njit(parallel=True)
 def _glu_backward(dout, value, gate, dvalue, dgate, code, beta):
     n = value.size
     for c in prange((n + CHUNK - 1) // CHUNK):
-        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
-        if code == 0:
-            _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _sigmoid_d)
-        elif code == 1:
-            _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _tanh_d)
-        elif code == 2:
-            _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _relu_d)
-        elif code == 3:
-            _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _gelu_d)
-        elif code == 4:
-            _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _gelu_tanh_d)
-        elif code == 5:
-            _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _silu_d)
-        else:
-            _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, _identity_d)
+        _glu_bwd_span(dout, value, gate, dvalue, dgate, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
 
 
 @njit(parallel=True)
+def _act_kernel(z, out, code, beta, grad):
+    n = z.size
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _act_span(z, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta, grad)
+
+
 def _act_forward(z, out, code, beta):
-    n = z.size
-    for c in prange((n + CHUNK - 1) // CHUNK):
-        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
-        if code == 0:
-            _act_chunk(z, out, lo, hi, beta, _sigmoid)
-        elif code == 1:
-            _act_chunk(z, out, lo, hi, beta, _tanh)
-        elif code == 2:
-            _act_chunk(z, out, lo, hi, beta, _relu)
-        elif code == 3:
-            _act_chunk(z, out, lo, hi, beta, _gelu)
-        elif code == 4:
-            _act_chunk(z, out, lo, hi, beta, _gelu_tanh)
-        elif code == 5:
-            _act_chunk(z, out, lo, hi, beta, _silu)
-        else:
-            _act_chunk(z, out, lo, hi, beta, _identity)
+    """out = act(z) for flat, contiguous z and out of one dtype."""
+    _act_kernel(z, out, code, beta, False)
 
 
-@njit(parallel=True)
 def _act_grad(z, out, code, beta):
-    n = z.size
-    for c in prange((n + CHUNK - 1) // CHUNK):
-        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
-        if code == 0:
-            _act_grad_chunk(z, out, lo, hi, beta, _sigmoid_d)
-        elif code == 1:
-            _act_grad_chunk(z, out, lo, hi, beta, _tanh_d)
-        elif code == 2:
-            _act_grad_chunk(z, out, lo, hi, beta, _relu_d)
-        elif code == 3:
-            _act_grad_chunk(z, out, lo, hi, beta, _gelu_d)
-        elif code == 4:
-            _act_grad_chunk(z, out, lo, hi, beta, _gelu_tanh_d)
-        elif code == 5:
-            _act_grad_chunk(z, out, lo, hi, beta, _silu_d)
-        else:
-            _act_grad_chunk(z, out, lo, hi, beta, _identity_d)
+    """out = act'(z) for flat, contiguous z and out of one dtype."""
+    _act_kernel(z, out, code, beta, True)
 
 
 # ---- public wrappers ----
