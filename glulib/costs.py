@@ -3,8 +3,8 @@
 Counting conventions (the usual ones in papers and in this course):
 
 * a matmul (n, k) @ (k, m) costs 2 n k m FLOPs (one multiply and one add per term);
-* elementwise work (the activation, the gated product) is counted apart, in element
-  operations, because it is small next to the matmuls and depends on how exp is computed;
+* elementwise work (the activation, the gated product) is not counted: it grows as
+  tokens x d_ff, the matmuls as tokens x d_model x d_ff;
 * the backward of a matmul costs twice its forward (one matmul for the input's gradient,
   one for the weight's);
 * activation memory counts the arrays the forward keeps for the backward, per token, in
@@ -54,8 +54,7 @@ def ffn_flops(d_model, d_ff, variant, tokens, strategy="store"):
     """Matmul FLOPs of one forward and one backward pass over ``tokens`` tokens.
 
     Returns a dict: ``forward``, ``backward`` (including any matmuls the strategy
-    recomputes), ``recompute`` (that extra part alone) and ``elementwise`` (element
-    operations of the activation and product, forward plus backward, not in the others).
+    recomputes) and ``recompute`` (that extra part alone).
     """
     func = "ffn_flops"
     d_model, d_ff, gated, tokens = _sizes(func, d_model, d_ff, variant, tokens)
@@ -66,10 +65,7 @@ def ffn_flops(d_model, d_ff, variant, tokens, strategy="store"):
     forward = (n_in + 1) * matmul  # + W2
     recompute = n_in * matmul if strategy == "recompute_all" else 0
     backward = 2 * forward + recompute
-    # forward: act(a) and the product; backward: act'(a), two products for da, one for du
-    per_element = (2 + 4) if gated else (1 + 2)
-    return {"forward": forward, "backward": backward, "recompute": recompute,
-            "elementwise": per_element * tokens * d_ff}
+    return {"forward": forward, "backward": backward, "recompute": recompute}
 
 
 def activation_memory(d_model, d_ff, variant, tokens, strategy="store", bytes_per_element=4):
