@@ -36,7 +36,7 @@ def course_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def lab_server(course_root, tmp_path_factory):
+def lab_server(browser, course_root, tmp_path_factory):
     with Server("lab", course_root, tmp_path_factory.mktemp("lab-state")) as server:
         yield server
 
@@ -81,7 +81,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def voila_server(course_root, tmp_path_factory):
+def voila_server(browser, course_root, tmp_path_factory):
     """`make app`'s Voila page, served from the throwaway copy of the course."""
     app = course_root / "app" / "pump_control_room.ipynb"
     if not app.exists():

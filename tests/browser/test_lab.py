@@ -28,10 +28,11 @@ def _code_cells(path):
     return sum(c["cell_type"] == "code" for c in json.loads(path.read_text())["cells"])
 
 
-def _run_in_lab(page, server, path):
-    open_notebook(page, server, f"notebooks/{path.name}")
+def _run_in_lab(page, server, path, relpath=None):
+    open_notebook(page, server, relpath or f"notebooks/{path.name}")
     ran = run_all(page)
-    assert ran == _code_cells(path), f"{path.name}: {ran} code cells ran of {_code_cells(path)}"
+    assert ran == _code_cells(path), (f"{path.name}: {ran} of {_code_cells(path)} code cells ran:\n"
+                                      + "\n".join(output_problems(page)))
     wait_widgets_rendered(page)
 
 
@@ -53,3 +54,36 @@ def test_pump_panel_answers_a_learner(lab_server, lab_page, screenshots):
     exercise_pump_panel(page, screenshots, label="lab")
     problems = output_problems(page) + watcher.problems()
     assert not problems, "pump panel in JupyterLab:\n" + "\n".join(problems)
+
+
+def test_the_harness_sees_what_goes_wrong(lab_server, lab_page, course_root):
+    """A notebook with a widget whose frontend is missing, a warning and an error: every one of
+    them is reported, and so is an error in the page's console (the checks above can fail)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import ipywidgets, traitlets\n"
+            "class Orphan(ipywidgets.DOMWidget):\n"
+            "    _view_module = traitlets.Unicode('glu-no-such-frontend').tag(sync=True)\n"
+            "    _view_name = traitlets.Unicode('OrphanView').tag(sync=True)\n"
+            "Orphan()"),
+        nbformat.v4.new_code_cell("import warnings\nwarnings.warn('the harness must see this')"),
+        nbformat.v4.new_code_cell("raise ValueError('the harness must see this too')"),
+        nbformat.v4.new_code_cell("print('never runs')"),
+    ]
+    folder = course_root / "harness_check"
+    folder.mkdir(exist_ok=True)
+    nbformat.write(nb, folder / "broken.ipynb")
+    page, watcher = lab_page
+    open_notebook(page, lab_server, "harness_check/broken.ipynb")
+    assert run_all(page) == 3
+    wait_widgets_rendered(page)
+    problems = "\n".join(output_problems(page))
+    assert "Error displaying widget" in problems
+    assert "UserWarning: the harness must see this" in problems
+    assert "ValueError: the harness must see this too" in problems
+    page.evaluate("console.error('glu harness check')")
+    assert any("glu harness check" in m for m in watcher.console_errors)
