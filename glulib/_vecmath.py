@@ -33,6 +33,7 @@ cast has a pure-Python stand-in (``struct``).
 import math
 import struct
 
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
@@ -65,6 +66,16 @@ else:
             return builder.bitcast(value, ir.DoubleType())
 
         return types.float64(bits), codegen
+
+
+if jit_disabled():
+    to_f64 = float  # a Python float: exact for float32 input, and no NumPy scalar warnings
+else:
+
+    @njit(inline="always")
+    def to_f64(x):
+        """x as float64. (Numba's ``float(x)`` keeps a float32 a float32.)"""
+        return np.float64(x)
 
 
 @njit(inline="always")

@@ -13,12 +13,12 @@ import numpy as np
 from ._config import njit
 from . import _validate
 
-from ._vecmath import INV_SQRT_2PI, SQRT_HALF, phi_parts, sigmoid_parts, tanh_parts
+from ._vecmath import INV_SQRT_2PI, SQRT_HALF, phi_parts, sigmoid_parts, tanh_parts, to_f64
 
 SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi), GELU's tanh form
 GELU_TANH_CUBIC = 0.044715
 
-# Every function below computes in float64 (``float(z)``), whatever the input dtype; the
+# Every function below computes in float64 (``to_f64(z)``), whatever the input dtype; the
 # kernels round once when they store. The building blocks in ``_vecmath`` are branch-free
 # so that the kernels' loops vectorise; the selects (``a if cond else b``) below become
 # SIMD blends, not jumps. Limits at +-inf are selected explicitly, never computed as
@@ -28,36 +28,36 @@ GELU_TANH_CUBIC = 0.044715
 # sigmoid(z) = 1 / (1 + exp(-z)), from exp(-|z|) only: +-1000 neither overflows nor warns.
 @njit(inline="always")
 def _sigmoid(z, beta):
-    return sigmoid_parts(float(z))[0]
+    return sigmoid_parts(to_f64(z))[0]
 
 
 @njit(inline="always")
 def _sigmoid_d(z, beta):
-    s, one_minus = sigmoid_parts(float(z))
+    s, one_minus = sigmoid_parts(to_f64(z))
     return s, s * one_minus  # sigma' = sigma (1 - sigma), 1 - sigma without cancellation
 
 
 # tanh(z); tanh' = 1 - tanh^2, computed as 4 e / (1 + e)^2 with e = exp(-2|z|)
 @njit(inline="always")
 def _tanh(z, beta):
-    return tanh_parts(float(z))[0]
+    return tanh_parts(to_f64(z))[0]
 
 
 @njit(inline="always")
 def _tanh_d(z, beta):
-    return tanh_parts(float(z))
+    return tanh_parts(to_f64(z))
 
 
 # relu(z) = max(z, 0); written so that NaN stays NaN. relu'(0) is taken as 0.
 @njit(inline="always")
 def _relu(z, beta):
-    z = float(z)
+    z = to_f64(z)
     return 0.0 if z <= 0.0 else z  # NaN <= 0 is False: NaN passes through
 
 
 @njit(inline="always")
 def _relu_d(z, beta):
-    z = float(z)
+    z = to_f64(z)
     f = 0.0 if z <= 0.0 else z
     df = 0.0 if z <= 0.0 else 1.0
     return f, (z if z != z else df)  # NaN in, NaN out
@@ -66,14 +66,14 @@ def _relu_d(z, beta):
 # gelu(z) = z Phi(z) = 0.5 z (1 + erf(z / sqrt 2)); gelu' = Phi(z) + z phi(z)
 @njit(inline="always")
 def _gelu(z, beta):
-    z = float(z)
+    z = to_f64(z)
     cdf = phi_parts(z)[0]
     return 0.0 if cdf == 0.0 else z * cdf  # z -> -inf: 0, not -inf * 0
 
 
 @njit(inline="always")
 def _gelu_d(z, beta):
-    z = float(z)
+    z = to_f64(z)
     cdf, pdf = phi_parts(z)
     f = 0.0 if cdf == 0.0 else z * cdf
     zpdf = 0.0 if pdf == 0.0 else z * pdf
@@ -84,7 +84,7 @@ def _gelu_d(z, beta):
 #              = z sigmoid(2u): the sigmoid form never computes 1 + tanh(u) near 0.
 @njit(inline="always")
 def _gelu_tanh(z, beta):
-    z = float(z)
+    z = to_f64(z)
     u2 = 2.0 * SQRT_2_OVER_PI * (z + GELU_TANH_CUBIC * z * z * z)
     s = sigmoid_parts(u2)[0]
     return 0.0 if s == 0.0 else z * s
@@ -92,7 +92,7 @@ def _gelu_tanh(z, beta):
 
 @njit(inline="always")
 def _gelu_tanh_d(z, beta):
-    z = float(z)
+    z = to_f64(z)
     z2 = z * z
     u2 = 2.0 * SQRT_2_OVER_PI * (z + GELU_TANH_CUBIC * z2 * z)
     s, one_minus = sigmoid_parts(u2)
@@ -106,15 +106,15 @@ def _gelu_tanh_d(z, beta):
 # silu(z) = Swish_beta(z) = z sigmoid(beta z); silu' = s + beta z s (1 - s), s = sigmoid(beta z)
 @njit(inline="always")
 def _silu(z, beta):
-    z = float(z)
-    s = sigmoid_parts(float(beta) * z)[0]
+    z = to_f64(z)
+    s = sigmoid_parts(to_f64(beta) * z)[0]
     return 0.0 if s == 0.0 else z * s
 
 
 @njit(inline="always")
 def _silu_d(z, beta):
-    z = float(z)
-    w = float(beta) * z
+    z = to_f64(z)
+    w = to_f64(beta) * z
     s, one_minus = sigmoid_parts(w)
     ds = s * one_minus
     f = 0.0 if s == 0.0 else z * s
@@ -125,12 +125,12 @@ def _silu_d(z, beta):
 # identity(z) = z: the gate of the Bilinear variant
 @njit(inline="always")
 def _identity(z, beta):
-    return float(z)
+    return to_f64(z)
 
 
 @njit(inline="always")
 def _identity_d(z, beta):
-    z = float(z)
+    z = to_f64(z)
     return z, (z if z != z else 1.0)  # NaN in, NaN out
 
 
@@ -173,7 +173,7 @@ def reference(z, name, beta=1.0):
     f = np.empty_like(z)
     df = np.empty_like(z)
     for i, x in np.ndenumerate(z):
-        f[i], df[i] = _REFERENCE[name](float(x), float(beta))
+        f[i], df[i] = _REFERENCE[name](float(x), to_f64(beta))
     return f, df
 
 
@@ -185,7 +185,7 @@ def _ref_sigmoid(x):
 
 
 def _ref_tanh(x, beta):
-    return math.tanh(x), (1.0 / math.cosh(x) ** 2 if abs(x) < 350 else 0.0 * x)
+    return math.tanh(x), (1.0 / math.cosh(x) ** 2 if abs(x) < 350 else (0.0 if x == x else x))
 
 
 def _ref_gelu(x, beta):

@@ -101,7 +101,7 @@ def ffn(x, params, variant, beta=1.0):
     Swish's beta (SwiGLU and the Swish baseline).
     """
     x, p, code, _, dtype = _check("ffn", x, params, variant)
-    beta = dtype.type(_validate.real_scalar(beta, "ffn", "beta"))
+    beta = _validate.real_scalar(beta, "ffn", "beta")  # float64, as the kernels compute
     a, u = _hidden_inputs(x, p)
     y = _hidden(a, u, code, beta) @ p["W2"]  # (n, d_model)
     if "b2" in p:
@@ -116,7 +116,7 @@ def ffn_backward(dy, x, params, variant, beta=1.0):
     """
     func = "ffn_backward"
     x, p, code, gated, dtype = _check(func, x, params, variant)
-    beta = dtype.type(_validate.real_scalar(beta, func, "beta"))
+    beta = _validate.real_scalar(beta, func, "beta")
     dy = _validate.float_array(dy, func, "dy")
     if dy.shape != (x.shape[0], p["W2"].shape[1]):
         raise ValueError(f"{func}: dy must have the shape of the output (n, d_model) = "
