@@ -176,3 +176,54 @@ def test_without_ipympl_the_figure_shows_through_an_output():
         plt.close(p.fig)
     finally:
         plt.switch_backend(old)
+
+
+def test_slider_changes_blit_after_a_full_draw_and_the_static_twin_keeps_every_artist(panel):
+    """After the frontend's first full draw, a feature change blits; limits changes draw fully."""
+    b = panel.blitter
+    assert b.enabled and b.background is None
+    panel.fig.canvas.draw()  # what the frontend's first draw request does: caches the background
+    assert b.background is not None
+    panel.controls["tide"].value = -2.0
+    assert b.last == "blit"
+    _assert_readouts_match(panel)
+    panel.controls["activation"].value = "identity"  # new y-limits: a full redraw
+    assert b.last == "full" and b.background is None
+    # the static twin draws the animated artists: two gates give two different images
+    png_identity = panel.static().data
+    assert all(a.get_animated() for a in b.artists)
+    panel.controls["activation"].value = "sigmoid"
+    png_sigmoid = panel.static().data
+    assert png_identity != png_sigmoid
+
+
+def test_static_twin_shows_the_moving_artists():
+    """The ipympl panel's twin (animated artists drawn for the picture) equals the twin of the
+    same panel built under a plain backend, where nothing is animated."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    def pixels(png):
+        return np.array(Image.open(io.BytesIO(png)))
+
+    old = plt.get_backend()
+    try:
+        plt.switch_backend("module://ipympl.backend_nbagg")
+        live = pump.pump_panel()
+        live.fig.canvas.draw()
+        live.controls["tide"].value = -1.0  # a blitted change
+        assert live.blitter.last == "blit"
+        live_png = pixels(live.static().data)
+        plt.close(live.fig)
+        plt.switch_backend("agg")
+        plain = pump.pump_panel()
+        assert not plain.blitter.enabled and not any(a.get_animated() for a in plain.blitter.artists)
+        plain.controls["tide"].value = -1.0
+        plain_png = pixels(plain.static().data)
+        plt.close(plain.fig)
+    finally:
+        plt.switch_backend(old)
+    assert live_png.shape == plain_png.shape
+    np.testing.assert_array_equal(live_png, plain_png)

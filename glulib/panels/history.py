@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import typhoon
 from .._small import one_thread
-from ._common import Panel, canvas_widget, group, readout, redraw
+from ._blit import BlitPanel, Blitter
+from ._common import canvas_widget, group, readout
 from ._quiet import live_figure
 
 PARAM_LABELS = ["W rain", "W tide", "W wind", "b", "V rain", "V tide", "V wind", "c"]
@@ -79,6 +80,7 @@ def history_panel(data=None, history=None, rainfall=5.0, wind=3.0):
     ax_w.legend(fontsize=7)
     ax_w.set_title("GLU weights", fontsize=10)
     fig.tight_layout()
+    blitter = Blitter(fig, [learned, marker, *bars])
 
     def update(change=None):
         with one_thread():
@@ -92,11 +94,11 @@ def history_panel(data=None, history=None, rainfall=5.0, wind=3.0):
             readouts["glu_loss"].value = f"<b>{loss['glu'][i]:.4f}</b>"
             readouts["linear_loss"].value = f"<b>{loss['linear'][i]:.4f}</b>"
             readouts["gate_tide"].value = f"<b>{p['V'][1]:.3f}</b> (true {typhoon.TRUE['V'][1]:g})"
-            redraw(fig)
+            blitter.redraw()
 
     controls["step"].observe(update, names="value")
     layout = widgets.VBox([widgets.HBox([controls["step"]]),
                            group("at this step", list(readouts.values())), canvas_widget(fig)])
-    panel = Panel(layout, controls, readouts, fig, update)
+    panel = BlitPanel(layout, controls, readouts, fig, update, blitter)
     update()
     return panel

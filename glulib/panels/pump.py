@@ -15,7 +15,8 @@ import numpy as np
 from .. import typhoon
 from .._small import one_thread
 from ..activations import activate
-from ._common import Panel, canvas_widget, group, readout, redraw, slider
+from ._blit import BlitPanel, Blitter
+from ._common import canvas_widget, group, readout, slider
 from ._quiet import live_figure
 
 #: Slider ranges (lo, hi, step) for the features and the weights.
@@ -118,6 +119,7 @@ def pump_panel():
     ax_vol.set_title("water volume", fontsize=10)
     bar_text = [ax_vol.text(i, 0.0, "", ha="center", va="bottom", fontsize=9) for i in range(2)]
     fig.tight_layout()
+    blitter = Blitter(fig, [curve, point, guide, gate_title, *bars, *bar_text])
 
     holding = {"on": False}
 
@@ -142,7 +144,7 @@ def pump_panel():
         point.set_data([zc], [float(activate(np.array([zc]), s["activation"], s["beta"])[0])])
         guide.set_xdata([zc, zc])
         lo, hi = min(float(act.min()), 0.0), max(float(act.max()), 1.0)
-        ax_gate.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+        gate_lim = (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
         gate_title.set_text(f"{ACTIVATION_LABELS[s['activation']]}: act({r['gate_input']:.2f}) = {r['gate']:.2f}")
 
         heights = (r["severity"], r["output"])
@@ -152,8 +154,11 @@ def pump_panel():
             txt.set_text(f"{h:.2f}")
         top = max(6.0, *heights)
         bottom = min(0.0, *heights)
-        ax_vol.set_ylim(bottom - 0.05 * (top - bottom), 1.12 * top)
-        redraw(fig)
+        vol_lim = (bottom - 0.05 * (top - bottom), 1.12 * top)
+        moved = not (np.allclose(ax_gate.get_ylim(), gate_lim) and np.allclose(ax_vol.get_ylim(), vol_lim))
+        ax_gate.set_ylim(*gate_lim)
+        ax_vol.set_ylim(*vol_lim)
+        blitter.redraw(full=moved)  # new limits: the ticks change, so draw everything
 
     def reset(_button=None):
         holding["on"] = True
@@ -181,7 +186,7 @@ def pump_panel():
         group("gate activation", [controls["activation"], controls["beta"]]),
         canvas_widget(fig),
     ])
-    panel = Panel(layout, controls, readouts, fig, update)
+    panel = BlitPanel(layout, controls, readouts, fig, update, blitter)
     panel.reset = reset
     update()
     return panel

@@ -14,6 +14,7 @@ from ..activations import activate, activate_grad
 from ..ffn import VARIANTS
 from .. import zoo
 from .._small import one_thread
+from ._blit import BlitPanel, Blitter
 from ._common import Panel, canvas_widget, group, readout, redraw, slider
 from ._quiet import live_figure
 
@@ -100,6 +101,7 @@ def swish_panel(beta=1.0):
     ax_d.set_xlabel("z")
     ax_d.set_title("derivative", fontsize=10)
     fig.tight_layout()
+    blitter = Blitter(fig, [line, dline, title])
 
     def update(change=None):
         with one_thread():
@@ -110,11 +112,11 @@ def swish_panel(beta=1.0):
             title.set_text(f"Swish with beta = {b:.2f}")
             readouts["gap_relu"].value = f"<b>{float(np.abs(s - relu).max()):.3f}</b>"
             readouts["gap_half"].value = f"<b>{float(np.abs(s - Z / 2).max()):.3f}</b>"
-            redraw(fig)
+            blitter.redraw()
 
     controls["beta"].observe(update, names="value")
     layout = widgets.VBox([controls["beta"], widgets.HBox(list(readouts.values())), canvas_widget(fig)])
-    panel = Panel(layout, controls, readouts, fig, update)
+    panel = BlitPanel(layout, controls, readouts, fig, update, blitter)
     update()
     return panel
 
