@@ -2,7 +2,8 @@
 
 import pytest
 
-from glu_browser import STARTUP_TIMEOUT_MS, exercise_pump_panel, output_problems, wait_widgets_rendered
+from glu_browser import (ROOT, STARTUP_TIMEOUT_MS, exercise_pump_panel, output_problems,
+                         wait_widgets_rendered)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,3 +27,12 @@ def test_pump_app_shows_the_panel_and_no_code(voila_server, new_page, screenshot
     exercise_pump_panel(page, screenshots, label="app")
     problems = output_problems(page) + watcher.problems()
     assert not problems, "pump app in Voila:\n" + "\n".join(problems)
+
+
+def test_app_notebook_is_the_panel_alone_and_stored_clean():
+    import nbformat
+
+    nb = nbformat.read(ROOT / "app" / "pump_control_room.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(code) == 1 and "pump_panel()" in code[0].source, "the app shows the pump panel and nothing else"
+    assert not code[0].outputs and code[0].execution_count is None, "store the app without outputs"

@@ -28,11 +28,13 @@ def _code_cells(path):
     return sum(c["cell_type"] == "code" for c in json.loads(path.read_text())["cells"])
 
 
-def _run_in_lab(page, server, path, relpath=None):
-    open_notebook(page, server, relpath or f"notebooks/{path.name}")
+def _run_in_lab(page, server, path):
+    """Open the server's copy of notebook ``path``, Run All, check every code cell ran."""
+    served = server.root / "notebooks" / path.name  # the copy taken at session start
+    open_notebook(page, server, f"notebooks/{path.name}")
     ran = run_all(page)
-    assert ran == _code_cells(path), (f"{path.name}: {ran} of {_code_cells(path)} code cells ran:\n"
-                                      + "\n".join(output_problems(page)))
+    assert ran == _code_cells(served), (f"{path.name}: {ran} of {_code_cells(served)} code cells ran:\n"
+                                        + "\n".join(output_problems(page)))
     wait_widgets_rendered(page)
 
 
