@@ -125,3 +125,21 @@ def test_no_dip(activation):
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_zero_sets_as_notebook_04_describes_them():
+    """On the panel's grid: GLU's zero set is the u axis alone (half of GEGLU's two axes), ReGLU's
+    a whole half-plane, and every other variant's lies on the axes."""
+    from glulib.panels.geometry import plane
+
+    A, U = plane()
+    step = A[0, 1] - A[0, 0]
+    on_axes = (np.abs(A) <= step) | (np.abs(U) <= step)
+    share = {}
+    for variant in glulib.VARIANTS:
+        Z = geo.zero_set(geo.surfaces(variant, A, U)["product"])
+        share[variant] = Z.mean()
+        if variant != "reglu":
+            assert np.all(on_axes[Z]), variant
+    assert share["glu"] == pytest.approx(share["geglu"] / 2, rel=0.05)
+    assert share["reglu"] >= 0.5
