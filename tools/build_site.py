@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = Path(__file__).resolve().parent / "site_template"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-COURSE_TITLE = "Gated Linear Units: from a typhoon pump to the Transformer FFN"
 # href="..." and src="..." in the rendered HTML (nbconvert writes double quotes)
 LINK = re.compile(r'(?P<attr>\b(?:href|src))="(?P<url>[^"]*)"')
 
@@ -148,7 +147,14 @@ def _kernel_state_in(folder):
                 os.environ[k] = v
 
 
+def course_title():
+    """The README's first heading: the course's name in one place."""
+    m = re.search(r"^#\s+(.+?)\s*$", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.M)
+    return m.group(1) if m else "The GLU course"
+
+
 def write_index(out, pages):
+    title = course_title()
     items = "\n".join(
         f'    <li><a href="notebooks/{html.escape(p["page"])}">{html.escape(p["title"])}</a></li>'
         for p in pages)
@@ -157,15 +163,16 @@ def write_index(out, pages):
 <head>
 <meta charset="utf-8" />
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{html.escape(COURSE_TITLE)}</title>
+<title>{html.escape(title)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 46em; margin: 3em auto; padding: 0 1em;
        line-height: 1.5; color: #222; }}
+ol.course {{ list-style: none; padding-left: 0; }}  /* the titles carry their numbers */
 li {{ margin: 0.4em 0; }}
 </style>
 </head>
 <body>
-<h1>{html.escape(COURSE_TITLE)}</h1>
+<h1>{html.escape(title)}</h1>
 <p>A rendered copy of the course for reading: every notebook was run top to bottom to make it.
 The sliders only move in JupyterLab (or on Binder); here every live figure shows as a static picture.</p>
 <ol class="course">
