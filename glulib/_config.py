@@ -11,7 +11,7 @@ import warnings
 import numba
 
 #: Fastmath stays off: the kernels' accuracy at the extremes is tested without it.
-FASTMATH = False
+FASTMATH = {"contract"}
 #: Elements a thread handles at a time in the parallel kernels.
 CHUNK = 1 << 15
 

@@ -1,0 +1,113 @@
+"""Fused GLU kernels against NumPy and PyTorch eager, at 2^22 elements (issues 2 and 7).
+
+For every gated variant and dtype: the fused forward, and forward plus backward, timed
+interleaved with the plain NumPy composition, NumPy's in-place ufuncs (where written),
+and PyTorch's CPU eager ops with autograd (if torch is installed: `pip install -e '.[bench]'`).
+Ratios > 1 mean the fused kernel is faster. "bw" is the effective bandwidth of the fused
+kernel (the bytes that must move: 3 arrays forward, 8 forward plus backward) as a
+fraction of this machine's copy bandwidth, measured in the same run.
+"""
+
+import os
+
+import numpy as np
+
+import glulib
+from glulib import kernelstudy as ks
+
+N = 1 << 22
+REPEATS = 7
+TARGET_NUMPY = {"glu": 1.5, "swiglu": 1.5, "geglu": 1.5, "bilinear": 1.0, "reglu": 1.0}
+
+
+def _torch():
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return None
+    return torch, F
+
+
+def _torch_candidates(torch, F, name, dtype, value, gate, dout):
+    tdtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
+    tv = torch.from_numpy(value).to(tdtype)
+    tg = torch.from_numpy(gate).to(tdtype)
+    td = torch.from_numpy(dout).to(tdtype)
+    act = {
+        "sigmoid": torch.sigmoid,
+        "silu": F.silu,
+        "gelu": F.gelu,
+        "relu": F.relu,
+        "identity": lambda g: g,
+    }[name]
+
+    def forward():
+        with torch.no_grad():
+            return tv * act(tg)
+
+    def fwd_bwd():
+        v = tv.detach().requires_grad_(True)
+        g = tg.detach().requires_grad_(True)
+        out = v * act(g)
+        out.backward(td)
+        return out, v.grad, g.grad
+
+    return forward, fwd_bwd
+
+
+def run():
+    rng = np.random.default_rng(0)
+    print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}, "
+          f"{os.cpu_count()} CPUs; n = 2^22 = {N:,}; median of {REPEATS}, candidates interleaved")
+    tt = _torch()
+    if tt is None:
+        print("torch is not installed: the torch columns are skipped "
+              "(pip install -e '.[bench]' installs the pinned CPU build)")
+    else:
+        tt[0].set_num_threads(os.cpu_count())
+        print(f"torch {tt[0].__version__}, {tt[0].get_num_threads()} threads")
+    header = (f"{'variant':9s} {'dtype':7s} {'pass':8s} {'fused ms':>9s} {'np/fused':>9s} "
+              f"{'inpl/fused':>10s} {'torch/fused':>11s} {'bw':>5s}")
+    misses = []
+    for dtype in (np.float32, np.float64):
+        copy_bw = ks.copy_bandwidth(N, dtype, repeats=REPEATS)
+        print(f"\ncopy bandwidth ({np.dtype(dtype).name}): {copy_bw / 1e9:.2f} GB/s (read + write)")
+        print(header)
+        value, gate, dout = (rng.standard_normal(N).astype(dtype) for _ in range(3))
+        for variant, name in glulib.VARIANTS.items():
+            cands_f = {"fused": lambda: glulib.glu(value, gate, name),
+                       "numpy": lambda: ks.numpy_glu(value, gate, name)}
+            cands_fb = {"fused": lambda: (glulib.glu(value, gate, name), glulib.glu_backward(dout, value, gate, name)),
+                        "numpy": lambda: (ks.numpy_glu(value, gate, name),
+                                          ks.numpy_glu_backward(dout, value, gate, name))}
+            if name in ("sigmoid", "silu", "relu", "identity"):
+                f_in, fb_in = ks.numpy_inplace(N, dtype, name)
+                cands_f["inplace"] = lambda: f_in(dout, value, gate)
+                cands_fb["inplace"] = lambda: fb_in(dout, value, gate)
+            if tt is not None:
+                t_f, t_fb = _torch_candidates(*tt, name, dtype, value, gate, dout)
+                cands_f["torch"], cands_fb["torch"] = t_f, t_fb
+            for label, cands, backward in (("fwd", cands_f, False), ("fwd+bwd", cands_fb, True)):
+                t = ks.interleaved(cands, repeats=REPEATS)
+                fused = t["fused"]
+                bw = ks.fused_traffic(N, dtype, backward) / fused / copy_bw
+                r_np = t["numpy"] / fused
+                r_in = t["inplace"] / fused if "inplace" in t else float("nan")
+                r_t = t["torch"] / fused if "torch" in t else float("nan")
+                print(f"{variant:9s} {np.dtype(dtype).name:7s} {label:8s} {fused * 1e3:9.2f} {r_np:9.2f} "
+                      f"{r_in:10.2f} {r_t:11.2f} {bw:5.0%}", flush=True)
+                if backward and r_np < TARGET_NUMPY[variant]:
+                    misses.append(f"{variant} {np.dtype(dtype).name} fwd+bwd vs NumPy {r_np:.2f} < {TARGET_NUMPY[variant]}")
+                if dtype is np.float32 and "torch" in t and r_t < 1.0:
+                    misses.append(f"{variant} float32 {label} vs torch {r_t:.2f} < 1")
+                if dtype is np.float32 and bw < 0.5:
+                    misses.append(f"{variant} float32 {label} bandwidth {bw:.0%} < 50%")
+    print("\ntargets: fwd+bwd >= 1.5x NumPy (glu, swiglu, geglu), >= 1x (bilinear, reglu); "
+          "float32 >= 1x torch eager and >= 50% of copy bandwidth")
+    print("all targets met in this run" if not misses else "missed in this run:\n  " + "\n  ".join(misses))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    run()

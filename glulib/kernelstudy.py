@@ -1,0 +1,360 @@
+"""Measurements of the kernels, for notebook 07 and the benchmarks (bench/bench_*.py).
+
+Everything here measures or counts; nothing is typed in. Timings on a shared machine are
+noisy, so candidates are timed interleaved (one run of each in turn, repeated) and the
+median is kept; ratios measured together mean more than absolute times.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from .activations import reference
+from .ffn import VARIANTS
+
+# ---- timing ----
+
+
+def interleaved(candidates, repeats=7, warmup=1):
+    """Median seconds per call of each candidate (a dict name -> no-argument callable),
+    timed in turn so that a burst of load on the machine hits them all alike."""
+    for fn in candidates.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in candidates}
+    for _ in range(repeats):
+        for name, fn in candidates.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def copy_bandwidth(n=1 << 22, dtype=np.float32, repeats=7):
+    """This machine's copy bandwidth in bytes/s: a copy reads n items and writes n items."""
+    src = np.ones(n, dtype=dtype)
+    dst = np.empty_like(src)
+    seconds = interleaved({"copy": lambda: np.copyto(dst, src)}, repeats=repeats)["copy"]
+    return 2 * src.nbytes / seconds
+
+
+# ---- the NumPy compositions a reader would write, and the memory they move ----
+
+
+def _sigmoid_np(z):
+    # 1 / (1 + exp(-z)) overflows (with a warning) in exp for z < -89 (float32); this form
+    # is the textbook one and what most code does; the errstate keeps the benchmark quiet.
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def _erf_np(x):
+    # NumPy has no erf; Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), as code without
+    # SciPy does. Enough for a timing; its accuracy is not what is being compared.
+    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return np.sign(x) * (1.0 - poly * np.exp(-x * x))
+
+
+def numpy_act(z, name):
+    """(act(z), act'(z)) written as NumPy one-liners."""
+    if name == "sigmoid":
+        s = _sigmoid_np(z)
+        return s, s * (1 - s)
+    if name == "silu":
+        s = _sigmoid_np(z)
+        return z * s, s * (1 + z * (1 - s))
+    if name == "gelu":
+        cdf = 0.5 * (1 + _erf_np(z * 0.7071067811865476))
+        return z * cdf, cdf + z * (0.3989422804014327 * np.exp(-0.5 * z * z))
+    if name == "relu":
+        return np.maximum(z, 0), (z > 0).astype(z.dtype)
+    if name == "identity":
+        return z, np.ones_like(z)
+    if name == "tanh":
+        t = np.tanh(z)
+        return t, 1 - t * t
+    if name == "gelu_tanh":
+        t = np.tanh(0.7978845608028654 * (z + 0.044715 * z**3))
+        return 0.5 * z * (1 + t), 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * z * z)
+    raise ValueError(f"numpy_act: unknown name {name!r}")
+
+
+def numpy_glu(value, gate, name):
+    """value * act(gate), NumPy one-liners (the forward a reader would write)."""
+    return value * numpy_act(gate, name)[0]
+
+
+def numpy_glu_backward(dout, value, gate, name):
+    """(dvalue, dgate) in NumPy one-liners, recomputing act(gate) as the fused kernel does."""
+    f, df = numpy_act(gate, name)
+    return dout * f, dout * value * df
+
+
+def numpy_inplace(n, dtype, name):
+    """Forward and forward+backward with NumPy's in-place ufuncs (out=) into buffers allocated
+    once: the best plain NumPy does without temporaries. Returns (forward, fwd_bwd) callables
+    of (dout, value, gate); only sigmoid, silu, relu and identity gates are written out."""
+    s = np.empty(n, dtype)
+    t = np.empty(n, dtype)
+    out = np.empty(n, dtype)
+    dv = np.empty(n, dtype)
+    dg = np.empty(n, dtype)
+
+    def sigmoid_into(gate):
+        np.negative(gate, out=s)
+        with np.errstate(over="ignore"):
+            np.exp(s, out=s)
+        np.add(s, 1, out=s)
+        np.reciprocal(s, out=s)
+
+    def forward(dout, value, gate):
+        if name == "sigmoid":
+            sigmoid_into(gate)
+            np.multiply(value, s, out=out)
+        elif name == "silu":
+            sigmoid_into(gate)
+            np.multiply(gate, s, out=t)
+            np.multiply(value, t, out=out)
+        elif name == "relu":
+            np.maximum(gate, 0, out=t)
+            np.multiply(value, t, out=out)
+        elif name == "identity":
+            np.multiply(value, gate, out=out)
+        else:
+            raise ValueError(f"numpy_inplace: no in-place version for {name!r}")
+        return out
+
+    def fwd_bwd(dout, value, gate):
+        forward(dout, value, gate)
+        if name == "sigmoid":  # dv = dout s; dg = dout v s (1 - s)
+            np.multiply(dout, s, out=dv)
+            np.subtract(1, s, out=t)
+            np.multiply(t, s, out=t)
+            np.multiply(dout, value, out=dg)
+            np.multiply(dg, t, out=dg)
+        elif name == "silu":  # dv = dout z s; dg = dout v s (1 + z (1 - s))
+            np.multiply(gate, s, out=t)
+            np.multiply(dout, t, out=dv)
+            np.subtract(1, s, out=t)
+            np.multiply(t, gate, out=t)
+            np.add(t, 1, out=t)
+            np.multiply(t, s, out=t)
+            np.multiply(dout, value, out=dg)
+            np.multiply(dg, t, out=dg)
+        elif name == "relu":
+            np.maximum(gate, 0, out=t)
+            np.multiply(dout, t, out=dv)
+            np.greater(gate, 0, out=t)  # casts True/False to 1/0 in t's dtype
+            np.multiply(dout, value, out=dg)
+            np.multiply(dg, t, out=dg)
+        else:  # identity
+            np.multiply(dout, gate, out=dv)
+            np.multiply(dout, value, out=dg)
+        return out, dv, dg
+
+    return forward, fwd_bwd
+
+
+class _Counted(np.ndarray):
+    """An ndarray that adds the bytes each ufunc reads and writes to a shared tally."""
+
+    tally = None
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = [np.asarray(a) if isinstance(a, _Counted) else a for a in inputs]
+        outs = kwargs.get("out")
+        if outs:
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, _Counted) else o for o in outs)
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        results = result if isinstance(result, tuple) else (result,)
+        reads = sum(a.nbytes for a in plain if isinstance(a, np.ndarray) and a.ndim > 0)
+        writes = sum(r.nbytes for r in results if isinstance(r, np.ndarray) and r.ndim > 0)
+        _Counted.tally["read"] += reads
+        _Counted.tally["written"] += writes
+        _Counted.tally["calls"] += 1
+        return tuple(r.view(_Counted) if isinstance(r, np.ndarray) else r for r in results) if isinstance(
+            result, tuple) else (result.view(_Counted) if isinstance(result, np.ndarray) else result)
+
+
+def count_traffic(fn, *arrays):
+    """Bytes read and written by every NumPy ufunc call inside fn(*arrays), temporaries
+    included: {'read', 'written', 'calls'}. Counted by running fn on small counting arrays."""
+    _Counted.tally = {"read": 0, "written": 0, "calls": 0}
+    fn(*(np.asarray(a).view(_Counted) for a in arrays))
+    return dict(_Counted.tally)
+
+
+def fused_traffic(n, dtype, backward):
+    """Bytes the fused kernels must move: forward reads value and gate and writes out;
+    backward reads dout, value, gate and writes dvalue, dgate."""
+    item = np.dtype(dtype).itemsize
+    return (3 + (5 if backward else 0)) * n * item
+
+
+# ---- accuracy, in ulps ----
+
+
+def ulp_error(got, ref):
+    """Distance in float32 ulps between float32 ``got`` and the float64 ``ref`` rounded."""
+    def ordered(x):
+        i = np.asarray(x, np.float32).view(np.int32).astype(np.int64)
+        return np.where(i < 0, -(i & 0x7FFFFFFF), i)
+
+    return np.abs(ordered(got) - ordered(np.asarray(ref).astype(np.float32)))
+
+
+def ulp_sweep(name, z=None, grad=False):
+    """(z, ulps) of glulib's float32 activation (or its derivative) against the float64
+    reference over z (default: 20,001 points on [-12, 12])."""
+    from . import activate, activate_grad
+
+    z = np.linspace(-12, 12, 20001).astype(np.float32) if z is None else np.asarray(z, np.float32)
+    got = (activate_grad if grad else activate)(z, name)
+    ref = reference(z.astype(np.float64), name)[1 if grad else 0]
+    return z, ulp_error(got, ref)
+
+
+def exp_ulp_sweep(x):
+    """ulps (in float64) of glulib's polynomial exp against math.exp, for x <= 0."""
+    import math
+
+    from ._vecmath import exp_nonpos
+
+    x = np.asarray(x, np.float64)
+    out = np.empty(x.size)
+    for i, xi in enumerate(x):
+        e = math.exp(xi)
+        out[i] = abs(exp_nonpos(float(xi)) - e) / math.ulp(e) if e > 0 else 0.0
+    return out
+
+
+# ---- threads ----
+
+
+def thread_scaling(n=1 << 21, activation="silu", dtype=np.float32, repeats=5, threads=None):
+    """Seconds of one fused forward+backward with 1, 2, ... all threads: {threads: s}."""
+    import numba
+
+    from . import glu, glu_backward
+
+    rng = np.random.default_rng(0)
+    value, gate, dout = (rng.standard_normal(n).astype(dtype) for _ in range(3))
+    most = numba.config.NUMBA_NUM_THREADS
+    threads = list(range(1, most + 1)) if threads is None else threads
+    before = numba.get_num_threads()
+    result = {}
+    try:
+        for k in threads:
+            numba.set_num_threads(k)
+            result[k] = interleaved({"fb": lambda: (glu(value, gate, activation),
+                                                    glu_backward(dout, value, gate, activation))},
+                                    repeats=repeats)["fb"]
+    finally:
+        numba.set_num_threads(before)
+    return result
+
+
+# ---- memory: recompute instead of store ----
+
+
+def saved_for_backward(n_tokens, d_model, d_ff, dtype=np.float32, variant="swiglu"):
+    """Bytes one FFN layer keeps between forward and backward, by strategy:
+
+    - 'store all':        x, a = xW, u = xV, act(a) and the product h (what autograd keeps
+                          when each op saves its inputs);
+    - 'pre-activations':  x, a and u (Liger-Kernel / xformers: backward recomputes act(a)
+                          and h in the fused kernel);
+    - 'x only':           x (glulib.ffn_backward: recomputes a and u with two matmuls).
+    """
+    item = np.dtype(dtype).itemsize
+    x = n_tokens * d_model * item
+    hidden = n_tokens * d_ff * item
+    gated = variant in VARIANTS
+    branches = 2 if gated else 1
+    return {
+        "store all": x + hidden * (branches + 1 + (1 if gated else 0)),
+        "pre-activations": x + hidden * branches,
+        "x only": x,
+    }
+
+
+# ---- compile time and the cache, in a fresh process ----
+
+_COMPILE_PROBE = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import numpy as np
+import glulib
+from glulib import kernels as K
+t_import = time.perf_counter() - t0
+every = sys.argv[1] == "every"
+t1 = time.perf_counter()
+x = np.ones(8, np.float32)
+glulib.glu(x, x, "silu")
+t_first = time.perf_counter() - t1
+if every:
+    for dt in (np.float32, np.float64):
+        a = np.ones(8, dt)
+        K._glu_forward(a, a, a, 0, 1.0)
+        K._glu_backward(a, a, a, a, a, 0, 1.0)
+        K._act_kernel(a, a, 0, 1.0, True)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"import_s": t_import, "first_call_s": t_first, "total_s": time.perf_counter() - t0,
+                  "cpu_s": ru.ru_utime + ru.ru_stime}))
+"""
+
+
+def fresh_process_timing(cache_dir=None, every=False):
+    """Run a fresh interpreter that imports glulib and calls glu once (and, with every=True,
+    compiles every kernel for both dtypes); returns its timings in seconds:
+    {'import_s', 'first_call_s', 'total_s' (in-process), 'cpu_s', 'wall_s' (whole process)}.
+
+    ``cache_dir``: a NUMBA_CACHE_DIR for the child (an empty folder gives a cold compile);
+    None keeps the default cache next to the package (warm once it has run).
+    """
+    env = dict(os.environ)
+    env.pop("NUMBA_DISABLE_JIT", None)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = str(cache_dir)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _COMPILE_PROBE, "every" if every else "one"],
+                          env=env, capture_output=True, text=True, timeout=900)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"fresh_process_timing: the child failed:\n{proc.stderr[-2000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    return result
+
+
+def cold_and_warm(every=False):
+    """Timings of a cold start (empty cache folder) then a warm one (same folder)."""
+    with tempfile.TemporaryDirectory(prefix="glulib-numba-cache-") as cache:
+        cold = fresh_process_timing(cache, every=every)
+        warm = fresh_process_timing(cache, every=every)
+    return cold, warm
+
+
+__all__ = [
+    "cold_and_warm",
+    "copy_bandwidth",
+    "count_traffic",
+    "exp_ulp_sweep",
+    "fresh_process_timing",
+    "fused_traffic",
+    "interleaved",
+    "numpy_act",
+    "numpy_glu",
+    "numpy_glu_backward",
+    "numpy_inplace",
+    "saved_for_backward",
+    "thread_scaling",
+    "ulp_error",
+    "ulp_sweep",
+]
