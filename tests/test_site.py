@@ -100,9 +100,17 @@ def test_widget_views_are_dropped_and_static_outputs_kept():
     assert build_site.count_figures(nb) == 1
 
 
-def test_refuses_to_write_over_the_repository():
-    with pytest.raises(build_site.SiteError, match="refusing"):
-        build_site.build(ROOT)
+def test_refuses_to_empty_a_folder_that_is_not_a_site(tmp_path):
+    for folder in (ROOT, ROOT.parent, ROOT / "notebooks"):
+        with pytest.raises(build_site.SiteError, match="refusing"):
+            build_site.check_out(folder)
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(build_site.SiteError, match="not an earlier site"):
+        build_site.check_out(tmp_path)
+    assert build_site.check_out(tmp_path / "new") == (tmp_path / "new").resolve()
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "pages.json").write_text("[]")
+    assert build_site.check_out(tmp_path / "old") == (tmp_path / "old").resolve()
 
 
 # ------------------------------------------------------------------ the whole site, built

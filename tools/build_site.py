@@ -183,15 +183,24 @@ The sliders only move in JupyterLab (or on Binder); here every live figure shows
 """)
 
 
+def check_out(out):
+    """The output folder, resolved, if it is safe to empty: new, empty, or an earlier site
+    (it holds pages.json). Never the repository, a folder above it, or any other folder."""
+    out = Path(out).resolve()
+    if out == ROOT or out in ROOT.parents:
+        raise SiteError(f"build: refusing to write into {out} (it holds the repository)")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "pages.json").is_file())):
+        raise SiteError(f"build: refusing to empty {out}: it is not an earlier site (no pages.json)")
+    return out
+
+
 def build(out, only=(), timeout=120, log=print):
     """Execute and render the course into ``out``; returns the list of pages (dicts)."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.writers import FilesWriter
 
-    out = Path(out).resolve()
-    if out == ROOT or out in ROOT.parents:
-        raise SiteError(f"build: refusing to write into {out}")
+    out = check_out(out)
     paths = course_notebooks(only)
     if not paths:
         raise SiteError("build: no notebooks/NN_*.ipynb matched " + (f"{list(only)}" if only else ""))
