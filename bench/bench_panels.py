@@ -62,6 +62,7 @@ def run():
     plt.switch_backend("module://ipympl.backend_nbagg")
     rows = []
     try:
+        baseline_ms = _baseline_ms()
         for label, factory, key, values in _cases():
             panel = factory()
             # what the browser's frontend says once it shows the canvas: from then on ipympl
@@ -70,6 +71,7 @@ def run():
             control = panel.controls[key]
             if values is None:
                 values = (control.min, control.max // 2)
+            control.value = values[1]  # so that the first timed change (to values[0]) is a change
             panel.fig.canvas.draw()
 
             modes = set()
@@ -88,7 +90,6 @@ def run():
             plt.close(panel.fig)
     finally:
         plt.switch_backend(old)
-    baseline_ms = _baseline_ms()
     print(f"backend ipympl (matplotlib {matplotlib.__version__}); median of {REPEATS} changes; target {TARGET_MS:.0f} ms")
     print(f"reference in the same run: a full draw of a bare figure with two empty axes takes "
           f"{baseline_ms:.1f} ms (the machine's speed right now)")

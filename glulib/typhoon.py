@@ -193,9 +193,13 @@ def fit(x, y, steps=3000, lr=0.01, record_every=25, x_test=None, y_test=None):
     if lr <= 0:
         raise ValueError(f"{func}: lr must be positive, got {lr}")
     has_test = x_test is not None
+    if (y_test is None) == has_test:
+        raise ValueError(f"{func}: give x_test and y_test together, or neither")
     if has_test:
         x_test = _features(x_test, func)
-        y_test = np.asarray(y_test, dtype=np.float64)  # (n_test,)
+        y_test = _validate.float_array(y_test, func, "y_test")
+        if x_test.ndim != 2 or y_test.shape != (x_test.shape[0],):
+            raise ValueError(f"{func}: x_test must be (m, 3) and y_test (m,), got {x_test.shape} and {y_test.shape}")
 
     n = x.shape[0]
     glu_p = {"W": np.zeros(3), "b": 0.0, "V": np.zeros(3), "c": 0.0}

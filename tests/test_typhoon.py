@@ -128,3 +128,7 @@ def test_fit_bad_input():
         typhoon.fit(np.ones((3, 3)), np.ones(4))
     with pytest.raises(ValueError, match="lr must be positive"):
         typhoon.fit(np.ones((3, 3)), np.ones(3), lr=-1.0)
+    with pytest.raises(ValueError, match="x_test and y_test together"):
+        typhoon.fit(np.ones((3, 3)), np.ones(3), x_test=np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"y_test \(m,\)"):
+        typhoon.fit(np.ones((3, 3)), np.ones(3), x_test=np.ones((2, 3)), y_test=np.ones(3))
