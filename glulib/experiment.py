@@ -61,10 +61,10 @@ def environment():
             "machine": platform.machine(), "cpu_count": os.cpu_count()}
 
 
-def one_run(corpus, config, seed, callback=None, stop_after=None):
+def one_run(corpus, config, seed, callback=None, stop_after=None, sample_chars=SAMPLE_CHARS):
     """Train one (variant, seed) and return its record in the results schema."""
     run = train.train(corpus, config, seed, callback=callback, stop_after=stop_after)
-    sample = train.sample_text(corpus, run, PROMPT, SAMPLE_CHARS, seed=seed) if seed == 0 else ""
+    sample = train.sample_text(corpus, run, PROMPT, sample_chars, seed=seed) if seed == 0 else ""
     return {"variant": run.variant, "seed": run.seed, "n_params": run.n_params, "ffn_params": run.ffn_params,
             "d_ff": run.d_ff, "steps": run.steps, "tokens": run.tokens, "heldout_loss": run.heldout_loss,
             "initial_heldout_loss": train.initial_loss(corpus, config, seed),
@@ -72,7 +72,7 @@ def one_run(corpus, config, seed, callback=None, stop_after=None):
 
 
 def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run=None, on_step=None,
-                   command=""):
+                   command="", sample_chars=SAMPLE_CHARS):
     """Train every (variant, seed); returns the results dict. ``on_run(results, k, n)`` is called
     after each finished run (to save progress), ``on_step(variant, seed, k, n, event)`` every step."""
     for v in variants:
@@ -86,7 +86,8 @@ def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run
     jobs = [(s, v) for s in seeds for v in variants]  # seed-major: early stops still cover all variants
     for k, (seed, variant) in enumerate(jobs):
         step_cb = None if on_step is None else (lambda e, v=variant, s=seed, k=k: on_step(v, s, k, len(jobs), e))
-        results["runs"].append(one_run(corpus, config.replace(variant=variant), seed, callback=step_cb))
+        results["runs"].append(one_run(corpus, config.replace(variant=variant), seed, callback=step_cb,
+                                       sample_chars=sample_chars))
         results["wall_time_s"] = time.perf_counter() - start
         results["complete"] = k + 1 == len(jobs)
         if on_run is not None:

@@ -80,7 +80,7 @@ class TrainConfig:
 
 
 #: Under a minute on a busy 2-core machine: the notebook's live runs and the tests.
-QUICK = TrainConfig(steps=150, batch_size=8, eval_every=25, eval_windows=32, warmup=15)
+QUICK = TrainConfig(steps=120, batch_size=8, eval_every=20, eval_windows=32, warmup=12)
 #: The committed comparison (``python -m glulib.experiment``): about a minute per run.
 FULL = TrainConfig(d_model=96, d_ff_baseline=384, steps=400, batch_size=16, eval_every=50, eval_windows=128,
                    warmup=40)

@@ -5,10 +5,17 @@ import numpy as np
 import pytest
 
 import glulib
-from glulib import model
+from glulib import model, train
 
 TINY = dict(vocab_size=7, d_model=8, n_layers=2, n_heads=2, seq_len=5, d_ff_baseline=12)
 TOL = 1e-6  # worst relative error of a float64 gradient against central differences
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny arrays, many calls: on a shared machine BLAS and Numba threads only fight."""
+    with train.single_threaded():
+        yield
 
 
 def _tiny(variant, rng):
