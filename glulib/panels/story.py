@@ -26,11 +26,11 @@ def _box(ax, xy, text, color):
             bbox={**_BOX, "facecolor": color, "edgecolor": "0.3"})
 
 
-def _arrow(ax, start, end, label=None):
+def _arrow(ax, start, end, label=None, offset=(0.0, 0.0)):
     ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "lw": 1.3, "color": "0.25"})
     if label:
-        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.05, label, ha="center",
-                fontsize=8.5, color="0.25")
+        ax.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], label,
+                ha="center", va="center", fontsize=8.5, color="0.25")
 
 
 def two_branches(x=None, activation="sigmoid"):
@@ -55,8 +55,8 @@ def two_branches(x=None, activation="sigmoid"):
             bbox={"boxstyle": "circle,pad=0.25", "facecolor": "white", "edgecolor": "0.3"})
     _box(ax, (8.9, 2.2), f"pumped\n(output)\n{r['severity']:.2f} \u00d7 {r['gate']:.4f}\n= {r['output']:.4f}",
          "#d9ead3")
-    _arrow(ax, (1.9, 2.6), (2.9, 3.4), "row W, bias b")
-    _arrow(ax, (1.9, 1.8), (2.9, 1.0), "row V, bias c")
+    _arrow(ax, (1.9, 2.6), (2.9, 3.4), "row W, bias b", offset=(-0.45, 0.25))
+    _arrow(ax, (1.9, 1.8), (2.9, 1.0), "row V, bias c", offset=(-0.45, -0.25))
     _arrow(ax, (5.1, 0.9), (5.7, 0.9))
     _arrow(ax, (5.1, 3.4), (6.4, 2.45))
     _arrow(ax, (6.6, 1.45), (6.6, 1.9))
