@@ -2,6 +2,7 @@
 and the pump panel of notebook 00 answers a learner's mouse and keyboard with glulib's numbers."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,15 @@ def test_the_harness_sees_what_goes_wrong(lab_server, lab_page, course_root):
     assert "ValueError: the harness must see this too" in problems
     page.evaluate("console.error('glu harness check')")
     assert any("glu harness check" in m for m in watcher.console_errors)
+
+
+def test_server_state_is_temporary_and_overrides_apply(lab_server):
+    """overrides.json reaches JupyterLab (no news pop-up, no update check, no autosave into the
+    copy, every cell attached), and the server keeps its state out of the user's home."""
+    overrides = json.loads((Path(__file__).parent / "overrides.json").read_text())
+    for plugin, wanted in overrides.items():
+        schema = lab_server.api("GET", f"/lab/api/settings/{plugin}")["schema"]["properties"]
+        for key, value in wanted.items():
+            assert schema[key].get("default") == value, f"{plugin}:{key} is {schema[key].get('default')!r}"
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+        assert Path(lab_server.env[var]).is_relative_to(lab_server.state), var
