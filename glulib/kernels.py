@@ -17,6 +17,7 @@ import numpy as np
 from numba import prange
 
 from ._config import CHUNK, njit
+from ._vecmath import to_f64
 from . import _validate
 from .activations import (
     _gelu_d,
@@ -43,7 +44,7 @@ from .activations import (
 def _glu_fwd_chunk(value, gate, out, lo, hi, beta, f_and_df):
     for j in range(lo, hi):
         i = np.uint64(j)  # unsigned: no negative-index wraparound, so loads stay contiguous
-        out[i] = value[i] * f_and_df(gate[i], beta)[0]
+        out[i] = to_f64(value[i]) * f_and_df(gate[i], beta)[0]
 
 
 @njit(inline="always")
@@ -51,8 +52,9 @@ def _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
     for j in range(lo, hi):
         i = np.uint64(j)
         a, da = f_and_df(gate[i], beta)
-        dvalue[i] = dout[i] * a
-        dgate[i] = dout[i] * (value[i] * da)  # in float64: one rounding, at the store
+        d = to_f64(dout[i])
+        dvalue[i] = d * a
+        dgate[i] = d * (to_f64(value[i]) * da)  # in float64: one rounding, at the store
 
 
 @njit(inline="always")
