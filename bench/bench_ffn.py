@@ -15,7 +15,7 @@ import glulib
 from glulib import kernelstudy as ks
 
 N, D_MODEL, D_FF = 4096, 512, 1365
-REPEATS = 3
+REPEATS = 5
 
 
 def _matmuls(x, p, dy, gated):
