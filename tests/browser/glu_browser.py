@@ -284,11 +284,14 @@ def output_problems(page, errors_only=False):
 
 
 def first_panel(page):
-    """The first interactive output (a widget) of the page, or the first output of any kind."""
-    widget = page.locator(".jp-OutputArea-output .jupyter-widgets, .jp-OutputArea-output .widget-box")
-    if widget.count():
-        return widget.first
-    return page.locator(".jp-OutputArea-output").first
+    """The first interactive output (a widget) of the page; else its first figure; else its
+    first output of any kind."""
+    for selector in (".jp-OutputArea-output .jupyter-widgets, .jp-OutputArea-output .widget-box",
+                     '.jp-OutputArea-output[data-mime-type^="image/"]', ".jp-OutputArea-output"):
+        found = page.locator(selector)
+        if found.count():
+            return found.first
+    raise AssertionError("the notebook shows no output at all")
 
 
 # ---------------------------------------------------------------- the pump panel, as a learner uses it
