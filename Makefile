@@ -55,7 +55,7 @@ test-nojit: install ## Run the library tests with NUMBA_DISABLE_JIT=1 (pure Pyth
 bench: install ## Print the speed ratios measured side by side in one run
 	$(PY) -m bench
 
-experiment: install ## Train the eight FFNs x 4 seeds (~40 min on 2 cores) and write data/results/
+experiment: install ## Train the eight FFNs x 4 seeds (~45 min on 2 shared cores) and write data/results/
 	$(PY) -m glulib.experiment
 
 clean: ## Remove the virtual environment, caches and build output
