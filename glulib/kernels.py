@@ -20,6 +20,13 @@ from ._config import CHUNK, njit
 from ._vecmath import to_f64
 from . import _validate
 from .activations import (
+    _gelu,
+    _gelu_tanh,
+    _identity,
+    _relu,
+    _sigmoid,
+    _silu,
+    _tanh,
     _gelu_d,
     _gelu_tanh_d,
     _identity_d,
@@ -30,10 +37,8 @@ from .activations import (
     check_activation,
 )
 
-# Every kernel calls an activation through its ``f_and_df(z, beta) -> (f, df)`` function
-# and keeps what it needs: LLVM removes the arithmetic whose result is unused, so the
-# forward kernels pay nothing for the derivative, and each activation is compiled into
-# three loops per dtype instead of four.
+# The forward kernel calls ``f(z, beta)``; the others call ``f_and_df(z, beta) -> (f, df)``
+# and keep what they need (LLVM removes arithmetic whose result is unused).
 
 
 # ---- one chunk, one activation (compiled into the span functions below) ----
@@ -41,10 +46,10 @@ from .activations import (
 # every access (Python's negative indexing), LLVM can no longer see that the loads are
 # contiguous, and emits gathers and scatters, several times slower.
 @njit(inline="always")
-def _glu_fwd_chunk(value, gate, out, lo, hi, beta, f_and_df):
+def _glu_fwd_chunk(value, gate, out, lo, hi, beta, f):
     for j in range(lo, hi):
         i = np.uint64(j)  # unsigned: no negative-index wraparound, so loads stay contiguous
-        out[i] = to_f64(value[i]) * f_and_df(gate[i], beta)[0]
+        out[i] = to_f64(value[i]) * f(gate[i], beta)
 
 
 @njit(inline="always")
@@ -73,19 +78,19 @@ def _act_chunk(z, out, lo, hi, beta, grad, f_and_df):
 @njit
 def _glu_fwd_span(value, gate, out, lo, hi, code, beta):
     if code == 0:
-        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _sigmoid_d)
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _sigmoid)
     elif code == 1:
-        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _tanh_d)
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _tanh)
     elif code == 2:
-        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _relu_d)
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _relu)
     elif code == 3:
-        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu_d)
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu)
     elif code == 4:
-        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu_tanh_d)
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _gelu_tanh)
     elif code == 5:
-        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _silu_d)
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _silu)
     else:
-        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _identity_d)
+        _glu_fwd_chunk(value, gate, out, lo, hi, beta, _identity)
 
 
 @njit
