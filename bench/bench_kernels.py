@@ -5,7 +5,8 @@ interleaved with the plain NumPy composition, NumPy's in-place ufuncs (where wri
 and PyTorch's CPU eager ops with autograd (if torch is installed: `pip install -e '.[bench]'`).
 Ratios > 1 mean the fused kernel is faster. "bw" is the effective bandwidth of the fused
 kernel (the bytes that must move: 3 arrays forward, 8 forward plus backward) as a
-fraction of this machine's copy bandwidth, measured in the same run.
+fraction of this machine's copy bandwidth (the faster of NumPy's one-thread copy and
+a copy split over all threads, on 64 MB arrays), measured in the same run.
 """
 
 import os
