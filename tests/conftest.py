@@ -6,3 +6,26 @@ import pytest
 def rng():
     """A fresh, seeded generator for each test (never global seeding)."""
     return np.random.default_rng(20200212)
+
+
+@pytest.fixture
+def ipympl_backend():
+    """Panels as a notebook builds them, under ipympl (``%matplotlib widget``)."""
+    import matplotlib.pyplot as plt
+
+    old = plt.get_backend()
+    plt.switch_backend("module://ipympl.backend_nbagg")
+    yield
+    plt.close("all")
+    plt.switch_backend(old)
+
+
+@pytest.fixture
+def no_logged_callback_errors(caplog):
+    """ipywidgets logs (rather than raises) exceptions in widget callbacks: fail on any."""
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    yield
+    bad = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not bad, f"a callback logged: {[r.getMessage() for r in bad]}"

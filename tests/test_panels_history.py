@@ -1,6 +1,5 @@
 """The training scrubber of notebook 01: every step shows glulib.typhoon's numbers."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -16,13 +15,8 @@ def fitted():
 
 
 @pytest.fixture
-def panel(fitted):
-    old = plt.get_backend()
-    plt.switch_backend("module://ipympl.backend_nbagg")
-    p = history_panel(*fitted)
-    yield p
-    plt.close(p.fig)
-    plt.switch_backend(old)
+def panel(fitted, ipympl_backend):
+    return history_panel(*fitted)
 
 
 def test_every_step_including_the_ends(panel, fitted):

@@ -1,8 +1,6 @@
 """Panels of notebooks 03-05 (depth, geometry, FFN costs): every control driven by setting
 .value, extremes included; readouts equal glulib's numbers; artists change; nothing is NaN."""
 
-import logging
-
 import numpy as np
 import pytest
 
@@ -14,24 +12,7 @@ from glulib.panels.ffn_costs import baseline_d_ff, ffn_costs_panel
 from glulib.panels.geometry import geometry_panel, surface_figure
 
 
-@pytest.fixture(autouse=True)
-def ipympl_backend():
-    """The panels as a notebook builds them, under ipympl (``%matplotlib widget``)."""
-    import matplotlib.pyplot as plt
-
-    old = plt.get_backend()
-    plt.switch_backend("module://ipympl.backend_nbagg")
-    yield
-    plt.close("all")
-    plt.switch_backend(old)
-
-
-@pytest.fixture(autouse=True)
-def no_logged_callback_errors(caplog):
-    caplog.set_level(logging.WARNING)
-    yield
-    bad = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert not bad, f"a callback logged: {[r.getMessage() for r in bad]}"
+pytestmark = pytest.mark.usefixtures("ipympl_backend", "no_logged_callback_errors")
 
 
 def _no_nan_text(panel):

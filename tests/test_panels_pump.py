@@ -1,6 +1,5 @@
 """The pump control panel: every control driven by setting .value; readouts equal glulib's numbers."""
 
-import logging
 import math
 
 import ipywidgets as widgets
@@ -20,25 +19,12 @@ PANEL_ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu", "silu", "identity"]
 
 
 @pytest.fixture
-def panel():
+def panel(ipympl_backend):
     """The panel as a notebook builds it, under ipympl (``%matplotlib widget``)."""
-    import matplotlib.pyplot as plt
-
-    old = plt.get_backend()
-    plt.switch_backend("module://ipympl.backend_nbagg")
-    p = pump.pump_panel()
-    yield p
-    plt.close(p.fig)
-    plt.switch_backend(old)
+    return pump.pump_panel()
 
 
-@pytest.fixture(autouse=True)
-def no_logged_callback_errors(caplog):
-    """ipywidgets logs (rather than raises) exceptions in button callbacks: fail on any."""
-    caplog.set_level(logging.WARNING)
-    yield
-    bad = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert not bad, f"a callback logged: {[r.getMessage() for r in bad]}"
+pytestmark = pytest.mark.usefixtures("no_logged_callback_errors")
 
 
 def _expected(p):

@@ -1,7 +1,5 @@
 """The zoo and Swish panels: every control driven; artists follow glulib's numbers."""
 
-import logging
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -11,15 +9,7 @@ from glulib import zoo
 from glulib.panels import zoo as zp
 
 
-@pytest.fixture(autouse=True)
-def ipympl_backend(caplog):
-    caplog.set_level(logging.WARNING)
-    old = plt.get_backend()
-    plt.switch_backend("module://ipympl.backend_nbagg")
-    yield
-    plt.close("all")
-    plt.switch_backend(old)
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+pytestmark = pytest.mark.usefixtures("ipympl_backend", "no_logged_callback_errors")
 
 
 @pytest.mark.parametrize("variant", list(glulib.VARIANTS))
