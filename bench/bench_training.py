@@ -17,7 +17,6 @@ costs a few microseconds per call. The machine is shared, so variants alternate 
 and the median round is reported.
 """
 
-import importlib
 import statistics
 import time
 from contextlib import contextmanager
@@ -31,9 +30,8 @@ ROUNDS = 3
 @contextmanager
 def _timed(timers):
     """Wrap the functions behind each category with timers; restore them afterwards."""
+    from glulib import feedforward as ffn_mod
     from glulib import model
-
-    ffn_mod = importlib.import_module("glulib.ffn")  # the module; glulib.ffn is also the function
 
     targets = [(ffn_mod, name, "gate kernels") for name in ("_glu_forward", "_glu_backward", "_act_forward",
                                                              "_act_grad")]

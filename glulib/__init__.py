@@ -2,7 +2,7 @@
 
 from .activations import ACTIVATIONS, activate, activate_grad
 from .kernels import glu, glu_backward
-from .ffn import BASELINES, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
+from .feedforward import BASELINES, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
 from .gradcheck import gradcheck
 
 __all__ = [

@@ -20,7 +20,7 @@ Three ways to keep what the backward needs (``STRATEGIES``):
     keep x only; recompute a and u with the first matmuls again (``glulib.ffn_backward``).
 """
 
-from .ffn import _activation
+from .feedforward import _activation
 
 STRATEGIES = ("store", "recompute_h", "recompute_all")
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _validate
 from .activations import activate, activate_grad
-from .ffn import VARIANTS
+from .feedforward import VARIANTS
 from .kernels import glu, glu_backward
 
 #: Step of the central differences that give second derivatives.

@@ -17,7 +17,7 @@ from numba import prange
 
 from ._config import CHUNK, njit
 from .activations import reference
-from .ffn import VARIANTS
+from .feedforward import VARIANTS
 
 # ---- timing ----
 

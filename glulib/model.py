@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import _validate
-from .ffn import BASELINES, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
+from .feedforward import BASELINES, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
 
 #: The eight FFNs, in the order of Shazeer (2020), Table 1.
 FFN_NAMES = ("relu", "gelu", "swish", "glu", "bilinear", "geglu", "swiglu", "reglu")

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _validate
 from .activations import activate, activate_grad
-from .ffn import VARIANTS
+from .feedforward import VARIANTS
 from .kernels import glu
 
 #: The variants in the order of Shazeer (2020), Table 1, with a display name.

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import depth as _depth
-from ..ffn import VARIANTS
+from ..feedforward import VARIANTS
 from ..gradcheck import gradcheck
 from ..kernels import glu, glu_backward
 from ._feedback import Feedback, close

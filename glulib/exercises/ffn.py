@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import costs as _costs
-from ..ffn import ffn, init_ffn, matched_d_ff
+from ..feedforward import ffn, init_ffn, matched_d_ff
 from ._feedback import Feedback
 
 #: Exercise 1: LLaMA-13B's d_model; its FFN uses 4 d_model, 2/3, rounded up to 256.

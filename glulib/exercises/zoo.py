@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import zoo
 from ..activations import activate
-from ..ffn import VARIANTS
+from ..feedforward import VARIANTS
 from ._feedback import Feedback, close
 
 

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import costs as _costs
-from ..ffn import BASELINES, VARIANTS
+from ..feedforward import BASELINES, VARIANTS
 from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw
 from ._quiet import live_figure
 

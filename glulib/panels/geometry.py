@@ -12,7 +12,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from .. import geometry as _geo
-from ..ffn import VARIANTS
+from ..feedforward import VARIANTS
 from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw, slider
 from ._quiet import live_figure
 

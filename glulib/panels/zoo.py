@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..activations import activate, activate_grad
-from ..ffn import VARIANTS
+from ..feedforward import VARIANTS
 from .. import zoo
 from .._small import one_thread
 from ._blit import BlitPanel, Blitter
