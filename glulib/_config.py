@@ -5,8 +5,11 @@
 cache directory. If neither is writable we compile without a cache and say how to fix it.
 """
 
+import functools
+import hashlib
 import os
 import warnings
+from pathlib import Path
 
 import numba
 
@@ -55,7 +58,36 @@ def njit(*args, **kwargs):
     kwargs.setdefault("cache", CACHE)
     kwargs.setdefault("fastmath", FASTMATH)
     kwargs.setdefault("error_model", "numpy")
-    return numba.njit(*args, **kwargs)
+    if len(args) == 1 and callable(args[0]):  # @njit
+        return _stamped(numba.njit(**kwargs)(args[0]))
+    decorate = numba.njit(*args, **kwargs)  # @njit(...)
+    return lambda func: _stamped(decorate(func))
+
+
+@functools.cache
+def _source_fingerprint():
+    """A hash of every glulib source file that holds Numba code."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        text = path.read_bytes()
+        if b"njit" in text:
+            digest.update(path.name.encode() + b"\0" + text)
+    return digest.hexdigest()
+
+
+def _stamped(dispatcher):
+    """Tie ``dispatcher``'s on-disk cache to all of glulib's Numba sources, not just its own file.
+
+    Numba checks a cached kernel only against the modification time and size of the file
+    that defines it, but a kernel inlines functions from other files (activations.py,
+    _vecmath.py): after an update that changes only those, the old machine code would load
+    silently. Adding a hash of every Numba source to the cache's stamp makes such an entry
+    stale, so the kernel compiles again. tests/test_cache.py checks this.
+    """
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is not None and hasattr(cache_file, "_source_stamp"):
+        cache_file._source_stamp = (cache_file._source_stamp, _source_fingerprint())
+    return dispatcher
 
 
 def jit_disabled():

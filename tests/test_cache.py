@@ -119,3 +119,34 @@ def test_nowhere_to_cache_warns_and_names_numba_cache_dir(sandbox):
     result = _run(sandbox, XDG_CACHE_HOME=str(xdg))
     assert any("NUMBA_CACHE_DIR" in w for w in result["warnings"]), result["warnings"]
     assert not _cache_files(sandbox)
+
+
+CACHE_STATS = """
+import json
+import numba
+import numpy as np
+import glulib
+from glulib import kernels
+glulib.glu(np.ones(3), np.ones(3), "silu")
+stats = [d.stats for d in vars(kernels).values() if isinstance(d, numba.core.registry.CPUDispatcher)]
+print(json.dumps({"hits": sum(sum(s.cache_hits.values()) for s in stats),
+                  "misses": sum(sum(s.cache_misses.values()) for s in stats)}))
+"""
+
+
+def test_a_change_to_an_inlined_file_recompiles_the_kernels(tmp_path):
+    """Numba stamps a cached kernel with its own file only; glulib adds every Numba source."""
+    shutil.copytree(ROOT / "glulib", tmp_path / "glulib", ignore=shutil.ignore_patterns("__pycache__"))
+
+    def run():
+        env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "NUMBA_DISABLE_JIT")}
+        done = subprocess.run([sys.executable, "-c", CACHE_STATS], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert run()["misses"] > 0  # first run compiles
+    cached = run()
+    assert cached["hits"] > 0 and cached["misses"] == 0  # then loads from the cache
+    with open(tmp_path / "glulib" / "_vecmath.py", "a") as f:
+        f.write("\n# an edit to a file that kernels.py only inlines\n")
+    assert run()["misses"] > 0  # stale: compiled again, not loaded
