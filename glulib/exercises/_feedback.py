@@ -29,3 +29,13 @@ def close(answer, expected, rtol=1e-3, atol=1e-6):
     except (TypeError, ValueError):
         return False
     return abs(answer - expected) <= atol + rtol * abs(expected)
+
+
+def unanswered(*answers):
+    """A Feedback asking for an answer when any of ``answers`` is still None, else None.
+
+    Test the result with ``is not None``: the Feedback itself is falsy (the answer is not right).
+    """
+    if any(a is None for a in answers):
+        return Feedback(False, "replace `None` with your answer, then run the cell again.")
+    return None

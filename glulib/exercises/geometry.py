@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import geometry as _geo
 from ..activations import activate, activate_grad
-from ._feedback import Feedback, close
+from ._feedback import Feedback, close, unanswered
 
 #: Exercise 2's unit: GEGLU with w, v, b, c.
 ZERO_UNIT = {"w": 2.0, "v": -1.0, "b": 1.0, "c": 0.5}
@@ -28,6 +28,8 @@ def check_gelu_dip(z, value):
 
 def check_zeros(points):
     """Exercise 2: every x where the GEGLU unit ZERO_UNIT outputs zero."""
+    if points is None:
+        return unanswered(points)
     u = ZERO_UNIT
     want = np.sort([-u["b"] / u["w"], -u["c"] / u["v"]])
     try:

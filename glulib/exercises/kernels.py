@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import glu
 from ..kernelstudy import fused_traffic, saved_for_backward, ulp_error
-from ._feedback import Feedback, close
+from ._feedback import Feedback, close, unanswered
 
 #: Exercise 1: a fused forward plus backward on this many float32 elements.
 N_ELEMENTS = 1 << 20
@@ -12,16 +12,11 @@ N_ELEMENTS = 1 << 20
 MEMORY_CASE = {"tokens": 16384, "d_model": 4096, "d_ff": 11008, "variant": "swiglu", "dtype": "float32"}
 
 
-def _unanswered(*answers):
-    if any(a is None for a in answers):
-        return Feedback(False, "replace `None` with your answer, then run the cell again.")
-    return None
-
 
 def check_fused_bytes(answer):
     """Exercise 1: bytes a fused forward plus backward must move for N_ELEMENTS float32 values."""
-    missing = _unanswered(answer)
-    if missing is not None:  # a Feedback is falsy when the answer is wrong
+    missing = unanswered(answer)
+    if missing is not None:
         return missing
     expected = fused_traffic(N_ELEMENTS, np.float32, backward=True)
     if close(answer, expected, rtol=1e-9, atol=0):
@@ -38,8 +33,8 @@ def check_fused_bytes(answer):
 def check_saved_bytes(store_all, pre_activations):
     """Exercise 2: bytes MEMORY_CASE keeps for the backward when it stores everything (x, a, u,
     act(a), h) and when it keeps only x and the two pre-activations."""
-    missing = _unanswered(store_all, pre_activations)
-    if missing is not None:  # a Feedback is falsy when the answer is wrong
+    missing = unanswered(store_all, pre_activations)
+    if missing is not None:
         return missing
     m = MEMORY_CASE
     got = saved_for_backward(m["tokens"], m["d_model"], m["d_ff"], np.dtype(m["dtype"]), m["variant"])
@@ -85,8 +80,8 @@ def check_reglu_kernel(kernel):
 
 def check_ulps(answer):
     """Exercise 4: how many float32 ulps lie between 1.0 and float32(1.0000002)?"""
-    missing = _unanswered(answer)
-    if missing is not None:  # a Feedback is falsy when the answer is wrong
+    missing = unanswered(answer)
+    if missing is not None:
         return missing
     expected = int(ulp_error(np.float32(1.0000002), 1.0))
     if answer == expected:

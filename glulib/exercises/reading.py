@@ -3,21 +3,15 @@
 import numpy as np
 
 from .. import typhoon
-from ._feedback import Feedback, close
+from ._feedback import Feedback, close, unanswered
 
-
-def _unanswered(*answers):
-    """A Feedback asking for an answer when any is still None, else None."""
-    if any(a is None for a in answers):
-        return Feedback(False, "replace `None` with your answer, then run the cell again.")
-    return None
 
 
 
 def check_linear_column(values):
     """Exercise 1: what a plain linear layer (the severity row alone) says about the three storms."""
-    missing = _unanswered(values)
-    if missing:
+    missing = unanswered(values)
+    if missing is not None:
         return missing
     storms = typhoon.load_storms()
     want = typhoon.linear(storms["x"], typhoon.STORY["W"], typhoon.STORY["b"])  # (3,)
@@ -39,8 +33,8 @@ def check_linear_column(values):
 
 def check_half_open_tide(tide):
     """Exercise 2: the tide at which the pumps run at exactly half power, for storm A's rain and wind."""
-    missing = _unanswered(tide)
-    if missing:
+    missing = unanswered(tide)
+    if missing is not None:
         return missing
     storms = typhoon.load_storms()
     rain, _, wind = storms["x"][0]
@@ -60,8 +54,8 @@ def check_half_open_tide(tide):
 def check_gate_feature(name, history=None):
     """Exercise 3: which feature did the learned gate weigh most? (``history``: notebook 01's fit;
     refitted when not given.)"""
-    missing = _unanswered(name)
-    if missing:
+    missing = unanswered(name)
+    if missing is not None:
         return missing
     if history is None:
         _, history = typhoon.fit_history()

@@ -3,14 +3,8 @@
 import numpy as np
 
 from .. import typhoon
-from ._feedback import Feedback, close
+from ._feedback import Feedback, close, unanswered
 
-
-def _unanswered(*answers):
-    """A Feedback asking for an answer when any is still None, else None."""
-    if any(a is None for a in answers):
-        return Feedback(False, "replace `None` with your answer, then run the cell again.")
-    return None
 
 
 #: The storm of exercise 1: rain 3 cm/h, tide 1 m above normal, wind 2 (tens of m/s).
@@ -19,8 +13,8 @@ BY_HAND_STORM = np.array([3.0, 1.0, 2.0])
 
 def check_by_hand(severity, gate_input, gate, output):
     """Exercise 1: the story's weights on BY_HAND_STORM, step by step."""
-    missing = _unanswered(severity, gate_input, gate, output)
-    if missing:
+    missing = unanswered(severity, gate_input, gate, output)
+    if missing is not None:
         return missing
     r = typhoon.pump(BY_HAND_STORM)
     x = BY_HAND_STORM
@@ -46,8 +40,8 @@ def check_by_hand(severity, gate_input, gate, output):
 
 def check_full_pumps(rainfall, tide, wind):
     """Exercise 2: a storm (inside the panel's ranges) for which the pumps run at 95 % or more."""
-    missing = _unanswered(rainfall, tide, wind)
-    if missing:
+    missing = unanswered(rainfall, tide, wind)
+    if missing is not None:
         return missing
     from ..panels.pump import FEATURE_RANGES
 
@@ -65,8 +59,8 @@ def check_full_pumps(rainfall, tide, wind):
 
 def check_bilinear_output(output):
     """Exercise 3: the story's storm with no squashing on the gate (the Bilinear variant)."""
-    missing = _unanswered(output)
-    if missing:
+    missing = unanswered(output)
+    if missing is not None:
         return missing
     r = typhoon.pump(typhoon.STORY["x"], activation="identity")
     if close(output, typhoon.pump(typhoon.STORY["x"])["output"], rtol=0.01):

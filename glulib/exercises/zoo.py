@@ -5,14 +5,8 @@ import numpy as np
 from .. import zoo
 from ..activations import activate
 from ..feedforward import VARIANTS
-from ._feedback import Feedback, close
+from ._feedback import Feedback, close, unanswered
 
-
-def _unanswered(*answers):
-    """A Feedback asking for an answer when any is still None, else None."""
-    if any(a is None for a in answers):
-        return Feedback(False, "replace `None` with your answer, then run the cell again.")
-    return None
 
 
 _LLAMA = "silu"
@@ -20,8 +14,8 @@ _LLAMA = "silu"
 
 def check_llama_variant(variant):
     """Exercise 1: LLaMA's FeedForward computes w2(silu(w1 x) * w3 x). Which variant is it?"""
-    missing = _unanswered(variant)
-    if missing:
+    missing = unanswered(variant)
+    if missing is not None:
         return missing
     if not isinstance(variant, str) or variant.lower() not in VARIANTS:
         return Feedback(False, f"answer with one of {', '.join(repr(v) for v in VARIANTS)}; got {variant!r}.")
@@ -33,8 +27,8 @@ def check_llama_variant(variant):
 
 def check_swish_at_zero_beta(value):
     """Exercise 2: Swish_beta(2) when beta = 0."""
-    missing = _unanswered(value)
-    if missing:
+    missing = unanswered(value)
+    if missing is not None:
         return missing
     want = float(activate(np.array([2.0]), "silu", 0.0)[0])
     if close(value, float(activate(np.array([2.0]), "relu")[0]), rtol=1e-3):
@@ -46,8 +40,8 @@ def check_swish_at_zero_beta(value):
 
 def check_gated_branch(source, answer):
     """Exercise 3: name the gated (activated) branch in ``source`` (a row of zoo.CONVENTIONS)."""
-    missing = _unanswered(answer)
-    if missing:
+    missing = unanswered(answer)
+    if missing is not None:
         return missing
     table = {s: g for s, g, _, _ in zoo.CONVENTIONS}
     if source not in table:
@@ -64,8 +58,8 @@ def check_gated_branch(source, answer):
 
 def check_letters_swap(W_shazeer, V_shazeer, W_dauphin, V_dauphin):
     """Exercise 4: Shazeer weights that compute the same GLU as Dauphin's (W_dauphin, V_dauphin)."""
-    missing = _unanswered(W_shazeer, V_shazeer)
-    if missing:
+    missing = unanswered(W_shazeer, V_shazeer)
+    if missing is not None:
         return missing
     Ws, Vs = np.asarray(W_shazeer, dtype=float), np.asarray(V_shazeer, dtype=float)
     Wd, Vd = np.asarray(W_dauphin, dtype=float), np.asarray(V_dauphin, dtype=float)
