@@ -51,6 +51,8 @@ def depth_panel(result, depth=None, mode=None, unit="glu"):
     bx.invert_yaxis()
     bx.axvline(0, color="k", lw=0.8)
     bx.set_xlabel("log10 |dx| / |dy|")
+    ax.set_title(" ", fontsize=9)  # reserve the title row: update() writes it after layout
+    bx.set_title(" ", fontsize=9)
     fig.tight_layout()
 
     controls = {
@@ -117,7 +119,7 @@ def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
 
 def modes_figure(result):
     """A static figure: the median curves of every unit, one axis per mode, each its own log scale."""
-    fig = live_figure(figsize=(10.0, 3.2))
+    fig = live_figure(figsize=(9.0, 3.2))
     axes = fig.subplots(1, len(result.modes), squeeze=False)[0]
     for ax, mode in zip(axes, result.modes):
         for i, unit in enumerate(result.units):

@@ -48,6 +48,7 @@ def ffn_costs_panel(d_model=768, d_ff=2048, variant="swiglu", tokens=2048, bytes
     mx.set_ylabel("activation memory (MiB)")
     fx.legend(fontsize=7)
     mx.legend(fontsize=7)
+    fx.set_title(" ", fontsize=9)  # reserve the title row: update() writes it after layout
     fig.tight_layout()
 
     controls = {

@@ -35,7 +35,7 @@ def surface_figure(variant="geglu", lim=LIM, n=61):
     """A static figure: gate path, value path and product as 3-D surfaces over (a, u)."""
     A, U = plane(lim, n)
     s = _geo.surfaces(variant, A, U)
-    fig = live_figure(figsize=(10.0, 3.4))
+    fig = live_figure(figsize=(9.0, 3.2))
     for i, (key, title) in enumerate((("gate", f"gate path {VARIANTS[variant]}(a)"),
                                       ("value", "value path u"), ("product", "product"))):
         ax = fig.add_subplot(1, 3, i + 1, projection="3d")
@@ -53,7 +53,7 @@ def contour_figure(variant="geglu", lim=LIM, n=121):
     with the zero level drawn in black wherever the map takes both signs."""
     A, U = plane(lim, n)
     s = _geo.surfaces(variant, A, U)
-    fig = live_figure(figsize=(10.0, 3.0))
+    fig = live_figure(figsize=(9.0, 3.0))
     axes = fig.subplots(1, 3, sharey=True)
     for ax, (key, title) in zip(axes, (("gate", f"gate path {VARIANTS[variant]}(a)"),
                                        ("value", "value path u"), ("product", "product"))):
@@ -79,7 +79,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     A, U = plane(LIM, n)
     x = np.linspace(-LIM, LIM, 241)  # (241,)
     extent = (-LIM, LIM, -LIM, LIM)
-    fig = live_figure(figsize=(10.5, 3.5))
+    fig = live_figure(figsize=(9.0, 3.5))  # <= 900 px: fits a JupyterLab output area
     ax_p, ax_h, ax_x = fig.subplots(1, 3)
     img = ax_p.imshow(np.zeros_like(A), origin="lower", extent=extent, cmap="RdBu_r", aspect="auto")
     zero_img = ax_p.imshow(np.zeros(A.shape + (4,)), origin="lower", extent=extent, aspect="auto")
@@ -108,6 +108,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     ax_x.set_xlabel("input x")
     ax_x.set_xlim(-LIM, LIM)
     ax_x.legend(fontsize=6, loc="upper left")
+    ax_x.set_title(" ", fontsize=9)  # reserve the title row: update() writes it after layout
     fig.tight_layout()
 
     controls = {

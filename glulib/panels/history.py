@@ -13,7 +13,6 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import typhoon
-from .._small import one_thread
 from ._blit import BlitPanel, Blitter
 from ._common import canvas_widget, group, readout
 from ._quiet import live_figure
@@ -44,7 +43,7 @@ def history_panel(data=None, history=None, rainfall=5.0, wind=3.0):
     for key, w in {**controls, **readouts}.items():
         w.add_class(f"glu-history-{key}")
 
-    fig = live_figure((10.0, 3.2))
+    fig = live_figure((9.0, 3.2))  # <= 900 px: fits a JupyterLab output area
     ax_loss, ax_gate, ax_w = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1.2]})
     loss = history["loss"]
     shown = steps
@@ -83,18 +82,17 @@ def history_panel(data=None, history=None, rainfall=5.0, wind=3.0):
     blitter = Blitter(fig, [learned, marker, *bars])
 
     def update(change=None):
-        with one_thread():
-            i = int(controls["step"].value)
-            p = typhoon.snapshot(history, "glu", i)
-            learned.set_ydata(typhoon.gate_profile(p, tide, rainfall, wind))
-            for bar, h in zip(bars, _flat(p)):
-                bar.set_height(h)
-            marker.set_xdata([shown[i], shown[i]])
-            readouts["step"].value = f"<b>{int(steps[i])}</b>"
-            readouts["glu_loss"].value = f"<b>{loss['glu'][i]:.4f}</b>"
-            readouts["linear_loss"].value = f"<b>{loss['linear'][i]:.4f}</b>"
-            readouts["gate_tide"].value = f"<b>{p['V'][1]:.3f}</b> (true {typhoon.TRUE['V'][1]:g})"
-            blitter.redraw()
+        i = int(controls["step"].value)
+        p = typhoon.snapshot(history, "glu", i)
+        learned.set_ydata(typhoon.gate_profile(p, tide, rainfall, wind))
+        for bar, h in zip(bars, _flat(p)):
+            bar.set_height(h)
+        marker.set_xdata([shown[i], shown[i]])
+        readouts["step"].value = f"<b>{int(steps[i])}</b>"
+        readouts["glu_loss"].value = f"<b>{loss['glu'][i]:.4f}</b>"
+        readouts["linear_loss"].value = f"<b>{loss['linear'][i]:.4f}</b>"
+        readouts["gate_tide"].value = f"<b>{p['V'][1]:.3f}</b> (true {typhoon.TRUE['V'][1]:g})"
+        blitter.redraw()
 
     controls["step"].observe(update, names="value")
     layout = widgets.VBox([widgets.HBox([controls["step"]]),
