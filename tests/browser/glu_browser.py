@@ -484,6 +484,22 @@ def wait_widgets_rendered(page, timeout_s=60):
     return views.count()
 
 
+def wait_figures_drawn(scope, timeout_s=30):
+    """Wait until every ipympl figure inside ``scope`` has painted something on its canvas.
+
+    ipympl draws in the browser after the widget itself has rendered; a screenshot taken
+    in between shows an empty frame. Each figure's first canvas must hold a non-white pixel.
+    """
+    figures = scope.locator(".jupyter-matplotlib-figure")
+    painted = """els => els.map(fig => { const c = fig.querySelector('canvas');
+        if (!c || !c.width || !c.height) return false;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < d.length; i += 4 * 37)
+            if (d[i + 3] && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) return true;
+        return false; })"""
+    wait_for(lambda: all(figures.evaluate_all(painted)), timeout_s, "every figure to paint its canvas")
+
+
 SLIDERS = (*FEATURES, *(f"severity_{f}" for f in (*FEATURES, "bias")),
            *(f"gate_{f}" for f in (*FEATURES, "bias")), "beta")
 CANVAS_CHANGED = 0.0005  # fraction of the figure's pixels that must differ after a change

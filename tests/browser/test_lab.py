@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from glu_browser import (ROOT, exercise_pump_panel, first_panel, open_notebook, output_problems,
-                         run_all, wait_widgets_rendered)
+                         run_all, wait_figures_drawn, wait_widgets_rendered)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,6 +45,7 @@ def test_notebook_runs_clean_in_jupyterlab(path, lab_server, lab_page, screensho
     _run_in_lab(page, lab_server, path)
     panel = first_panel(page)
     panel.scroll_into_view_if_needed()
+    wait_figures_drawn(panel)
     panel.screenshot(path=screenshots / f"{path.stem}.png", animations="disabled")
     problems = output_problems(page) + watcher.problems()
     assert not problems, f"{path.name} in JupyterLab:\n" + "\n".join(problems)
