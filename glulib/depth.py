@@ -24,10 +24,8 @@ gradient per depth, stacked on a leading axis, since every layer's Jacobian is s
 The elementwise work goes through glulib's kernels (``glu_backward``, ``activate_grad``).
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 
 from . import _validate
@@ -93,18 +91,6 @@ MODES = ("plain", "residual", "prenorm")
 _EPS = 1e-6  # RMSNorm's epsilon
 
 
-@contextmanager
-def _one_thread():
-    """Run glulib's parallel kernels on one thread: the arrays here are tiny (n * d
-    elements) and waking a thread pool for each of them costs far more than the work."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
 def gradient_ratios(unit, mode, max_depth, width, batch, seed):
     """``|dx| / |dy|`` for every depth L = 1 .. max_depth, as an array (max_depth,).
 
@@ -119,7 +105,7 @@ def gradient_ratios(unit, mode, max_depth, width, batch, seed):
     dys = rng.standard_normal((max_depth, batch, width))  # (L, n, d): dy for each depth
     params = [_layer_params(unit, width, rng) for _ in range(max_depth)]
     h, saved, rms = x, [], []
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"), _one_thread():
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for W, V in params:
             z = h
             if mode == "prenorm":

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from . import _validate
-from ._small import one_thread
 from .activations import ACTIVATIONS, activate
 from .kernels import glu, glu_backward
 
@@ -216,24 +215,23 @@ def fit(x, y, steps=3000, lr=0.01, record_every=25, x_test=None, y_test=None):
             hist["loss"]["glu_test"].append(_mse(pump(x_test, **glu_p)["output"], y_test))
             hist["loss"]["linear_test"].append(_mse(linear(x_test, **lin_p), y_test))
 
-    with one_thread():  # 240 storms: waking threads would cost more than the work
-        record(0)
-        for step in range(1, steps + 1):
-            # GLU neuron: forward, then glulib's backward through the gated product
-            value = x @ glu_p["W"] + glu_p["b"]  # (n,)
-            gate = x @ glu_p["V"] + glu_p["c"]  # (n,)
-            dout = 2.0 * (glu(value, gate) - y) / n  # (n,) d loss / d output
-            dvalue, dgate = glu_backward(dout, value, gate)  # (n,), (n,)
-            glu_p["W"] = glu_p["W"] - lr * (x.T @ dvalue)  # (3,)
-            glu_p["b"] = glu_p["b"] - lr * float(dvalue.sum())
-            glu_p["V"] = glu_p["V"] - lr * (x.T @ dgate)  # (3,)
-            glu_p["c"] = glu_p["c"] - lr * float(dgate.sum())
-            # plain linear layer
-            dlin = 2.0 * (linear(x, **lin_p) - y) / n  # (n,)
-            lin_p["W"] = lin_p["W"] - lr * (x.T @ dlin)  # (3,)
-            lin_p["b"] = lin_p["b"] - lr * float(dlin.sum())
-            if step % record_every == 0 or step == steps:
-                record(step)
+    record(0)
+    for step in range(1, steps + 1):
+        # GLU neuron: forward, then glulib's backward through the gated product
+        value = x @ glu_p["W"] + glu_p["b"]  # (n,)
+        gate = x @ glu_p["V"] + glu_p["c"]  # (n,)
+        dout = 2.0 * (glu(value, gate) - y) / n  # (n,) d loss / d output
+        dvalue, dgate = glu_backward(dout, value, gate)  # (n,), (n,)
+        glu_p["W"] = glu_p["W"] - lr * (x.T @ dvalue)  # (3,)
+        glu_p["b"] = glu_p["b"] - lr * float(dvalue.sum())
+        glu_p["V"] = glu_p["V"] - lr * (x.T @ dgate)  # (3,)
+        glu_p["c"] = glu_p["c"] - lr * float(dgate.sum())
+        # plain linear layer
+        dlin = 2.0 * (linear(x, **lin_p) - y) / n  # (n,)
+        lin_p["W"] = lin_p["W"] - lr * (x.T @ dlin)  # (3,)
+        lin_p["b"] = lin_p["b"] - lr * float(dlin.sum())
+        if step % record_every == 0 or step == steps:
+            record(step)
 
     out = {"step": np.array(hist["step"])}
     for model in ("glu", "linear"):

@@ -13,7 +13,6 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import typhoon
-from .._small import one_thread
 from ..activations import activate
 from ._blit import BlitPanel, Blitter
 from ._common import canvas_widget, group, readout, slider
@@ -126,8 +125,7 @@ def pump_panel():
     def update(change=None):
         if holding["on"]:
             return
-        with one_thread():
-            _update()
+        _update()
 
     def _update():
         s = _state(controls)

@@ -13,7 +13,6 @@ import numpy as np
 from ..activations import activate, activate_grad
 from ..feedforward import VARIANTS
 from .. import zoo
-from .._small import one_thread
 from ._blit import BlitPanel, Blitter
 from ._common import Panel, canvas_widget, group, readout, redraw, slider
 from ._quiet import live_figure
@@ -55,21 +54,20 @@ def zoo_panel(variant="glu"):
     names = {a: v for v, a in VARIANTS.items()}
 
     def update(change=None):
-        with one_thread():
-            act, beta = controls["activation"].value, controls["beta"].value
-            controls["beta"].disabled = act != "silu"
-            variant = names[act]
-            f_line.set_ydata(activate(Z, act, beta))
-            d_line.set_ydata(activate_grad(Z, act, beta))
-            f_title.set_text(f"{zoo.VARIANT_NAMES[variant]}: gate activation {act}")
-            _, _, out = zoo.surface(variant, LIM, 121, beta)  # (121, 121)
-            image.set_array(out)
-            m = float(np.abs(out).max())
-            image.set_clim(-m, m)
-            h_title.set_text(f"value \u00d7 {act}(gate)")
-            readouts["corner"].value = f"<b>{float(out[-1, -1]):.3f}</b>"
-            readouts["slope_at_0"].value = f"<b>{float(activate_grad(np.zeros(1), act, beta)[0]):.3f}</b>"
-            redraw(fig)
+        act, beta = controls["activation"].value, controls["beta"].value
+        controls["beta"].disabled = act != "silu"
+        variant = names[act]
+        f_line.set_ydata(activate(Z, act, beta))
+        d_line.set_ydata(activate_grad(Z, act, beta))
+        f_title.set_text(f"{zoo.VARIANT_NAMES[variant]}: gate activation {act}")
+        _, _, out = zoo.surface(variant, LIM, 121, beta)  # (121, 121)
+        image.set_array(out)
+        m = float(np.abs(out).max())
+        image.set_clim(-m, m)
+        h_title.set_text(f"value \u00d7 {act}(gate)")
+        readouts["corner"].value = f"<b>{float(out[-1, -1]):.3f}</b>"
+        readouts["slope_at_0"].value = f"<b>{float(activate_grad(np.zeros(1), act, beta)[0]):.3f}</b>"
+        redraw(fig)
 
     for w in controls.values():
         w.observe(update, names="value")
@@ -104,15 +102,14 @@ def swish_panel(beta=1.0):
     blitter = Blitter(fig, [line, dline, title])
 
     def update(change=None):
-        with one_thread():
-            b = controls["beta"].value
-            s = activate(Z, "silu", b)
-            line.set_ydata(s)
-            dline.set_ydata(activate_grad(Z, "silu", b))
-            title.set_text(f"Swish with beta = {b:.2f}")
-            readouts["gap_relu"].value = f"<b>{float(np.abs(s - relu).max()):.3f}</b>"
-            readouts["gap_half"].value = f"<b>{float(np.abs(s - Z / 2).max()):.3f}</b>"
-            blitter.redraw()
+        b = controls["beta"].value
+        s = activate(Z, "silu", b)
+        line.set_ydata(s)
+        dline.set_ydata(activate_grad(Z, "silu", b))
+        title.set_text(f"Swish with beta = {b:.2f}")
+        readouts["gap_relu"].value = f"<b>{float(np.abs(s - relu).max()):.3f}</b>"
+        readouts["gap_half"].value = f"<b>{float(np.abs(s - Z / 2).max()):.3f}</b>"
+        blitter.redraw()
 
     controls["beta"].observe(update, names="value")
     layout = widgets.VBox([controls["beta"], widgets.HBox(list(readouts.values())), canvas_widget(fig)])
