@@ -13,7 +13,7 @@ import numpy as np
 from ._config import njit
 from . import _validate
 
-from ._vecmath import INV_SQRT_2PI, SQRT_HALF, phi_parts, sigmoid_parts, tanh_parts, to_f64
+from ._vecmath import INV_SQRT_2PI, SQRT_HALF, phi_parts, sigmoid_for, sigmoid_parts, tanh_parts, to_f64
 
 SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi), GELU's tanh form
 GELU_TANH_CUBIC = 0.044715
@@ -28,7 +28,7 @@ GELU_TANH_CUBIC = 0.044715
 # sigmoid(z) = 1 / (1 + exp(-z)), from exp(-|z|) only: +-1000 neither overflows nor warns.
 @njit(inline="always")
 def _sigmoid(z, beta):
-    return sigmoid_parts(to_f64(z))[0]
+    return sigmoid_for(to_f64(z), z)  # a shorter exp when z is float32 (see _vecmath)
 
 
 @njit(inline="always")
@@ -84,10 +84,10 @@ def _gelu_d(z, beta):
 #              = z sigmoid(2u): the sigmoid form never computes 1 + tanh(u) near 0.
 @njit(inline="always")
 def _gelu_tanh(z, beta):
-    z = to_f64(z)
-    u2 = 2.0 * SQRT_2_OVER_PI * (z + GELU_TANH_CUBIC * z * z * z)
-    s = sigmoid_parts(u2)[0]
-    return 0.0 if s == 0.0 else z * s
+    x = to_f64(z)
+    u2 = 2.0 * SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x)
+    s = sigmoid_for(u2, z)
+    return 0.0 if s == 0.0 else x * s
 
 
 @njit(inline="always")
@@ -106,9 +106,9 @@ def _gelu_tanh_d(z, beta):
 # silu(z) = Swish_beta(z) = z sigmoid(beta z); silu' = s + beta z s (1 - s), s = sigmoid(beta z)
 @njit(inline="always")
 def _silu(z, beta):
-    z = to_f64(z)
-    s = sigmoid_parts(to_f64(beta) * z)[0]
-    return 0.0 if s == 0.0 else z * s
+    x = to_f64(z)
+    s = sigmoid_for(to_f64(beta) * x, z)
+    return 0.0 if s == 0.0 else x * s
 
 
 @njit(inline="always")
