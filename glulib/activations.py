@@ -13,7 +13,7 @@ import numpy as np
 from ._config import njit
 from . import _validate
 
-from ._vecmath import INV_SQRT_2PI, SQRT_HALF, phi_for, phi_parts, sigmoid_for, sigmoid_parts, tanh_parts, to_f64
+from ._vecmath import INV_SQRT_2PI, SQRT_HALF, phi_parts, sigmoid_for, sigmoid_parts, tanh_parts, to_f64
 
 SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi), GELU's tanh form
 GELU_TANH_CUBIC = 0.044715
@@ -66,9 +66,9 @@ def _relu_d(z, beta):
 # gelu(z) = z Phi(z) = 0.5 z (1 + erf(z / sqrt 2)); gelu' = Phi(z) + z phi(z)
 @njit(inline="always")
 def _gelu(z, beta):
-    x = to_f64(z)
-    cdf = phi_for(x, z)  # a shorter erfc when z is float32 (see _vecmath)
-    return 0.0 if cdf == 0.0 else x * cdf  # z -> -inf: 0, not -inf * 0
+    z = to_f64(z)
+    cdf = phi_parts(z)[0]
+    return 0.0 if cdf == 0.0 else z * cdf  # z -> -inf: 0, not -inf * 0
 
 
 @njit(inline="always")
