@@ -7,6 +7,8 @@ PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.glulib-installed
 CHROMIUM ?= /usr/bin/chromium
 NOTEBOOK := notebooks/00_typhoon_pump.ipynb
+# Jupyter refuses to start as root (a container, a CI box) unless told it may
+AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab app site test test-nojit bench experiment clean browser-deps
@@ -28,7 +30,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP) ## Create .venv and install the course and its dependencies
 
 lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
-	$(VENV)/bin/jupyter lab $(NOTEBOOK)
+	$(VENV)/bin/jupyter lab $(AS_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(NOTEBOOK) $(LAB_ARGS)
 
 app: install ## Serve the pump control room alone as a Voila page on localhost (no code shown)
 	$(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1
