@@ -79,6 +79,17 @@ else:
 
 
 @njit(inline="always")
+def _reduce(x):
+    """Cody-Waite range reduction shared by both exps: x, read as 0 when positive or NaN and
+    as EXP_LO below it, is k ln2 + r with |r| <= ln2 / 2. Returns (2^k from its bits, r)."""
+    xc = x if x < 0.0 else 0.0  # NaN -> 0
+    xc = xc if xc > EXP_LO else EXP_LO
+    k = math.floor(xc * LOG2E + 0.5)
+    r = (xc - k * LN2_HI) - k * LN2_LO
+    return _bits_as_float64((k + 1023) << 52), r  # -1022 <= k <= 0
+
+
+@njit(inline="always")
 def exp_pair(x):
     """(exp(x), expm1(x)) for x <= 0, branch-free; NaN in gives garbage (the caller
     restores NaN), x > 0 is read as 0, and below EXP_LO exp is 0 and expm1 is -1.
@@ -86,10 +97,7 @@ def exp_pair(x):
     Cody-Waite: x = k ln2 + r, |r| <= ln2 / 2; expm1(r) by Taylor to degree 13 (its
     remainder is below 2^-56 there); exp(x) = 2^k (1 + expm1(r)) with 2^k from its bits.
     """
-    xc = x if x < 0.0 else 0.0  # NaN -> 0
-    xc = xc if xc > EXP_LO else EXP_LO
-    k = math.floor(xc * LOG2E + 0.5)
-    r = (xc - k * LN2_HI) - k * LN2_LO
+    scale, r = _reduce(x)  # x = k ln2 + r, scale = 2^k
     p = 1.0 / 6227020800.0  # 1/13!
     p = p * r + 1.0 / 479001600.0
     p = p * r + 1.0 / 39916800.0
@@ -103,7 +111,6 @@ def exp_pair(x):
     p = p * r + 1.0 / 6.0
     p = p * r + 0.5
     em_r = r + r * (r * p)  # expm1(r)
-    scale = _bits_as_float64((k + 1023) << 52)  # 2^k, -1022 <= k <= 0
     e = scale + scale * em_r
     em = (scale - 1.0) + scale * em_r
     under = x < EXP_LO
@@ -196,10 +203,7 @@ def phi_parts(z):
 @njit(inline="always")
 def exp_short(x):
     """exp(x) for x <= 0 to about 2^-27 relative, branch-free; 0 below EXP_LO."""
-    xc = x if x < 0.0 else 0.0
-    xc = xc if xc > EXP_LO else EXP_LO
-    k = math.floor(xc * LOG2E + 0.5)
-    r = (xc - k * LN2_HI) - k * LN2_LO
+    scale, r = _reduce(x)  # x = k ln2 + r, scale = 2^k
     p = 1.0 / 5040.0  # 1/7!
     p = p * r + 1.0 / 720.0
     p = p * r + 1.0 / 120.0
@@ -207,7 +211,6 @@ def exp_short(x):
     p = p * r + 1.0 / 6.0
     p = p * r + 0.5
     em_r = r + r * (r * p)  # expm1(r)
-    scale = _bits_as_float64((k + 1023) << 52)  # 2^k
     e = scale + scale * em_r
     return 0.0 if x < EXP_LO else e
 
