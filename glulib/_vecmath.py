@@ -6,10 +6,10 @@ The functions here are written only with +, -, *, /, comparisons that become sel
 floor, and an integer-to-float bit cast, so the loop vectoriser turns a loop over them
 into AVX-512 (or AVX2) code, as Eigen, XNNPACK and Sleef do in C++.
 
-All of them work in float64 (the kernels convert float32 input on load and round once on
-store): the kernels are limited by memory traffic, not arithmetic, so double precision
-inside costs little, and it is what keeps float32 results within a few ulp near the
-zeros of silu', gelu' and gelu_tanh', where a float32 sum of two terms would cancel.
+All of them work in float64, for float64 arrays (and, under NUMBA_DISABLE_JIT, for
+float32 arrays too). Compiled, float32 arrays have their own family in
+``activations32.py``, in float32 arithmetic: sixteen lanes per AVX-512 instruction
+instead of eight.
 
 How each one is built:
 
@@ -192,52 +192,3 @@ def phi_parts(z):
     cdf = z if z != z else cdf
     pdf = z if z != z else pdf
     return cdf, pdf
-
-
-# ---- a shorter exp for results that are rounded to float32 ----
-# A float32 result keeps 24 bits, so the forward of a float32 kernel does not need exp to
-# 2^-56: with Taylor to degree 7 on |r| <= ln2 / 2 the remainder is below 2^-27 (1/8 of a
-# float32 ulp), and the polynomial costs 6 fused multiply-adds instead of 12. Only the
-# forward uses it: a derivative near its zero (silu' near z = -1.278) is a sum of two
-# terms that cancel, and there the full-precision exp above is what keeps 4 ulp.
-@njit(inline="always")
-def exp_short(x):
-    """exp(x) for x <= 0 to about 2^-27 relative, branch-free; 0 below EXP_LO."""
-    scale, r = _reduce(x)  # x = k ln2 + r, scale = 2^k
-    p = 1.0 / 5040.0  # 1/7!
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    em_r = r + r * (r * p)  # expm1(r)
-    e = scale + scale * em_r
-    return 0.0 if x < EXP_LO else e
-
-
-def sigmoid_for(z, like):
-    """sigmoid(z) for a float64 ``z``, as accurate as the dtype of ``like`` needs.
-
-    Compiled, a float32 ``like`` selects ``exp_short`` (at compile time, no branch in the
-    loop); any other type, and plain Python, use the full-precision ``sigmoid_parts``.
-    """
-    return sigmoid_parts(z)[0]
-
-
-def _sigmoid_short(z, like):
-    e = exp_short(-abs(z))  # exp(-|z|)
-    q = 1.0 / (1.0 + e)  # sigmoid(|z|)
-    sig = q if z >= 0.0 else e * q
-    return z if z != z else sig
-
-
-if not jit_disabled():
-    from numba.extending import overload
-
-    _sigmoid_short = njit(inline="always")(_sigmoid_short)
-
-    @overload(sigmoid_for)
-    def _sigmoid_for_overload(z, like):
-        if isinstance(like, types.Float) and like.bitwidth == 32:
-            return lambda z, like: _sigmoid_short(z, like)
-        return lambda z, like: sigmoid_parts(z)[0]

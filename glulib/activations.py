@@ -13,13 +13,14 @@ import numpy as np
 from ._config import njit
 from . import _validate
 
-from ._vecmath import INV_SQRT_2PI, SQRT_HALF, phi_parts, sigmoid_for, sigmoid_parts, tanh_parts, to_f64
+from ._vecmath import phi_parts, sigmoid_parts, tanh_parts, to_f64
 
 SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi), GELU's tanh form
 GELU_TANH_CUBIC = 0.044715
 
-# Every function below computes in float64 (``to_f64(z)``), whatever the input dtype; the
-# kernels round once when they store. The building blocks in ``_vecmath`` are branch-free
+# Every function below computes in float64 (``to_f64(z)``). The kernels use them for
+# float64 arrays; float32 arrays have a float32 family in ``activations32.py``, which
+# reuses ``_gelu_tanh_d`` from here. The building blocks in ``_vecmath`` are branch-free
 # so that the kernels' loops vectorise; the selects (``a if cond else b``) below become
 # SIMD blends, not jumps. Limits at +-inf are selected explicitly, never computed as
 # inf * 0.
@@ -28,7 +29,7 @@ GELU_TANH_CUBIC = 0.044715
 # sigmoid(z) = 1 / (1 + exp(-z)), from exp(-|z|) only: +-1000 neither overflows nor warns.
 @njit(inline="always")
 def _sigmoid(z, beta):
-    return sigmoid_for(to_f64(z), z)  # a shorter exp when z is float32 (see _vecmath)
+    return sigmoid_parts(to_f64(z))[0]
 
 
 @njit(inline="always")
@@ -86,7 +87,7 @@ def _gelu_d(z, beta):
 def _gelu_tanh(z, beta):
     x = to_f64(z)
     u2 = 2.0 * SQRT_2_OVER_PI * (x + GELU_TANH_CUBIC * x * x * x)
-    s = sigmoid_for(u2, z)
+    s = sigmoid_parts(u2)[0]
     return 0.0 if s == 0.0 else x * s
 
 
@@ -107,7 +108,7 @@ def _gelu_tanh_d(z, beta):
 @njit(inline="always")
 def _silu(z, beta):
     x = to_f64(z)
-    s = sigmoid_for(to_f64(beta) * x, z)
+    s = sigmoid_parts(to_f64(beta) * x)[0]
     return 0.0 if s == 0.0 else x * s
 
 

@@ -16,9 +16,13 @@ contiguous arrays of one dtype and split them into chunks across threads.
 import numpy as np
 from numba import prange
 
-from ._config import CHUNK, njit
+from ._config import CHUNK, jit_disabled, njit, wide_vectors
 from ._vecmath import to_f64
 from . import _validate
+from . import activations32 as a32
+from .activations32 import _two_prod_lo, fma
+
+_ZERO32 = np.float32(0.0)
 from .activations import (
     _gelu,
     _gelu_tanh,
@@ -38,7 +42,8 @@ from .activations import (
 )
 
 # The forward kernel calls ``f(z, beta)``; the others call ``f_and_df(z, beta) -> (f, df)``
-# and keep what they need (LLVM removes arithmetic whose result is unused).
+# and keep what they need (LLVM removes arithmetic whose result is unused). Every chunk
+# asks for 512-bit vectors (``wide_vectors``): sixteen float32 lanes instead of eight.
 
 
 # ---- one chunk, one activation (compiled into the span functions below) ----
@@ -47,6 +52,7 @@ from .activations import (
 # contiguous, and emits gathers and scatters, several times slower.
 @njit(inline="always")
 def _glu_fwd_chunk(value, gate, out, lo, hi, beta, f):
+    wide_vectors()
     for j in range(lo, hi):
         i = np.uint64(j)  # unsigned: no negative-index wraparound, so loads stay contiguous
         out[i] = to_f64(value[i]) * f(gate[i], beta)
@@ -54,6 +60,7 @@ def _glu_fwd_chunk(value, gate, out, lo, hi, beta, f):
 
 @njit(inline="always")
 def _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
+    wide_vectors()
     for j in range(lo, hi):
         i = np.uint64(j)
         a, da = f_and_df(gate[i], beta)
@@ -64,10 +71,50 @@ def _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
 
 @njit(inline="always")
 def _act_chunk(z, out, lo, hi, beta, grad, f_and_df):
+    wide_vectors()
     for j in range(lo, hi):
         i = np.uint64(j)
         f, df = f_and_df(z[i], beta)
         out[i] = df if grad else f
+
+
+# The float32 family: activations return act(z) as a pair (hi, lo) (``activations32``),
+# and each product is taken with one rounding: v (hi + lo) = fma(v, hi, v lo).
+@njit(inline="always")
+def _mul_pair(v, hi, lo):
+    """v (hi + lo) with one rounding (lo = 0 while v is inf gives v hi, not NaN)."""
+    return fma(v, hi, _ZERO32 if lo == _ZERO32 else v * lo)
+
+
+@njit(inline="always")
+def _glu_fwd_chunk32(value, gate, out, lo, hi, beta, f):
+    wide_vectors()
+    for j in range(lo, hi):
+        i = np.uint64(j)
+        a_hi, a_lo = f(gate[i], beta)
+        out[i] = _mul_pair(value[i], a_hi, a_lo)
+
+
+@njit(inline="always")
+def _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
+    wide_vectors()
+    for j in range(lo, hi):
+        i = np.uint64(j)
+        a_hi, a_lo, da = f_and_df(gate[i], beta)
+        d = dout[i]
+        v = value[i]
+        dvalue[i] = _mul_pair(d, a_hi, a_lo)
+        p = v * da  # v act'(gate) exactly as p + its rounding error, then times d
+        dgate[i] = _mul_pair(d, p, _two_prod_lo(v, da, p))
+
+
+@njit(inline="always")
+def _act_chunk32(z, out, lo, hi, beta, grad, f_and_df):
+    wide_vectors()
+    for j in range(lo, hi):
+        i = np.uint64(j)
+        a_hi, a_lo, da = f_and_df(z[i], beta)
+        out[i] = da if grad else a_hi + a_lo
 
 
 # ---- one span [lo, hi) for any activation: the activation is chosen once per span ----
@@ -75,6 +122,11 @@ def _act_chunk(z, out, lo, hi, beta, grad, f_and_df):
 # vectorise, while the parallel kernels below stay small. Numba's parfor passes copy and
 # rewrite the whole loop body, so a large body inside prange costs many seconds of
 # compile time; a call costs nothing.
+#
+# Two families: float64 arrays use the activations of ``activations.py`` (float64
+# throughout); float32 arrays use those of ``_vecmath32.py`` where one exists (float32
+# arithmetic, sixteen lanes). The wrappers pick the family by dtype, so each span is
+# compiled for one dtype only.
 @njit
 def _glu_fwd_span(value, gate, out, lo, hi, code, beta):
     if code == 0:
@@ -91,6 +143,24 @@ def _glu_fwd_span(value, gate, out, lo, hi, code, beta):
         _glu_fwd_chunk(value, gate, out, lo, hi, beta, _silu)
     else:
         _glu_fwd_chunk(value, gate, out, lo, hi, beta, _identity)
+
+
+@njit
+def _glu_fwd_span32(value, gate, out, lo, hi, code, beta):
+    if code == 0:
+        _glu_fwd_chunk32(value, gate, out, lo, hi, beta, a32.sigmoid32)
+    elif code == 1:
+        _glu_fwd_chunk32(value, gate, out, lo, hi, beta, a32.tanh32)
+    elif code == 2:
+        _glu_fwd_chunk32(value, gate, out, lo, hi, beta, a32.relu32)
+    elif code == 3:
+        _glu_fwd_chunk32(value, gate, out, lo, hi, beta, a32.gelu32)
+    elif code == 4:
+        _glu_fwd_chunk32(value, gate, out, lo, hi, beta, a32.gelu_tanh32)
+    elif code == 5:
+        _glu_fwd_chunk32(value, gate, out, lo, hi, beta, a32.silu32)
+    else:
+        _glu_fwd_chunk32(value, gate, out, lo, hi, beta, a32.identity32)
 
 
 @njit
@@ -112,6 +182,24 @@ def _glu_bwd_span(dout, value, gate, dvalue, dgate, lo, hi, code, beta):
 
 
 @njit
+def _glu_bwd_span32(dout, value, gate, dvalue, dgate, lo, hi, code, beta):
+    if code == 0:
+        _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.sigmoid32_and_grad)
+    elif code == 1:
+        _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.tanh32_and_grad)
+    elif code == 2:
+        _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.relu32_and_grad)
+    elif code == 3:
+        _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.gelu32_and_grad)
+    elif code == 4:
+        _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.gelu_tanh32_and_grad)
+    elif code == 5:
+        _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.silu32_and_grad)
+    else:
+        _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.identity32_and_grad)
+
+
+@njit
 def _act_span(z, out, lo, hi, code, beta, grad):
     if code == 0:
         _act_chunk(z, out, lo, hi, beta, grad, _sigmoid_d)
@@ -129,12 +217,37 @@ def _act_span(z, out, lo, hi, code, beta, grad):
         _act_chunk(z, out, lo, hi, beta, grad, _identity_d)
 
 
+@njit
+def _act_span32(z, out, lo, hi, code, beta, grad):
+    if code == 0:
+        _act_chunk32(z, out, lo, hi, beta, grad, a32.sigmoid32_and_grad)
+    elif code == 1:
+        _act_chunk32(z, out, lo, hi, beta, grad, a32.tanh32_and_grad)
+    elif code == 2:
+        _act_chunk32(z, out, lo, hi, beta, grad, a32.relu32_and_grad)
+    elif code == 3:
+        _act_chunk32(z, out, lo, hi, beta, grad, a32.gelu32_and_grad)
+    elif code == 4:
+        _act_chunk32(z, out, lo, hi, beta, grad, a32.gelu_tanh32_and_grad)
+    elif code == 5:
+        _act_chunk32(z, out, lo, hi, beta, grad, a32.silu32_and_grad)
+    else:
+        _act_chunk32(z, out, lo, hi, beta, grad, a32.identity32_and_grad)
+
+
 # ---- the kernels: chunks of CHUNK elements shared out over threads ----
 @njit(parallel=True)
 def _glu_forward_parallel(value, gate, out, code, beta):
     n = value.size
     for c in prange((n + CHUNK - 1) // CHUNK):
         _glu_fwd_span(value, gate, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
+
+
+@njit(parallel=True)
+def _glu_forward_parallel32(value, gate, out, code, beta):
+    n = value.size
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _glu_fwd_span32(value, gate, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
 
 
 @njit(parallel=True)
@@ -145,10 +258,24 @@ def _glu_backward_parallel(dout, value, gate, dvalue, dgate, code, beta):
 
 
 @njit(parallel=True)
+def _glu_backward_parallel32(dout, value, gate, dvalue, dgate, code, beta):
+    n = value.size
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _glu_bwd_span32(dout, value, gate, dvalue, dgate, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
+
+
+@njit(parallel=True)
 def _act_parallel(z, out, code, beta, grad):
     n = z.size
     for c in prange((n + CHUNK - 1) // CHUNK):
         _act_span(z, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta, grad)
+
+
+@njit(parallel=True)
+def _act_parallel32(z, out, code, beta, grad):
+    n = z.size
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _act_span32(z, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta, grad)
 
 
 # ---- the same spans on the calling thread, for small arrays ----
@@ -164,8 +291,18 @@ def _glu_forward_serial(value, gate, out, code, beta):
 
 
 @njit
+def _glu_forward_serial32(value, gate, out, code, beta):
+    _glu_fwd_span32(value, gate, out, np.int64(0), value.size, code, beta)
+
+
+@njit
 def _glu_backward_serial(dout, value, gate, dvalue, dgate, code, beta):
     _glu_bwd_span(dout, value, gate, dvalue, dgate, np.int64(0), value.size, code, beta)
+
+
+@njit
+def _glu_backward_serial32(dout, value, gate, dvalue, dgate, code, beta):
+    _glu_bwd_span32(dout, value, gate, dvalue, dgate, np.int64(0), value.size, code, beta)
 
 
 @njit
@@ -173,25 +310,51 @@ def _act_serial(z, out, code, beta, grad):
     _act_span(z, out, np.int64(0), z.size, code, beta, grad)
 
 
+@njit
+def _act_serial32(z, out, code, beta, grad):
+    _act_span32(z, out, np.int64(0), z.size, code, beta, grad)
+
+
 #: Arrays with fewer elements than this run on the calling thread (see above).
 SERIAL_BELOW = CHUNK
+
+#: The compiled kernels: (kind, float32 or not, serial or not) -> kernel. Under
+#: NUMBA_DISABLE_JIT float32 input takes the float64 family (plain Python has no float32
+#: arithmetic to step through; the results are the same numbers rounded once).
+_FAMILY32 = not jit_disabled()
+_KERNELS = {
+    ("glu_forward", False, False): _glu_forward_parallel,
+    ("glu_forward", False, True): _glu_forward_serial,
+    ("glu_forward", True, False): _glu_forward_parallel32 if _FAMILY32 else _glu_forward_parallel,
+    ("glu_forward", True, True): _glu_forward_serial32 if _FAMILY32 else _glu_forward_serial,
+    ("glu_backward", False, False): _glu_backward_parallel,
+    ("glu_backward", False, True): _glu_backward_serial,
+    ("glu_backward", True, False): _glu_backward_parallel32 if _FAMILY32 else _glu_backward_parallel,
+    ("glu_backward", True, True): _glu_backward_serial32 if _FAMILY32 else _glu_backward_serial,
+    ("act", False, False): _act_parallel,
+    ("act", False, True): _act_serial,
+    ("act", True, False): _act_parallel32 if _FAMILY32 else _act_parallel,
+    ("act", True, True): _act_serial32 if _FAMILY32 else _act_serial,
+}
+
+
+def _kernel(kind, a):
+    """The kernel of ``kind`` for the flat array ``a``: by its dtype and its size."""
+    return _KERNELS[kind, a.dtype == np.float32, a.size < SERIAL_BELOW]
 
 
 def _glu_forward(value, gate, out, code, beta):
     """out = value * act(gate) for flat, contiguous arrays of one dtype."""
-    kernel = _glu_forward_serial if value.size < SERIAL_BELOW else _glu_forward_parallel
-    kernel(value, gate, out, code, beta)
+    _kernel("glu_forward", value)(value, gate, out, code, beta)
 
 
 def _glu_backward(dout, value, gate, dvalue, dgate, code, beta):
     """dvalue, dgate of the gated product for flat, contiguous arrays of one dtype."""
-    kernel = _glu_backward_serial if value.size < SERIAL_BELOW else _glu_backward_parallel
-    kernel(dout, value, gate, dvalue, dgate, code, beta)
+    _kernel("glu_backward", value)(dout, value, gate, dvalue, dgate, code, beta)
 
 
 def _act_kernel(z, out, code, beta, grad):
-    kernel = _act_serial if z.size < SERIAL_BELOW else _act_parallel
-    kernel(z, out, code, beta, grad)
+    _kernel("act", z)(z, out, code, beta, grad)
 
 
 def _act_forward(z, out, code, beta):
@@ -202,6 +365,19 @@ def _act_forward(z, out, code, beta):
 def _act_grad(z, out, code, beta):
     """out = act'(z) for flat, contiguous z and out of one dtype."""
     _act_kernel(z, out, code, beta, True)
+
+
+def _warm_every_kernel():
+    """Call every compiled kernel once on tiny arrays of both dtypes (compiles them all;
+    used to measure the cold compile time in a fresh process)."""
+    for (kind, is32, _serial), kernel in _KERNELS.items():
+        a = np.ones(8, np.float32 if is32 else np.float64)
+        if kind == "glu_forward":
+            kernel(a, a, a.copy(), 0, 1.0)
+        elif kind == "glu_backward":
+            kernel(a, a, a, a.copy(), a.copy(), 0, 1.0)
+        else:
+            kernel(a, a.copy(), 0, 1.0, True)
 
 
 # ---- public wrappers ----

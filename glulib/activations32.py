@@ -1,0 +1,411 @@
+"""The gate activations for float32 arrays, computed in float32: sixteen lanes per AVX-512 op.
+
+``activations.py`` computes every activation in float64 whatever the input, which keeps a
+float32 result within a few ulp but gives eight lanes per instruction, and the exact GELU
+(an erfc fitted to 1e-16) was compute-bound there. Here the arithmetic is float32, and a
+few error-free transformations keep the results within 4 ulp of the float64 reference
+(tests/test_accuracy.py):
+
+- ``fma(a, b, c)`` rounds once, so ``p = a b`` and ``fma(a, b, -p)`` hold a product
+  exactly (Dekker's two-product), and two-sum does the same for a sum.
+- An exp argument is never rounded: -z^2 / 2 and beta z are carried as float32 pairs.
+  (A rounded z^2 would put a relative error of 44 ulp on exp(-z^2 / 2) at z = 9.4.)
+- 1 / (1 + e) takes 1 + e as a pair and one Newton step, so it is within half an ulp.
+- A derivative that crosses zero is written so that nothing cancels. Near the zero of
+  silu' at w0 = -1.2785 the textbook s + w s (1 - s) subtracts two numbers near 0.23;
+  here 1 + w + e^w = d + e^w0 expm1(d) with d = w - w0 (it holds because
+  1 + w0 + e^w0 = 0), a sum of two terms of one sign. For z < 0, gelu'(z) is written
+  exp(-z^2 / 2) (z - z0) H(z) with H smooth and fitted, z0 = -0.7518 its zero.
+- Results that are products (z sigmoid(beta z), z Phi(z)) come back as a pair (hi, lo)
+  with hi + lo exact, and the kernels multiply by the value with one rounding.
+
+The interface the float32 kernels (``kernels.py``) call: ``f(z, beta) -> (hi, lo)`` with
+act(z) = hi + lo, and ``f_and_df(z, beta) -> (hi, lo, df)``. The polynomial fits and the
+split constants come from tools/fit_float32.py (Chebyshev nodes, mpmath values).
+
+Under NUMBA_DISABLE_JIT=1 the kernels send float32 input to the float64 activations
+instead: plain Python has no float32 arithmetic worth stepping through.
+"""
+
+import struct
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from ._config import jit_disabled, njit
+from .activations import _gelu_tanh_d
+
+F32 = np.float32
+_0 = F32(0.0)
+_1 = F32(1.0)
+_2 = F32(2.0)
+_4 = F32(4.0)
+_HALF = F32(0.5)
+
+# exp: Cody-Waite with ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that
+# k LN2_HI is exact; Cephes' expf polynomial.
+LOG2E32 = F32(1.4426950408889634)
+LN2_HI32 = F32(0.693359375)
+LN2_LO32 = F32(-0.00021219444170128554)
+EXP32_HI = F32(2.0)  # exp32 takes x <= 2 (silu' asks for up to 1.28)
+EXP32_LO = F32(-87.0)  # exp(-87) = 1.6e-38, near float32's smallest normal: below it, 0
+
+GELU_TANH_2C = 2.0 * 0.7978845608028654  # 2 sqrt(2 / pi)
+GELU_TANH_CUBIC = 0.044715
+
+# The zeros of silu' (in w = beta z) and gelu', as sums of three float32 numbers, so that
+# the distance to them is exact to about 2^-72; and exp of the first, as a pair.
+SILU_D_ZERO = (F32(-1.2784645557403564), F32(1.2979282537628478e-08), F32(1.1257466239192657e-16))
+SILU_D_ZERO_EXP = (F32(0.27846455574035645), F32(-1.2979282537628478e-08))
+GELU_D_ZERO = (F32(-0.7517915368080139), F32(1.211444988769017e-08), F32(-4.291324608861238e-16))
+
+# erfc: with x = |z| / sqrt 2, t = 2 / (2 + x) = C / (C + |z|), C = 2 sqrt 2, and
+# s = (18 t - 11) / 7 maps 0 <= x <= 7 onto [-1, 1]. Beyond x = 7 (|z| = 9.9) the normal
+# tail is below 1e-22 and GELU and its derivative below 1e-20, so |z| is clamped there.
+C_ERFC = F32(2.8284270763397217)  # 2 sqrt 2 rounded: t and Q agree on the same x
+INV_C_ERFC = F32(0.3535533845424652)
+ABS_Z_MAX = F32(9.899494936611665)  # 7 sqrt 2
+INV_SQRT_2PI32 = F32(0.3989422804014327)
+S_A = F32(18.0 / 7.0)
+S_B = F32(11.0 / 7.0)
+
+if jit_disabled():
+
+    def _bits_as_float32(bits):
+        """The float32 whose IEEE-754 bits are the integer ``bits`` (pure-Python stand-in)."""
+        return F32(struct.unpack("<f", struct.pack("<i", int(bits)))[0])
+
+    def fma(a, b, c):
+        """a b + c with one rounding (pure-Python stand-in for float32 a, b, c: the
+        product of two float32 numbers is exact in float64)."""
+        return F32(float(a) * float(b) + float(c))
+
+else:
+
+    @intrinsic
+    def _bits_as_float32(typingctx, bits):
+        """The float32 whose IEEE-754 bits are the integer ``bits``: one LLVM bitcast."""
+        if not isinstance(bits, types.Integer):
+            return None
+
+        def codegen(context, builder, signature, args):
+            value = context.cast(builder, args[0], signature.args[0], types.int32)
+            return builder.bitcast(value, ir.FloatType())
+
+        return types.float32(bits), codegen
+
+    @intrinsic
+    def fma(typingctx, a, b, c):
+        """a b + c with one rounding, for float32: LLVM's llvm.fma, one instruction."""
+        if not all(t == types.float32 for t in (a, b, c)):
+            return None
+
+        def codegen(context, builder, signature, args):
+            return builder.fma(*args)
+
+        return types.float32(a, b, c), codegen
+
+
+# ---- exp, and the small exact pieces ----
+@njit(inline="always")
+def _exp_reduce(x, xl):
+    """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, x clamped to
+    [EXP32_LO, EXP32_HI] (NaN reads as EXP32_HI). expm1(r) = r + r^2 P(r), Cephes' expf
+    polynomial of degree 5; 2^k from its bits."""
+    xc = x if x < EXP32_HI else EXP32_HI
+    xc = xc if xc > EXP32_LO else EXP32_LO
+    k = np.floor(xc * LOG2E32 + _HALF)
+    r = ((xc - k * LN2_HI32) - k * LN2_LO32) + xl  # the first difference is exact
+    p = F32(1.9875691500e-4)
+    p = p * r + F32(1.3981999507e-3)
+    p = p * r + F32(8.3334519073e-3)
+    p = p * r + F32(4.1665795894e-2)
+    p = p * r + F32(1.6666665459e-1)
+    p = p * r + F32(5.0000001201e-1)
+    em_r = r + r * (r * p)
+    scale = _bits_as_float32((np.int32(k) + np.int32(127)) << np.int32(23))  # 2^k, -126 <= k <= 3
+    return scale, em_r
+
+
+@njit(inline="always")
+def exp32(x, xl):
+    """exp(x + xl) in float32 for x <= 2, within 1 ulp (tests/test_accuracy.py); 0 below
+    EXP32_LO. NaN gives garbage: callers restore NaN."""
+    scale, em_r = _exp_reduce(x, xl)
+    e = fma(scale, em_r, scale)
+    return _0 if x < EXP32_LO else e
+
+
+@njit(inline="always")
+def exp32_pair(x, xl):
+    """exp(x + xl) as a float32 pair (e, e_lo): the last rounding of ``exp32`` is kept
+    (the remaining error is the polynomial's and r's, under 1 ulp). 0 below EXP32_LO."""
+    scale, em_r = _exp_reduce(x, xl)
+    inner = scale * em_r  # exact: scale is a power of 2
+    e = scale + inner
+    e_lo = (scale - e) + inner  # Fast2Sum: |inner| < scale
+    under = x < EXP32_LO
+    return (_0 if under else e), (_0 if under else e_lo)
+
+
+@njit(inline="always")
+def _two_prod_lo(a, b, p):
+    """The rounding error of p = a b, exactly (NaN or inf products give 0)."""
+    lo = fma(a, b, -p)
+    return lo if lo - lo == _0 else _0
+
+
+@njit(inline="always")
+def _recip1(e):
+    """1 / (1 + e) for 0 <= e <= 1 within half an ulp: 1 + e is taken exactly as a pair
+    (Fast2Sum), then one Newton step with fused multiply-adds."""
+    p = _1 + e
+    pl = (_1 - p) + e  # p + pl = 1 + e exactly
+    inv = _1 / p
+    res = fma(-p, inv, _1) - pl * inv  # 1 - (p + pl) inv; its first part is exact
+    return fma(inv, res, inv)
+
+
+@njit(inline="always")
+def _scaled(z, beta):
+    """beta z as a float32 pair (w, wl) exact to about 2^-48 (beta is a float64; for
+    beta = 1, w = z and wl = 0)."""
+    b_hi = F32(beta)
+    b_lo = F32(beta - np.float64(b_hi))
+    w = z * b_hi
+    return w, fma(z, b_hi, -w) + z * b_lo
+
+
+@njit(inline="always")
+def _sigmoid_parts(w, wl):
+    """(sigmoid(w), e, 1 / (1 + e)) for w + wl with e = exp(-|w|): no overflow, no
+    cancellation; sigmoid within about 2 ulp."""
+    neg = w < _0
+    e = exp32(w if neg else -w, wl if neg else -wl)  # exp(-|w|)
+    inv = _recip1(e)  # sigmoid(|w|)
+    return (e * inv if neg else inv), e, inv
+
+
+@njit(inline="always")
+def _times(z, s):
+    """z s as a pair (hi, lo), hi + lo exact; 0 when s is 0 (z = -inf: not -inf * 0)."""
+    hi = z * s
+    lo = _two_prod_lo(z, s, hi)
+    return (_0 if s == _0 else hi), (_0 if s == _0 else lo)
+
+
+# ---- the activations: f(z, beta) -> (hi, lo); f_and_df(z, beta) -> (hi, lo, df) ----
+@njit(inline="always")
+def sigmoid32(z, beta):
+    s = _sigmoid_parts(z, _0)[0]
+    return (z if z != z else s), _0
+
+
+@njit(inline="always")
+def sigmoid32_and_grad(z, beta):
+    """sigmoid' = e / (1 + e)^2 with e = exp(-|z|): (e inv) inv, e inv taken exactly."""
+    s, e, inv = _sigmoid_parts(z, _0)
+    es = e * inv
+    ds = fma(es, inv, fma(e, inv, -es) * inv)
+    return (z if z != z else s), _0, (z if z != z else ds)
+
+
+@njit(inline="always")
+def tanh32(z, beta):
+    t = tanh32_and_grad(z, beta)
+    return t[0], _0
+
+
+@njit(inline="always")
+def tanh32_and_grad(z, beta):
+    """tanh|z| = -expm1(-2|z|) / (1 + e), accurate near 0; tanh' = 4 e / (1 + e)^2, e =
+    exp(-2|z|). Nothing cancels."""
+    x = -_2 * abs(z)  # exact
+    scale, em_r = _exp_reduce(x, _0)
+    e = _0 if x < EXP32_LO else fma(scale, em_r, scale)
+    em = -_1 if x < EXP32_LO else fma(scale, em_r, scale - _1)  # expm1(-2|z|)
+    inv = _recip1(e)
+    t = -em * inv
+    t = -t if z < _0 else t
+    es = e * inv
+    dt = _4 * fma(es, inv, fma(e, inv, -es) * inv)
+    return (z if z != z else t), _0, (z if z != z else dt)
+
+
+@njit(inline="always")
+def relu32(z, beta):
+    return (_0 if z <= _0 else z), _0  # NaN <= 0 is False: NaN passes through
+
+
+@njit(inline="always")
+def relu32_and_grad(z, beta):
+    df = _0 if z <= _0 else _1
+    return (_0 if z <= _0 else z), _0, (z if z != z else df)
+
+
+@njit(inline="always")
+def identity32(z, beta):
+    return z, _0
+
+
+@njit(inline="always")
+def identity32_and_grad(z, beta):
+    return z, _0, (z if z != z else _1)
+
+
+@njit(inline="always")
+def silu32(z, beta):
+    """Swish z sigmoid(beta z), as a pair."""
+    w, wl = _scaled(z, beta)
+    hi, lo = _times(z, _sigmoid_parts(w, wl)[0])
+    return (z if z != z else hi), lo
+
+
+@njit(inline="always")
+def silu32_and_grad(z, beta):
+    """silu and silu' with w = beta z, from one exp.
+
+    w >= 0: silu' = (1 + e + w e) / (1 + e)^2 with e = exp(-w): every term positive.
+    w < 0:  silu' = e (1 + e + w) / (1 + e)^2 with e = exp(w); 1 + e + w crosses zero at
+            w0 and is computed as d + exp(w0) expm1(d), d = w - w0, and e = exp(w0) exp(d)
+            comes from the same exp (exp(w0) 2^k is exact, so it costs no rounding).
+    """
+    w, wl = _scaled(z, beta)
+    neg = w < _0
+    w0_hi, w0_mid, w0_lo = SILU_D_ZERO
+    d = w - w0_hi  # d + d_lo = w - w0: Knuth's two-sum, then the small parts
+    back = d - w
+    d_lo = (((w - (d - back)) + (-w0_hi - back)) - w0_mid) - w0_lo + wl
+    arg = d if neg else -w
+    scale, em_r = _exp_reduce(arg, d_lo if neg else -wl)
+    c_hi, c_lo = SILU_D_ZERO_EXP
+    cs = c_hi * scale if neg else scale  # exact
+    inner = fma(cs, em_r, (c_lo * scale if neg else _0))
+    e = cs + inner  # exp(-|w|) = e + e_lo (Fast2Sum)
+    e_lo = (cs - e) + inner
+    under = arg < EXP32_LO
+    e = _0 if under else e
+    e_lo = _0 if under else e_lo
+    inv = _recip1(e)
+    s = e * inv if neg else inv
+    m = fma(scale, em_r, scale - _1)  # expm1(d) when w < 0
+    g = d + (d_lo + c_hi * m)  # 1 + e + w for w < 0
+    num_neg = e * g
+    num_lo = (_two_prod_lo(e, g, num_neg) + e_lo * g) if neg else _0
+    num = num_neg if neg else (_1 + e) + (_0 if e == _0 else w * e)  # w -> inf: not inf * 0
+    # silu' = (num + num_lo) / (1 + e)^2, with (1 + e)^2 as a pair and one correction step
+    p = _1 + e
+    pl = ((_1 - p) + e) + e_lo
+    pp = p * p
+    pp_lo = fma(p, p, -pp) + _2 * p * pl
+    q = num / pp
+    res = fma(-q, pp, num) + (num_lo - q * pp_lo)
+    ds = fma(res, inv * inv, q)
+    ds = _0 if (neg and e == _0) else ds  # w -> -inf: not 0 * -inf
+    hi, lo = _times(z, s)
+    return (z if z != z else hi), lo, (z if z != z else ds)
+
+
+@njit(inline="always")
+def gelu_tanh32(z, beta):
+    """GELU's tanh form z sigmoid(2u), u = sqrt(2/pi) (z + 0.044715 z^3), as a pair; 2u is
+    computed in float64 (z^3 does not fit a float32) and passed on as a pair."""
+    x = np.float64(z)
+    u2 = GELU_TANH_2C * (x + GELU_TANH_CUBIC * x * x * x)
+    w = F32(u2)
+    hi, lo = _times(z, _sigmoid_parts(w, F32(u2 - np.float64(w)))[0])
+    return (z if z != z else hi), lo
+
+
+@njit(inline="always")
+def gelu_tanh32_and_grad(z, beta):
+    """The derivative of the tanh form cancels near z = -0.75 in a way no identity removes
+    cheaply, so this one is computed in float64 (``activations._gelu_tanh_d``)."""
+    f, df = _gelu_tanh_d(z, beta)
+    hi = F32(f)
+    lo = F32(f - np.float64(hi))
+    return hi, (lo if lo - lo == _0 else _0), F32(df)  # f = inf: lo is 0, not NaN
+
+
+@njit(inline="always")
+def _erfc_parts(z):
+    """(tail, e, e_lo, s): Phi(-|z|) = erfc(|z| / sqrt 2) / 2 = tail = t e Q(s), e + e_lo =
+    exp(-z^2 / 2), t = C / (C + |z|) (|z| clamped at 7 sqrt 2), s = (18 t - 11) / 7.
+
+    t is corrected for the rounding of C + |z| and of the division (two-sum, one Newton
+    step), the last Horner step of Q and the product t e Q are taken exactly: what is left
+    is the exp, the fit, and one rounding.
+    """
+    zz = z * z
+    zz_lo = fma(z, z, -zz)  # z^2 = zz + zz_lo exactly
+    e, e_lo = exp32_pair(-_HALF * zz, -_HALF * zz_lo)
+    az = abs(z)
+    az = az if az < ABS_Z_MAX else ABS_Z_MAX
+    a = C_ERFC + az  # a + a_lo = C + |z| (two-sum)
+    back = a - az
+    a_lo = (az - (a - back)) + (C_ERFC - back)
+    t = C_ERFC / a
+    res = fma(-a, t, C_ERFC) - a_lo * t  # C - (a + a_lo) t
+    t = fma(res, t * INV_C_ERFC, t)  # t + res / (a + a_lo)
+    s = t * S_A - S_B
+    q = F32(8.970935709839978e-07)
+    q = q * s + F32(2.7445653358881827e-06)
+    q = q * s + F32(-1.6535961549379863e-05)
+    q = q * s + F32(-9.069803127204068e-06)
+    q = q * s + F32(0.0001942451490322128)
+    q = q * s + F32(-0.00013517877960111946)
+    q = q * s + F32(-0.0023980033583939075)
+    q = q * s + F32(0.001747083617374301)
+    q = q * s + F32(0.04488683119416237)
+    q = q * s + F32(0.15861935913562775)
+    c0 = F32(0.29710763692855835)
+    qs = q * s  # the last step, c0 + q s, as a pair (q_hi, q_lo); |q s| < c0
+    q_hi = c0 + qs
+    q_lo = ((c0 - q_hi) + qs) + fma(q, s, -qs)
+    te = t * e
+    te_lo = fma(t, e, -te) + t * e_lo
+    tail = fma(te, q_hi, fma(te, q_lo, te_lo * q_hi))
+    return tail, e, e_lo, s
+
+
+@njit(inline="always")
+def gelu32(z, beta):
+    """GELU z Phi(z), as a pair."""
+    tail = _erfc_parts(z)[0]
+    cdf = _1 - tail if z >= _0 else tail
+    hi, lo = _times(z, cdf)
+    return (z if z != z else hi), lo
+
+
+@njit(inline="always")
+def gelu32_and_grad(z, beta):
+    """gelu and gelu' = Phi(z) + z phi(z); for z >= 0 both terms are positive, for z < 0
+    gelu' = e (z - z0) H(s), e = exp(-z^2 / 2), which does not cancel at the zero z0."""
+    tail, e, e_lo, s = _erfc_parts(z)
+    h = F32(-1.6000026903384423e-07)
+    h = h * s + F32(-4.412726411828771e-06)
+    h = h * s + F32(1.079297362593934e-05)
+    h = h * s + F32(5.273972783470526e-05)
+    h = h * s + F32(-0.00022972376609686762)
+    h = h * s + F32(-0.0007702585426159203)
+    h = h * s + F32(0.00447436748072505)
+    h = h * s + F32(0.0350799597799778)
+    h = h * s + F32(0.11460019648075104)
+    c0 = F32(0.5118644833564758)
+    hs = h * s  # the last step, c0 + h s, as a pair (h_hi, h_lo); |h s| < c0
+    h_hi = c0 + hs
+    h_lo = ((c0 - h_hi) + hs) + fma(h, s, -hs)
+    pos = z >= _0
+    cdf = _1 - tail if pos else tail
+    z0_hi, z0_mid, z0_lo = GELU_D_ZERO
+    near = ((z - z0_hi) - z0_mid) - z0_lo  # z - z0; the first difference is exact near z0
+    en = e * near  # e (z - z0) as a pair, then times H
+    en_lo = fma(e, near, -en) + e_lo * near
+    dg_neg = fma(en, h_hi, fma(en, h_lo, en_lo * h_hi))
+    dg_pos = cdf + z * (e * INV_SQRT_2PI32)  # Phi + z phi, both >= 0
+    dg = dg_pos if pos else dg_neg
+    dg = (_1 if pos else _0) if e == _0 else dg  # z = +-inf: not inf * 0
+    hi, lo = _times(z, cdf)
+    return (z if z != z else hi), lo, (z if z != z else dg)
