@@ -5,6 +5,7 @@
 """
 
 import importlib
+import os
 import pkgutil
 import sys
 import time
@@ -12,7 +13,12 @@ import time
 import bench
 
 
+SETTINGS = ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY", "GLIBC_TUNABLES")
+
+
 def main(argv):
+    print("environment: " + ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in SETTINGS)
+          + "  (make bench sets them; see the Makefile)")
     names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
     wanted = [f"bench_{a}" for a in argv] or names
     unknown = sorted(set(wanted) - set(names))

@@ -6,7 +6,7 @@ AdamW; single-threaded as in ``glulib.train``), its ratio to ReLU's in the same 
 share of the step spent in
 
 * gate kernels: the fused Numba kernels behind ``glulib.ffn`` (``_glu_forward``,
-  ``_glu_backward``, and ``_act_forward``/``_act_grad`` for the ungated FFNs);
+  ``_glu_backward``, and ``_act_forward``/``_act_forward_and_grad`` for the ungated FFNs);
 * FFN matmuls: the rest of ``ffn`` and ``ffn_backward``, i.e. the BLAS matmuls (including
   the two that ``ffn_backward`` repeats to recompute the hidden pre-activations);
 * attention: the causal self-attention forward and backward, its four projections included;
@@ -34,7 +34,7 @@ def _timed(timers):
     from glulib import model
 
     targets = [(ffn_mod, name, "gate kernels") for name in ("_glu_forward", "_glu_backward", "_act_forward",
-                                                             "_act_grad")]
+                                                             "_act_forward_and_grad")]
     targets += [(model, "ffn", "ffn"), (model, "ffn_backward", "ffn"),
                 (model, "_attention_forward", "attention"), (model, "_attention_backward", "attention")]
     saved = []

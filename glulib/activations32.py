@@ -111,11 +111,11 @@ else:
 # ---- exp, and the small exact pieces ----
 @njit(inline="always")
 def _exp_reduce(x, xl):
-    """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, x clamped to
-    [EXP32_LO, EXP32_HI] (NaN reads as EXP32_HI). expm1(r) = r + r^2 P(r), Cephes' expf
-    polynomial of degree 5; 2^k from its bits."""
-    xc = x if x < EXP32_HI else EXP32_HI
-    xc = xc if xc > EXP32_LO else EXP32_LO
+    """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, for x <= EXP32_HI (every
+    caller's argument is at most 1.28), x below EXP32_LO or NaN read as EXP32_LO (one max
+    instruction). expm1(r) = r + r^2 P(r), Cephes' expf polynomial of degree 5; 2^k from
+    its bits."""
+    xc = x if x > EXP32_LO else EXP32_LO
     k = np.floor(xc * LOG2E32 + _HALF)
     r = ((xc - k * LN2_HI32) - k * LN2_LO32) + xl  # the first difference is exact
     p = F32(1.9875691500e-4)

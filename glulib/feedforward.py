@@ -11,7 +11,7 @@ Matmuls go to BLAS through ``@``; the elementwise work goes to the fused kernels
 import numpy as np
 
 from . import _validate
-from .kernels import _act_forward, _act_grad, _glu_backward, _glu_forward
+from .kernels import _act_forward, _act_forward_and_grad, _glu_backward, _glu_forward
 from .activations import CODES
 
 #: Gated variants and the activation of their gate (Shazeer 2020, Table 1).
@@ -123,21 +123,22 @@ def ffn_backward(dy, x, params, variant, beta=1.0):
                          f"{(x.shape[0], p['W2'].shape[1])}, got {dy.shape}")
     dy = np.ascontiguousarray(dy, dtype=dtype)
     a, u = _hidden_inputs(x, p)
-    h = _hidden(a, u, code, beta)  # (n, d_ff)
-    grads = {"W2": h.T @ dy}  # (d_ff, d_model)
-    if "b2" in p:
-        grads["b2"] = dy.sum(axis=0)  # (d_model,)
     dh = dy @ p["W2"].T  # (n, d_ff)
     da = np.empty_like(a)  # (n, d_ff)
     if gated:
+        h = _hidden(a, u, code, beta)  # (n, d_ff)
         du = np.empty_like(u)  # (n, d_ff)
         _glu_backward(dh.reshape(-1), u.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, beta)
+    else:  # h = act(a) and da = dh act'(a) in one pass
+        h = np.empty_like(a)  # (n, d_ff)
+        _act_forward_and_grad(dh.reshape(-1), a.reshape(-1), h.reshape(-1), da.reshape(-1), code, beta)
+    grads = {"W2": h.T @ dy}  # (d_ff, d_model)
+    if "b2" in p:
+        grads["b2"] = dy.sum(axis=0)  # (d_model,)
+    if gated:
         grads["V"] = x.T @ du  # (d_model, d_ff)
         if "c" in p:
             grads["c"] = du.sum(axis=0)  # (d_ff,)
-    else:
-        _act_grad(a.reshape(-1), da.reshape(-1), code, beta)
-        da *= dh
     grads["W"] = x.T @ da  # (d_model, d_ff)
     if "b" in p:
         grads["b"] = da.sum(axis=0)  # (d_ff,)

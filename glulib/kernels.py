@@ -69,13 +69,6 @@ def _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
         dgate[i] = d * (to_f64(value[i]) * da)  # in float64: one rounding, at the store
 
 
-@njit(inline="always")
-def _act_chunk(z, out, lo, hi, beta, grad, f_and_df):
-    wide_vectors()
-    for j in range(lo, hi):
-        i = np.uint64(j)
-        f, df = f_and_df(z[i], beta)
-        out[i] = df if grad else f
 
 
 # The float32 family: activations return act(z) as a pair (hi, lo) (``activations32``),
@@ -106,15 +99,6 @@ def _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
         dvalue[i] = _mul_pair(d, a_hi, a_lo)
         p = v * da  # v act'(gate) exactly as p + its rounding error, then times d
         dgate[i] = _mul_pair(d, p, _two_prod_lo(v, da, p))
-
-
-@njit(inline="always")
-def _act_chunk32(z, out, lo, hi, beta, grad, f_and_df):
-    wide_vectors()
-    for j in range(lo, hi):
-        i = np.uint64(j)
-        a_hi, a_lo, da = f_and_df(z[i], beta)
-        out[i] = da if grad else a_hi + a_lo
 
 
 # ---- one span [lo, hi) for any activation: the activation is chosen once per span ----
@@ -199,42 +183,6 @@ def _glu_bwd_span32(dout, value, gate, dvalue, dgate, lo, hi, code, beta):
         _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, a32.identity32_and_grad)
 
 
-@njit
-def _act_span(z, out, lo, hi, code, beta, grad):
-    if code == 0:
-        _act_chunk(z, out, lo, hi, beta, grad, _sigmoid_d)
-    elif code == 1:
-        _act_chunk(z, out, lo, hi, beta, grad, _tanh_d)
-    elif code == 2:
-        _act_chunk(z, out, lo, hi, beta, grad, _relu_d)
-    elif code == 3:
-        _act_chunk(z, out, lo, hi, beta, grad, _gelu_d)
-    elif code == 4:
-        _act_chunk(z, out, lo, hi, beta, grad, _gelu_tanh_d)
-    elif code == 5:
-        _act_chunk(z, out, lo, hi, beta, grad, _silu_d)
-    else:
-        _act_chunk(z, out, lo, hi, beta, grad, _identity_d)
-
-
-@njit
-def _act_span32(z, out, lo, hi, code, beta, grad):
-    if code == 0:
-        _act_chunk32(z, out, lo, hi, beta, grad, a32.sigmoid32_and_grad)
-    elif code == 1:
-        _act_chunk32(z, out, lo, hi, beta, grad, a32.tanh32_and_grad)
-    elif code == 2:
-        _act_chunk32(z, out, lo, hi, beta, grad, a32.relu32_and_grad)
-    elif code == 3:
-        _act_chunk32(z, out, lo, hi, beta, grad, a32.gelu32_and_grad)
-    elif code == 4:
-        _act_chunk32(z, out, lo, hi, beta, grad, a32.gelu_tanh32_and_grad)
-    elif code == 5:
-        _act_chunk32(z, out, lo, hi, beta, grad, a32.silu32_and_grad)
-    else:
-        _act_chunk32(z, out, lo, hi, beta, grad, a32.identity32_and_grad)
-
-
 # ---- the kernels: chunks of CHUNK elements shared out over threads ----
 @njit(parallel=True)
 def _glu_forward_parallel(value, gate, out, code, beta):
@@ -264,20 +212,6 @@ def _glu_backward_parallel32(dout, value, gate, dvalue, dgate, code, beta):
         _glu_bwd_span32(dout, value, gate, dvalue, dgate, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
 
 
-@njit(parallel=True)
-def _act_parallel(z, out, code, beta, grad):
-    n = z.size
-    for c in prange((n + CHUNK - 1) // CHUNK):
-        _act_span(z, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta, grad)
-
-
-@njit(parallel=True)
-def _act_parallel32(z, out, code, beta, grad):
-    n = z.size
-    for c in prange((n + CHUNK - 1) // CHUNK):
-        _act_span32(z, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta, grad)
-
-
 # ---- the same spans on the calling thread, for small arrays ----
 # Below one chunk the parallel kernels would hand the whole array to a single thread
 # anyway, but they still wake the thread pool: microseconds of work then cost
@@ -305,16 +239,6 @@ def _glu_backward_serial32(dout, value, gate, dvalue, dgate, code, beta):
     _glu_bwd_span32(dout, value, gate, dvalue, dgate, np.int64(0), value.size, code, beta)
 
 
-@njit
-def _act_serial(z, out, code, beta, grad):
-    _act_span(z, out, np.int64(0), z.size, code, beta, grad)
-
-
-@njit
-def _act_serial32(z, out, code, beta, grad):
-    _act_span32(z, out, np.int64(0), z.size, code, beta, grad)
-
-
 #: Arrays with fewer elements than this run on the calling thread (see above).
 SERIAL_BELOW = CHUNK
 
@@ -331,10 +255,6 @@ _KERNELS = {
     ("glu_backward", False, True): _glu_backward_serial,
     ("glu_backward", True, False): _glu_backward_parallel32 if _FAMILY32 else _glu_backward_parallel,
     ("glu_backward", True, True): _glu_backward_serial32 if _FAMILY32 else _glu_backward_serial,
-    ("act", False, False): _act_parallel,
-    ("act", False, True): _act_serial,
-    ("act", True, False): _act_parallel32 if _FAMILY32 else _act_parallel,
-    ("act", True, True): _act_serial32 if _FAMILY32 else _act_serial,
 }
 
 
@@ -353,18 +273,33 @@ def _glu_backward(dout, value, gate, dvalue, dgate, code, beta):
     _kernel("glu_backward", value)(dout, value, gate, dvalue, dgate, code, beta)
 
 
-def _act_kernel(z, out, code, beta, grad):
-    _kernel("act", z)(z, out, code, beta, grad)
+#: Arrays of ones kept for reuse, per dtype, up to this many elements (32 MB in float32).
+ONES_KEPT = 1 << 23
+_ONES = {}
+
+
+def _ones(n, dtype):
+    """n ones of ``dtype``, flat: a view of a kept array when n <= ONES_KEPT. Private and
+    never written to; the kernels take it as ``value`` (or ``dout``) to compute act(z)
+    alone, so that activate, activate_grad and the ungated FFN need no kernels of their own
+    (fewer kernels to compile: a cold start is that much shorter)."""
+    kept = _ONES.get(np.dtype(dtype))
+    if kept is not None and kept.size >= n:
+        return kept[:n]
+    ones = np.ones(n, dtype)  # (n,)
+    if n <= ONES_KEPT:
+        _ONES[np.dtype(dtype)] = ones
+    return ones
 
 
 def _act_forward(z, out, code, beta):
-    """out = act(z) for flat, contiguous z and out of one dtype."""
-    _act_kernel(z, out, code, beta, False)
+    """out = act(z) for flat, contiguous z and out of one dtype (1 * act(z): exact)."""
+    _glu_forward(_ones(z.size, z.dtype), z, out, code, beta)
 
 
-def _act_grad(z, out, code, beta):
-    """out = act'(z) for flat, contiguous z and out of one dtype."""
-    _act_kernel(z, out, code, beta, True)
+def _act_forward_and_grad(dout, z, out, dz, code, beta):
+    """out = act(z) and dz = dout act'(z), in one pass (flat, contiguous, one dtype)."""
+    _glu_backward(_ones(z.size, z.dtype), dout, z, out, dz, code, beta)
 
 
 def _warm_every_kernel():
@@ -374,10 +309,8 @@ def _warm_every_kernel():
         a = np.ones(8, np.float32 if is32 else np.float64)
         if kind == "glu_forward":
             kernel(a, a, a.copy(), 0, 1.0)
-        elif kind == "glu_backward":
-            kernel(a, a, a, a.copy(), a.copy(), 0, 1.0)
         else:
-            kernel(a, a.copy(), 0, 1.0, True)
+            kernel(a, a, a, a.copy(), a.copy(), 0, 1.0)
 
 
 # ---- public wrappers ----
@@ -428,7 +361,11 @@ def _elementwise(z, name, beta, func, grad):
     z = _validate.float_array(z, func, "z")
     code = check_activation(name, func, "name")
     beta = _validate.real_scalar(beta, func, "beta")
+    shape = z.shape
     out = np.empty(z.size, dtype=z.dtype)  # (z.size,)
-    kernel = _act_grad if grad else _act_forward
-    kernel(_flat(z, z.dtype), out, code, beta)  # beta stays float64: the kernels compute in float64
-    return _shaped(out, z.shape)
+    z = _flat(z, z.dtype)
+    if grad:  # act'(z) = 1 * 1 * act'(z), exactly; act(z) goes to a scratch array
+        _act_forward_and_grad(_ones(z.size, z.dtype), z, np.empty_like(out), out, code, beta)
+    else:
+        _act_forward(z, out, code, beta)
+    return _shaped(out, shape)
