@@ -10,7 +10,10 @@ stored between them: the backward recomputes ``act(gate)`` from the saved pre-ac
 as Liger-Kernel and xformers do, instead of keeping the hidden product.
 
 Public wrappers check and prepare the input; the private kernels work on flat,
-contiguous arrays of one dtype and split them into chunks across threads.
+contiguous arrays of one dtype and split them into chunks across threads. Each dtype has
+its own family: float64 arrays compute in float64 (``activations.py``), float32 arrays in
+float32 (``activations32.py``). ``activate``, ``activate_grad`` and the ungated FFN use the
+same kernels with ``value`` (or ``dout``) an array of ones: 1 * act(z) is exact.
 """
 
 import numpy as np
