@@ -49,7 +49,6 @@ _HALF = F32(0.5)
 LOG2E32 = F32(1.4426950408889634)
 LN2_HI32 = F32(0.693359375)
 LN2_LO32 = F32(-0.00021219444170128554)
-EXP32_HI = F32(2.0)  # exp32 takes x <= 2 (silu' asks for up to 1.28)
 EXP32_LO = F32(-87.0)  # exp(-87) = 1.6e-38, near float32's smallest normal: below it, 0
 
 GELU_TANH_2C = 2.0 * 0.7978845608028654  # 2 sqrt(2 / pi)
@@ -111,8 +110,8 @@ else:
 # ---- exp, and the small exact pieces ----
 @njit(inline="always")
 def _exp_reduce(x, xl):
-    """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, for x <= EXP32_HI (every
-    caller's argument is at most 1.28), x below EXP32_LO or NaN read as EXP32_LO (one max
+    """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, for x <= 2 (every caller's
+    argument is at most 1.28), x below EXP32_LO or NaN read as EXP32_LO (one max
     instruction). expm1(r) = r + r^2 P(r), Cephes' expf polynomial of degree 5; 2^k from
     its bits."""
     xc = x if x > EXP32_LO else EXP32_LO
@@ -131,7 +130,7 @@ def _exp_reduce(x, xl):
 
 @njit(inline="always")
 def exp32(x, xl):
-    """exp(x + xl) in float32 for x <= 2, within 1 ulp (tests/test_accuracy.py); 0 below
+    """exp(x + xl) in float32 for x <= 2, within 1 ulp (tests/test_float32_family.py); 0 below
     EXP32_LO. NaN gives garbage: callers restore NaN."""
     scale, em_r = _exp_reduce(x, xl)
     e = fma(scale, em_r, scale)

@@ -104,3 +104,25 @@ def test_installed_widget_frontends_are_within_the_bounds():
         lower = re.search(r">=\s*([\d.]+)", pyproject["jupyterlab_widgets"]).group(1)
         assert lower.split(".")[0] == version("jupyterlab_widgets").split(".")[0], (
             "jupyterlab_widgets' major version in pyproject.toml differs from what ipywidgets needs")
+
+
+def test_binder_start_sets_the_thread_settings_the_makefile_exports():
+    """repo2docker runs ``start`` before the server; it must be executable, hand over to the
+    command it is given, and set what the Makefile exports for make lab and make test."""
+    start = ROOT / "start"
+    assert start.stat().st_mode & 0o111, "start must be executable for repo2docker to run it"
+    text = start.read_text()
+    assert text.startswith("#!") and 'exec "$@"' in text
+    exported = dict(re.findall(r"^export (\w+) \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M))
+    assert exported.keys() == {"OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY"}
+    for name, value in exported.items():
+        assert f'export {name}="${{{name}:-{value}}}"' in text, name
+
+
+def test_start_runs_the_command_with_the_settings():
+    import subprocess
+
+    exported = dict(re.findall(r"^export (\w+) \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M))
+    out = subprocess.run(["bash", str(ROOT / "start"), "sh", "-c", "echo $OPENBLAS_THREAD_TIMEOUT $OMP_WAIT_POLICY"],
+                         capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"}).stdout
+    assert out.split() == [exported["OPENBLAS_THREAD_TIMEOUT"], exported["OMP_WAIT_POLICY"]]
