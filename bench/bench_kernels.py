@@ -6,7 +6,10 @@ and PyTorch's CPU eager ops with autograd (if torch is installed: `pip install -
 Ratios > 1 mean the fused kernel is faster. "bw" is the effective bandwidth of the fused
 kernel (the bytes that must move: 3 arrays forward, 8 forward plus backward) as a
 fraction of this machine's copy bandwidth (the faster of NumPy's one-thread copy and
-a copy split over all threads, on 64 MB arrays), measured in the same run.
+a copy split over all threads, on 64 MB arrays), measured in the same run. With torch, the
+float32 accuracy of both sides is printed after the table: what each one computes matters
+as much as how fast (PyTorch's float32 GELU evaluates 1 + erf(z / sqrt 2), which cancels in
+the left tail).
 """
 
 import os
@@ -15,6 +18,7 @@ import numpy as np
 
 import glulib
 from glulib import kernelstudy as ks
+from glulib.activations import reference
 
 N = 1 << 22
 REPEATS = 7
@@ -55,6 +59,20 @@ def _torch_candidates(torch, F, name, dtype, value, gate, dout):
         return out, v.grad, g.grad
 
     return forward, fwd_bwd
+
+
+def _accuracy_beside_torch(torch, F):
+    """What each side computes: float32 error in ulps against the float64 reference, over
+    every 2^-10 on [-30, 30] (where the reference is at least 1e-20), glulib beside torch."""
+    z = np.arange(-30, 30, 2.0**-10).astype(np.float32)
+    print("\nfloat32 accuracy on [-30, 30] (ulps from the float64 reference; where it is >= 1e-20):")
+    for name, act in (("sigmoid", torch.sigmoid), ("silu", F.silu), ("gelu", F.gelu)):
+        ref = reference(z.astype(np.float64), name)[0]
+        big = np.abs(ref) >= 1e-20
+        ours = ks.ulp_error(glulib.activate(z, name)[big], ref[big])
+        theirs = ks.ulp_error(act(torch.from_numpy(z)).numpy()[big], ref[big])
+        print(f"  {name:8s} glulib max {ours.max():,} ulp; torch max {theirs.max():,} ulp, "
+              f"{np.mean(theirs > 4):.1%} of the points beyond 4 ulp")
 
 
 def run():
@@ -105,6 +123,8 @@ def run():
                     misses.append(f"{variant} float32 {label} vs torch {r_t:.2f} < 1")
                 if dtype is np.float32 and bw < 0.5:
                     misses.append(f"{variant} float32 {label} bandwidth {bw:.0%} < 50%")
+    if tt is not None:
+        _accuracy_beside_torch(*tt)
     print("\ntargets: fwd+bwd >= 1.5x NumPy (glu, swiglu, geglu), >= 1x (bilinear, reglu); "
           "float32 >= 1x torch eager and >= 50% of copy bandwidth")
     print("all targets met in this run" if not misses else "missed in this run:\n  " + "\n  ".join(misses))
