@@ -49,23 +49,29 @@ INV_SQRT_2PI = 0.3989422804014327  # 1 / sqrt(2 pi)
 
 if jit_disabled():
 
-    def _bits_as_float64(bits):
-        """The float64 whose IEEE-754 bits are the int64 ``bits`` (pure-Python stand-in)."""
+    def bits_as_float(bits):
+        """The float whose IEEE-754 bits are ``bits``: float32 for a NumPy int32, float64
+        otherwise (pure-Python stand-in)."""
+        if isinstance(bits, np.int32):
+            return np.float32(struct.unpack("<f", struct.pack("<i", int(bits)))[0])
         return struct.unpack("<d", struct.pack("<q", bits))[0]
 
 else:
 
     @intrinsic
-    def _bits_as_float64(typingctx, bits):
-        """The float64 whose IEEE-754 bits are the int64 ``bits``: one LLVM bitcast."""
+    def bits_as_float(typingctx, bits):
+        """The float whose IEEE-754 bits are ``bits``: float32 for a 32-bit integer, float64
+        for any other; one LLVM bitcast."""
         if not isinstance(bits, types.Integer):
             return None
+        wide = bits.bitwidth != 32
+        int_type, float_type = (types.int64, types.float64) if wide else (types.int32, types.float32)
 
         def codegen(context, builder, signature, args):
-            value = context.cast(builder, args[0], signature.args[0], types.int64)
-            return builder.bitcast(value, ir.DoubleType())
+            value = context.cast(builder, args[0], signature.args[0], int_type)
+            return builder.bitcast(value, ir.DoubleType() if wide else ir.FloatType())
 
-        return types.float64(bits), codegen
+        return float_type(bits), codegen
 
 
 if jit_disabled():
@@ -86,7 +92,7 @@ def _reduce(x):
     xc = xc if xc > EXP_LO else EXP_LO
     k = math.floor(xc * LOG2E + 0.5)
     r = (xc - k * LN2_HI) - k * LN2_LO
-    return _bits_as_float64((k + 1023) << 52), r  # -1022 <= k <= 0
+    return bits_as_float((k + 1023) << 52), r  # -1022 <= k <= 0
 
 
 @njit(inline="always")

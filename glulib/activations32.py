@@ -27,14 +27,12 @@ Under NUMBA_DISABLE_JIT=1 the kernels send float32 input to the float64 activati
 instead: plain Python has no float32 arithmetic worth stepping through.
 """
 
-import struct
-
 import numpy as np
-from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
 from ._config import jit_disabled, njit
+from ._vecmath import bits_as_float
 from .activations import _gelu_tanh_d
 
 F32 = np.float32
@@ -72,28 +70,12 @@ S_B = F32(11.0 / 7.0)
 
 if jit_disabled():
 
-    def _bits_as_float32(bits):
-        """The float32 whose IEEE-754 bits are the integer ``bits`` (pure-Python stand-in)."""
-        return F32(struct.unpack("<f", struct.pack("<i", int(bits)))[0])
-
     def fma(a, b, c):
         """a b + c with one rounding (pure-Python stand-in for float32 a, b, c: the
         product of two float32 numbers is exact in float64)."""
         return F32(float(a) * float(b) + float(c))
 
 else:
-
-    @intrinsic
-    def _bits_as_float32(typingctx, bits):
-        """The float32 whose IEEE-754 bits are the integer ``bits``: one LLVM bitcast."""
-        if not isinstance(bits, types.Integer):
-            return None
-
-        def codegen(context, builder, signature, args):
-            value = context.cast(builder, args[0], signature.args[0], types.int32)
-            return builder.bitcast(value, ir.FloatType())
-
-        return types.float32(bits), codegen
 
     @intrinsic
     def fma(typingctx, a, b, c):
@@ -124,7 +106,7 @@ def _exp_reduce(x, xl):
     p = p * r + F32(1.6666665459e-1)
     p = p * r + F32(5.0000001201e-1)
     em_r = r + r * (r * p)
-    scale = _bits_as_float32((np.int32(k) + np.int32(127)) << np.int32(23))  # 2^k, -126 <= k <= 3
+    scale = bits_as_float(np.int32((np.int32(k) + np.int32(127)) << np.int32(23)))  # 2^k, -126 <= k <= 3
     return scale, em_r
 
 
@@ -154,6 +136,15 @@ def _two_prod_lo(a, b, p):
     """The rounding error of p = a b, exactly (NaN or inf products give 0)."""
     lo = fma(a, b, -p)
     return lo if lo - lo == _0 else _0
+
+
+@njit(inline="always")
+def _last_horner_step(c0, q, s):
+    """c0 + q s as a pair (hi, lo), exact but for the rounding of lo (|q s| < |c0|): the last
+    step of a Horner evaluation, where most of its rounding error is made."""
+    qs = q * s
+    hi = c0 + qs
+    return hi, ((c0 - hi) + qs) + fma(q, s, -qs)
 
 
 @njit(inline="always")
@@ -359,10 +350,7 @@ def _erfc_parts(z):
     q = q * s + F32(0.001747083617374301)
     q = q * s + F32(0.04488683119416237)
     q = q * s + F32(0.15861935913562775)
-    c0 = F32(0.29710763692855835)
-    qs = q * s  # the last step, c0 + q s, as a pair (q_hi, q_lo); |q s| < c0
-    q_hi = c0 + qs
-    q_lo = ((c0 - q_hi) + qs) + fma(q, s, -qs)
+    q_hi, q_lo = _last_horner_step(F32(0.29710763692855835), q, s)
     te = t * e
     te_lo = fma(t, e, -te) + t * e_lo
     tail = fma(te, q_hi, fma(te, q_lo, te_lo * q_hi))
@@ -392,10 +380,7 @@ def gelu32_and_grad(z, beta):
     h = h * s + F32(0.00447436748072505)
     h = h * s + F32(0.0350799597799778)
     h = h * s + F32(0.11460019648075104)
-    c0 = F32(0.5118644833564758)
-    hs = h * s  # the last step, c0 + h s, as a pair (h_hi, h_lo); |h s| < c0
-    h_hi = c0 + hs
-    h_lo = ((c0 - h_hi) + hs) + fma(h, s, -hs)
+    h_hi, h_lo = _last_horner_step(F32(0.5118644833564758), h, s)
     pos = z >= _0
     cdf = _1 - tail if pos else tail
     z0_hi, z0_mid, z0_lo = GELU_D_ZERO
