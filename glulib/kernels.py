@@ -111,7 +111,7 @@ def _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
 # compile time; a call costs nothing.
 #
 # Two families: float64 arrays use the activations of ``activations.py`` (float64
-# throughout); float32 arrays use those of ``_vecmath32.py`` where one exists (float32
+# throughout); float32 arrays use those of ``activations32.py`` (float32
 # arithmetic, sixteen lanes). The wrappers pick the family by dtype, so each span is
 # compiled for one dtype only.
 @njit

@@ -1,8 +1,9 @@
-"""Fit the polynomials and split the constants that glulib/_vecmath32.py uses.
+"""Fit the polynomials and split the constants that glulib/activations32.py uses.
 
-Run once, offline, and paste the output into _vecmath32.py (it needs mpmath, which is
-not a dependency of the course: `pip install mpmath`). Every number is computed here
-with 50 significant digits; nothing is copied from elsewhere.
+Run it offline and paste what it prints into activations32.py. It needs mpmath, which is
+in the test extra but not needed by the course. It computes every number with 50
+significant digits. tests/test_float32_family.py reruns it and checks that every number
+it prints is in the module.
 
 With x = |z| / sqrt 2 clamped to [0, 7], t = 2 / (2 + x) and s = (18 t - 11) / 7 in [-1, 1]:
 
