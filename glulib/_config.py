@@ -98,6 +98,22 @@ def jit_disabled():
 #: The LLVM function attribute that ``wide_vectors`` sets (clang's -mprefer-vector-width=512).
 PREFER_512 = '"prefer-vector-width"="512"'
 
+
+def _has_avx512():
+    try:
+        import llvmlite.binding as llvm
+
+        return bool(llvm.get_host_cpu_features().get("avx512f", False))
+    except Exception:  # pragma: no cover - a platform llvmlite cannot inspect
+        return False
+
+
+#: A division marked ``arcp`` (``activations32.quick_div``) becomes a reciprocal estimate
+#: times the numerator, which its caller refines with one Newton step. AVX-512's estimate
+#: (vrcp14ps) has 14 bits, enough for that step to reach float32 (2^-28); older CPUs'
+#: (rcpps) has 12, so LLVM refines it once first (clang's -mrecip=vec-divf:N).
+RECIP_ESTIMATE = '"reciprocal-estimates"="vec-divf:%d"' % (0 if _has_avx512() else 1)
+
 if jit_disabled():
 
     def wide_vectors():
@@ -115,13 +131,17 @@ else:
         their clock for 512-bit code), so a float32 loop gets 8 lanes instead of 16. The
         fused kernels are compute-bound in float32, and measured here 16 lanes are faster
         (bench/bench_kernels.py). Calling this inside a loop's function sets the attribute
-        clang sets for -mprefer-vector-width=512; CPUs without AVX-512 are unaffected. If
-        llvmlite ever stops accepting the attribute, the call does nothing.
+        clang sets for -mprefer-vector-width=512; CPUs without AVX-512 are unaffected. It
+        also lets a division marked ``arcp`` be an unrefined reciprocal estimate
+        (``RECIP_ESTIMATE``, clang's -mrecip=vec-divf:0); only ``activations32.quick_div``
+        is marked, and it is refined by a Newton step. If llvmlite ever stops accepting the
+        attributes, the call does nothing.
         """
 
         def codegen(context, builder, signature, args):
             try:
                 set.add(builder.function.attributes, PREFER_512)  # llvmlite checks names; LLVM knows it
+                set.add(builder.function.attributes, RECIP_ESTIMATE)
             except TypeError:  # pragma: no cover - a future llvmlite without a set of attributes
                 pass
             return context.get_dummy_value()

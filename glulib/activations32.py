@@ -41,6 +41,7 @@ _1 = F32(1.0)
 _2 = F32(2.0)
 _4 = F32(4.0)
 _HALF = F32(0.5)
+F32_MAX = F32(np.finfo(np.float32).max)
 
 # exp: Cody-Waite with ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that
 # k LN2_HI is exact; Cephes' expf polynomial.
@@ -87,6 +88,28 @@ else:
             return builder.fma(*args)
 
         return types.float32(a, b, c), codegen
+
+
+if jit_disabled():
+
+    def quick_div(a, b):
+        return F32(a / b)
+
+else:
+
+    @intrinsic
+    def quick_div(typingctx, a, b):
+        """a / b for float32 with a relative error up to 2^-14, for a caller that refines it
+        with a Newton step. Marked ``arcp`` and ``ninf`` (b must be finite), so that in a
+        vector loop LLVM emits a reciprocal estimate (vrcp14ps on AVX-512) times a instead
+        of a division (``_config.wide_vectors``); elsewhere it may be an exact division."""
+        if not (a == types.float32 and b == types.float32):
+            return None
+
+        def codegen(context, builder, signature, args):
+            return builder.fdiv(*args, flags=("arcp", "ninf"))
+
+        return types.float32(a, b), codegen
 
 
 # ---- exp, and the small exact pieces ----
@@ -180,17 +203,19 @@ def _sigmoid_parts(w, wl):
 
 @njit(inline="always")
 def _times(z, s):
-    """z s as a pair (hi, lo), hi + lo exact; 0 when s is 0 (z = -inf: not -inf * 0)."""
-    hi = z * s
-    lo = _two_prod_lo(z, s, hi)
-    return (_0 if s == _0 else hi), (_0 if s == _0 else lo)
+    """z s as a pair (hi, lo), hi + lo exact for finite z s. z = -inf is read as the largest
+    float32, so that -inf times 0 is -0, not NaN; for z = +inf, lo is NaN (the kernels'
+    ``_mul_pair`` then uses hi alone)."""
+    zc = -F32_MAX if z < -F32_MAX else z  # NaN stays NaN
+    hi = zc * s
+    return hi, fma(zc, s, -hi)
 
 
 # ---- the activations: f(z, beta) -> (hi, lo); f_and_df(z, beta) -> (hi, lo, df) ----
 @njit(inline="always")
 def sigmoid32(z, beta):
     s = _sigmoid_parts(z, _0)[0]
-    return (z if z != z else s), _0
+    return (z if z != z else s), None
 
 
 @njit(inline="always")
@@ -199,13 +224,13 @@ def sigmoid32_and_grad(z, beta):
     s, e, inv = _sigmoid_parts(z, _0)
     es = e * inv
     ds = fma(es, inv, fma(e, inv, -es) * inv)
-    return (z if z != z else s), _0, (z if z != z else ds)
+    return (z if z != z else s), None, (z if z != z else ds)
 
 
 @njit(inline="always")
 def tanh32(z, beta):
     t = tanh32_and_grad(z, beta)
-    return t[0], _0
+    return t[0], None
 
 
 @njit(inline="always")
@@ -221,28 +246,28 @@ def tanh32_and_grad(z, beta):
     t = -t if z < _0 else t
     es = e * inv
     dt = _4 * fma(es, inv, fma(e, inv, -es) * inv)
-    return (z if z != z else t), _0, (z if z != z else dt)
+    return (z if z != z else t), None, (z if z != z else dt)
 
 
 @njit(inline="always")
 def relu32(z, beta):
-    return (_0 if z <= _0 else z), _0  # NaN <= 0 is False: NaN passes through
+    return (_0 if z <= _0 else z), None  # NaN <= 0 is False: NaN passes through
 
 
 @njit(inline="always")
 def relu32_and_grad(z, beta):
     df = _0 if z <= _0 else _1
-    return (_0 if z <= _0 else z), _0, (z if z != z else df)
+    return (_0 if z <= _0 else z), None, (z if z != z else df)
 
 
 @njit(inline="always")
 def identity32(z, beta):
-    return z, _0
+    return z, None
 
 
 @njit(inline="always")
 def identity32_and_grad(z, beta):
-    return z, _0, (z if z != z else _1)
+    return z, None, (z if z != z else _1)
 
 
 @njit(inline="always")
@@ -250,7 +275,7 @@ def silu32(z, beta):
     """Swish z sigmoid(beta z), as a pair."""
     w, wl = _scaled(z, beta)
     hi, lo = _times(z, _sigmoid_parts(w, wl)[0])
-    return (z if z != z else hi), lo
+    return hi, lo  # NaN: NaN times s is NaN
 
 
 @njit(inline="always")
@@ -306,7 +331,7 @@ def gelu_tanh32(z, beta):
     u2 = GELU_TANH_2C * (x + GELU_TANH_CUBIC * x * x * x)
     w = F32(u2)
     hi, lo = _times(z, _sigmoid_parts(w, F32(u2 - np.float64(w)))[0])
-    return (z if z != z else hi), lo
+    return hi, lo  # NaN: NaN times s is NaN
 
 
 @njit(inline="always")
@@ -320,25 +345,46 @@ def gelu_tanh32_and_grad(z, beta):
 
 
 @njit(inline="always")
-def _erfc_parts(z):
-    """(tail, e, e_lo, s): Phi(-|z|) = erfc(|z| / sqrt 2) / 2 = tail = t e Q(s), e + e_lo =
-    exp(-z^2 / 2), t = C / (C + |z|) (|z| clamped at 7 sqrt 2), s = (18 t - 11) / 7.
+def _exp_times(scale, em, a, b_hi, b_lo):
+    """scale (1 + em) a (b_hi + b_lo) with one rounding but for that of (1 + em): the factor
+    exp(x) = scale (1 + em) (``_exp_reduce``) is never rounded, a b is taken exactly."""
+    m = a * b_hi
+    m_lo = fma(a, b_lo, fma(a, b_hi, -m))
+    return scale * (m + fma(em, m, m_lo))  # scale is a power of 2: exact
 
-    t is corrected for the rounding of C + |z| and of the division (two-sum, one Newton
-    step), the last Horner step of Q and the product t e Q are taken exactly: what is left
-    is the exp, the fit, and one rounding.
-    """
-    zz = z * z
-    zz_lo = fma(z, z, -zz)  # z^2 = zz + zz_lo exactly
-    e, e_lo = exp32_pair(-_HALF * zz, -_HALF * zz_lo)
-    az = abs(z)
-    az = az if az < ABS_Z_MAX else ABS_Z_MAX
-    a = C_ERFC + az  # a + a_lo = C + |z| (two-sum)
+
+@njit(inline="always")
+def _erfc_t(az):
+    """t = C / (C + az) for 0 <= az <= 7 sqrt 2, within about half an ulp: C + az is taken
+    exactly as a pair (two-sum), and the quotient (a reciprocal estimate in a vector loop,
+    ``quick_div``) gets one Newton step against that pair."""
+    a = C_ERFC + az  # a + a_lo = C + az
     back = a - az
     a_lo = (az - (a - back)) + (C_ERFC - back)
-    t = C_ERFC / a
+    t = quick_div(C_ERFC, a)
     res = fma(-a, t, C_ERFC) - a_lo * t  # C - (a + a_lo) t
-    t = fma(res, t * INV_C_ERFC, t)  # t + res / (a + a_lo)
+    return fma(res, t * INV_C_ERFC, t)  # t + res / (a + a_lo)
+
+
+@njit(inline="always")
+def _erfc_parts(z):
+    """(tail, scale, em, s, az): Phi(-|z|) = erfc(|z| / sqrt 2) / 2 = tail = t exp(-z^2 / 2) Q(s),
+    with exp(-z^2 / 2) = scale (1 + em), t = C / (C + |z|), s = (18 t - 11) / 7.
+
+    az is |z| clamped to 7 sqrt 2 (NaN to that too); beyond it scale is 0, so the tail and everything else
+    multiplied by the exp are 0 there. t is corrected for the rounding of C + |z| and of the
+    division (``_erfc_t``), the last Horner step of Q and the product t Q are
+    taken exactly, and the exp is never rounded: what is left is the fit, the exp's
+    polynomial and one rounding.
+    """
+    az = abs(z)
+    inside = az < ABS_Z_MAX  # False for NaN
+    az = az if inside else ABS_Z_MAX
+    zz = az * az
+    zz_lo = fma(az, az, -zz)  # z^2 = zz + zz_lo exactly
+    scale, em = _exp_reduce(-_HALF * zz, -_HALF * zz_lo)  # the argument is >= -49: no underflow
+    scale = scale if inside else _0
+    t = _erfc_t(az)
     s = t * S_A - S_B
     q = F32(8.970935709839978e-07)
     q = q * s + F32(2.7445653358881827e-06)
@@ -351,10 +397,8 @@ def _erfc_parts(z):
     q = q * s + F32(0.04488683119416237)
     q = q * s + F32(0.15861935913562775)
     q_hi, q_lo = _last_horner_step(F32(0.29710763692855835), q, s)
-    te = t * e
-    te_lo = fma(t, e, -te) + t * e_lo
-    tail = fma(te, q_hi, fma(te, q_lo, te_lo * q_hi))
-    return tail, e, e_lo, s
+    tail = _exp_times(scale, em, t, q_hi, q_lo)
+    return tail, scale, em, s, az
 
 
 @njit(inline="always")
@@ -362,15 +406,15 @@ def gelu32(z, beta):
     """GELU z Phi(z), as a pair."""
     tail = _erfc_parts(z)[0]
     cdf = _1 - tail if z >= _0 else tail
-    hi, lo = _times(z, cdf)
-    return (z if z != z else hi), lo
+    return _times(z, cdf)  # NaN: the tail is 0 and NaN times 0 is NaN
 
 
 @njit(inline="always")
 def gelu32_and_grad(z, beta):
-    """gelu and gelu' = Phi(z) + z phi(z); for z >= 0 both terms are positive, for z < 0
-    gelu' = e (z - z0) H(s), e = exp(-z^2 / 2), which does not cancel at the zero z0."""
-    tail, e, e_lo, s = _erfc_parts(z)
+    """gelu and gelu' = Phi(z) + z phi(z). For y = -|z| <= 0, gelu'(y) = e (y - z0) H(s),
+    e = exp(-z^2 / 2), which does not cancel at the zero z0; and gelu'(z) = 1 - gelu'(-z)
+    (Phi(-z) = 1 - Phi(z)), so for z >= 0 it is 1 minus the same number, which is below 1/2."""
+    tail, scale, em, s, az = _erfc_parts(z)
     h = F32(-1.6000026903384423e-07)
     h = h * s + F32(-4.412726411828771e-06)
     h = h * s + F32(1.079297362593934e-05)
@@ -384,12 +428,8 @@ def gelu32_and_grad(z, beta):
     pos = z >= _0
     cdf = _1 - tail if pos else tail
     z0_hi, z0_mid, z0_lo = GELU_D_ZERO
-    near = ((z - z0_hi) - z0_mid) - z0_lo  # z - z0; the first difference is exact near z0
-    en = e * near  # e (z - z0) as a pair, then times H
-    en_lo = fma(e, near, -en) + e_lo * near
-    dg_neg = fma(en, h_hi, fma(en, h_lo, en_lo * h_hi))
-    dg_pos = cdf + z * (e * INV_SQRT_2PI32)  # Phi + z phi, both >= 0
-    dg = dg_pos if pos else dg_neg
-    dg = (_1 if pos else _0) if e == _0 else dg  # z = +-inf: not inf * 0
+    near = ((-az - z0_hi) - z0_mid) - z0_lo  # -|z| - z0 (|z| clamped); the first difference is exact near z0
+    dg = _exp_times(scale, em, near, h_hi, h_lo)  # gelu'(-|z|); 0 beyond the clamp
+    dg = _1 - dg if pos else dg
     hi, lo = _times(z, cdf)
-    return (z if z != z else hi), lo, (z if z != z else dg)
+    return hi, lo, (z if z != z else dg)

@@ -17,13 +17,14 @@ same kernels with ``value`` (or ``dout``) an array of ones: 1 * act(z) is exact.
 """
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import overload
 
 from ._config import CHUNK, jit_disabled, njit, wide_vectors
 from ._vecmath import to_f64
 from . import _validate
 from . import activations32 as a32
-from .activations32 import _two_prod_lo, fma
+from .activations32 import fma
 
 _ZERO32 = np.float32(0.0)
 from .activations import (
@@ -77,9 +78,28 @@ def _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
 # The float32 family: activations return act(z) as a pair (hi, lo) (``activations32``),
 # and each product is taken with one rounding: v (hi + lo) = fma(v, hi, v lo).
 @njit(inline="always")
+def _mul_pair_finite(v, hi, lo):
+    vlo = v * lo
+    return fma(v, hi, vlo) if vlo - vlo == _ZERO32 else v * hi
+
+
 def _mul_pair(v, hi, lo):
-    """v (hi + lo) with one rounding (lo = 0 while v is inf gives v hi, not NaN)."""
-    return fma(v, hi, _ZERO32 if lo == _ZERO32 else v * lo)
+    """v (hi + lo) with one rounding; lo is None for an activation that is exact in one
+    float32 (sigmoid, tanh, relu, identity), and the product is then v hi. Where v lo is
+    not finite (v or hi is inf or NaN, lo 0 or NaN), it is v hi too: inf and NaN come out
+    as a plain product would."""
+    return v * hi if lo is None else _mul_pair_finite(v, hi, lo)
+
+
+if not jit_disabled():
+
+    @overload(_mul_pair)
+    def _mul_pair_compiled(v, hi, lo):
+        # Numba does not prune ``lo is None`` inside an inlined function: choose by type
+        # (not inlined by Numba, whose inliner mishandles the select; LLVM inlines it).
+        if isinstance(lo, types.NoneType):
+            return lambda v, hi, lo: v * hi
+        return lambda v, hi, lo: _mul_pair_finite(v, hi, lo)
 
 
 @njit(inline="always")
@@ -101,7 +121,7 @@ def _glu_bwd_chunk32(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
         v = value[i]
         dvalue[i] = _mul_pair(d, a_hi, a_lo)
         p = v * da  # v act'(gate) exactly as p + its rounding error, then times d
-        dgate[i] = _mul_pair(d, p, _two_prod_lo(v, da, p))
+        dgate[i] = _mul_pair(d, p, fma(v, da, -p))
 
 
 # ---- one span [lo, hi) for any activation: the activation is chosen once per span ----

@@ -15,7 +15,7 @@ import pytest
 
 from glulib import activations32 as a32
 from glulib import kernels
-from glulib._config import PREFER_512, jit_disabled, njit
+from glulib._config import PREFER_512, RECIP_ESTIMATE, jit_disabled, njit
 
 ROOT = Path(__file__).resolve().parents[1]
 JIT = not jit_disabled()
@@ -45,7 +45,45 @@ def test_kernels_ask_for_512_bit_vectors():
     a = np.ones(8, np.float32)
     forward(a, a, a.copy())
     ir = "\n".join(forward.inspect_llvm().values())
-    assert PREFER_512 in ir
+    assert PREFER_512 in ir and RECIP_ESTIMATE in ir
+
+
+@pytest.mark.skipif(not JIT, reason="the flags are set while compiling")
+def test_only_the_erfc_parameter_may_be_an_estimate():
+    """GELU's one division is marked for a reciprocal estimate, and no other: sigmoid's
+    1 / (1 + e) and silu's derivative keep real divisions."""
+    import numba
+
+    def compiled(f):
+        @numba.njit
+        def forward(value, gate, out):
+            kernels._glu_bwd_chunk32(value, value, gate, out, out, 0, value.size, 1.0, f)
+
+        a = np.ones(8, np.float32)
+        forward(a, a, a.copy())
+        return "\n".join(forward.inspect_llvm().values())
+
+    gelu, silu = compiled(a32.gelu32_and_grad), compiled(a32.silu32_and_grad)
+    assert re.search(r"fdiv (ninf arcp|arcp ninf) <16 x float>", gelu)
+    assert "fdiv" in silu and "arcp" not in silu
+
+
+@njit
+def _erfc_t_all(az):
+    out = np.empty_like(az)
+    for i in range(az.size):  # a vector loop: the division is a reciprocal estimate here
+        out[i] = a32._erfc_t(az[i])
+    return out
+
+
+def test_erfc_parameter_within_half_an_ulp():
+    """t = C / (C + |z|) over [0, 7 sqrt 2]: the estimate (or division) and its Newton step
+    give it within half an ulp and a little (2^-28 relative from the step)."""
+    az = np.linspace(0, a32.ABS_Z_MAX, 200_001).astype(np.float32)
+    exact = float(a32.C_ERFC) / (float(a32.C_ERFC) + az.astype(np.float64))
+    got = _erfc_t_all(az).astype(np.float64)
+    ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - exact) / ulp) < 0.52
 
 
 @njit
