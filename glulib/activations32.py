@@ -62,10 +62,11 @@ GELU_D_ZERO = (F32(-0.7517915368080139), F32(1.211444988769017e-08), F32(-4.2913
 # erfc: with x = |z| / sqrt 2, t = 2 / (2 + x) = C / (C + |z|), C = 2 sqrt 2, and
 # s = (18 t - 11) / 7 maps 0 <= x <= 7 onto [-1, 1]. Beyond x = 7 (|z| = 9.9) the normal
 # tail is below 1e-22 and GELU and its derivative below 1e-20, so |z| is clamped there.
-C_ERFC = F32(2.8284270763397217)  # 2 sqrt 2 rounded: t and Q agree on the same x
+# C, S_A and S_B are float32 numbers, and Q and H are fitted for exactly these
+# (tools/fit_float32.py): their rounding is not an error.
+C_ERFC = F32(2.8284270763397217)  # 2 sqrt 2 rounded
 INV_C_ERFC = F32(0.3535533845424652)
 ABS_Z_MAX = F32(9.899494936611665)  # 7 sqrt 2
-INV_SQRT_2PI32 = F32(0.3989422804014327)
 S_A = F32(18.0 / 7.0)
 S_B = F32(11.0 / 7.0)
 
@@ -114,14 +115,11 @@ else:
 
 # ---- exp, and the small exact pieces ----
 @njit(inline="always")
-def _exp_reduce(x, xl):
-    """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, for x <= 2 (every caller's
-    argument is at most 1.28), x below EXP32_LO or NaN read as EXP32_LO (one max
-    instruction). expm1(r) = r + r^2 P(r), Cephes' expf polynomial of degree 5; 2^k from
-    its bits."""
-    xc = x if x > EXP32_LO else EXP32_LO
-    k = np.floor(xc * LOG2E32 + _HALF)
-    r = ((xc - k * LN2_HI32) - k * LN2_LO32) + xl  # the first difference is exact
+def _exp_split(x, xl):
+    """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, for EXP32_LO <= x <= 2.
+    expm1(r) = r + r^2 P(r), Cephes' expf polynomial of degree 5; 2^k from its bits."""
+    k = np.floor(x * LOG2E32 + _HALF)
+    r = ((x - k * LN2_HI32) - k * LN2_LO32) + xl  # the first difference is exact
     p = F32(1.9875691500e-4)
     p = p * r + F32(1.3981999507e-3)
     p = p * r + F32(8.3334519073e-3)
@@ -134,24 +132,19 @@ def _exp_reduce(x, xl):
 
 
 @njit(inline="always")
+def _exp_reduce(x, xl):
+    """``_exp_split`` for any x <= 2 (every caller's argument is at most 1.28): x below
+    EXP32_LO or NaN is read as EXP32_LO (one max instruction)."""
+    return _exp_split(x if x > EXP32_LO else EXP32_LO, xl)
+
+
+@njit(inline="always")
 def exp32(x, xl):
     """exp(x + xl) in float32 for x <= 2, within 1 ulp (tests/test_float32_family.py); 0 below
     EXP32_LO. NaN gives garbage: callers restore NaN."""
     scale, em_r = _exp_reduce(x, xl)
     e = fma(scale, em_r, scale)
     return _0 if x < EXP32_LO else e
-
-
-@njit(inline="always")
-def exp32_pair(x, xl):
-    """exp(x + xl) as a float32 pair (e, e_lo): the last rounding of ``exp32`` is kept
-    (the remaining error is the polynomial's and r's, under 1 ulp). 0 below EXP32_LO."""
-    scale, em_r = _exp_reduce(x, xl)
-    inner = scale * em_r  # exact: scale is a power of 2
-    e = scale + inner
-    e_lo = (scale - e) + inner  # Fast2Sum: |inner| < scale
-    under = x < EXP32_LO
-    return (_0 if under else e), (_0 if under else e_lo)
 
 
 @njit(inline="always")
@@ -163,11 +156,13 @@ def _two_prod_lo(a, b, p):
 
 @njit(inline="always")
 def _last_horner_step(c0, q, s):
-    """c0 + q s as a pair (hi, lo), exact but for the rounding of lo (|q s| < |c0|): the last
-    step of a Horner evaluation, where most of its rounding error is made."""
-    qs = q * s
-    hi = c0 + qs
-    return hi, ((c0 - hi) + qs) + fma(q, s, -qs)
+    """c0 + q s as a pair (hi, lo), the last step of a Horner evaluation, where most of its
+    rounding error is made: hi is c0 + q s rounded once (a fused multiply-add), and lo its
+    rounding error, c0 - hi + q s, to within an ulp of lo. c0 - hi is exact (Sterbenz) when
+    hi is within a factor 2 of c0, as it is for both polynomials here (Q in [0.18, 0.5]
+    around 0.297, H in [0.43, 0.67] around 0.512: tools/fit_float32.py)."""
+    hi = fma(q, s, c0)
+    return hi, fma(q, s, c0 - hi)
 
 
 @njit(inline="always")
@@ -347,7 +342,7 @@ def gelu_tanh32_and_grad(z, beta):
 @njit(inline="always")
 def _exp_times(scale, em, a, b_hi, b_lo):
     """scale (1 + em) a (b_hi + b_lo) with one rounding but for that of (1 + em): the factor
-    exp(x) = scale (1 + em) (``_exp_reduce``) is never rounded, a b is taken exactly."""
+    exp(x) = scale (1 + em) (``_exp_split``) is never rounded, a b is taken exactly."""
     m = a * b_hi
     m_lo = fma(a, b_lo, fma(a, b_hi, -m))
     return scale * (m + fma(em, m, m_lo))  # scale is a power of 2: exact
@@ -358,9 +353,10 @@ def _erfc_t(az):
     """t = C / (C + az) for 0 <= az <= 7 sqrt 2, within about half an ulp: C + az is taken
     exactly as a pair (two-sum), and the quotient (a reciprocal estimate in a vector loop,
     ``quick_div``) gets one Newton step against that pair."""
-    a = C_ERFC + az  # a + a_lo = C + az
-    back = a - az
-    a_lo = (az - (a - back)) + (C_ERFC - back)
+    a = C_ERFC + az  # a + a_lo = C + az: Fast2Sum, the larger term first
+    big = az if az > C_ERFC else C_ERFC
+    small = C_ERFC if az > C_ERFC else az
+    a_lo = small - (a - big)
     t = quick_div(C_ERFC, a)
     res = fma(-a, t, C_ERFC) - a_lo * t  # C - (a + a_lo) t
     return fma(res, t * INV_C_ERFC, t)  # t + res / (a + a_lo)
@@ -382,21 +378,22 @@ def _erfc_parts(z):
     az = az if inside else ABS_Z_MAX
     zz = az * az
     zz_lo = fma(az, az, -zz)  # z^2 = zz + zz_lo exactly
-    scale, em = _exp_reduce(-_HALF * zz, -_HALF * zz_lo)  # the argument is >= -49: no underflow
+    scale, em = _exp_split(-_HALF * zz, -_HALF * zz_lo)  # the argument is >= -49: no clamp
     scale = scale if inside else _0
     t = _erfc_t(az)
     s = t * S_A - S_B
-    q = F32(8.970935709839978e-07)
-    q = q * s + F32(2.7445653358881827e-06)
-    q = q * s + F32(-1.6535961549379863e-05)
-    q = q * s + F32(-9.069803127204068e-06)
-    q = q * s + F32(0.0001942451490322128)
-    q = q * s + F32(-0.00013517877960111946)
-    q = q * s + F32(-0.0023980033583939075)
-    q = q * s + F32(0.001747083617374301)
-    q = q * s + F32(0.04488683119416237)
+    q = F32(1.015847146845772e-06)
+    q = q * s + F32(2.73783871307387e-06)
+    q = q * s + F32(-1.6833964764373377e-05)
+    q = q * s + F32(-9.050620974448975e-06)
+    q = q * s + F32(0.00019450743275228888)
+    q = q * s + F32(-0.0001351978862658143)
+    q = q * s + F32(-0.0023980981204658747)
+    q = q * s + F32(0.0017470904858782887)
+    q = q * s + F32(0.044886842370033264)
     q = q * s + F32(0.15861935913562775)
     q_hi, q_lo = _last_horner_step(F32(0.29710763692855835), q, s)
+    q_lo = q_lo + F32(-8.736256162933387e-09)  # Q(0) as a pair: nothing else absorbs its rounding
     tail = _exp_times(scale, em, t, q_hi, q_lo)
     return tail, scale, em, s, az
 
@@ -415,14 +412,13 @@ def gelu32_and_grad(z, beta):
     e = exp(-z^2 / 2), which does not cancel at the zero z0; and gelu'(z) = 1 - gelu'(-z)
     (Phi(-z) = 1 - Phi(z)), so for z >= 0 it is 1 minus the same number, which is below 1/2."""
     tail, scale, em, s, az = _erfc_parts(z)
-    h = F32(-1.6000026903384423e-07)
-    h = h * s + F32(-4.412726411828771e-06)
-    h = h * s + F32(1.079297362593934e-05)
-    h = h * s + F32(5.273972783470526e-05)
-    h = h * s + F32(-0.00022972376609686762)
-    h = h * s + F32(-0.0007702585426159203)
-    h = h * s + F32(0.00447436748072505)
-    h = h * s + F32(0.0350799597799778)
+    h = F32(-4.752362201543292e-06)
+    h = h * s + F32(1.0454639777890407e-05)
+    h = h * s + F32(5.351070285541937e-05)
+    h = h * s + F32(-0.00022949484991841018)
+    h = h * s + F32(-0.0007708434131927788)
+    h = h * s + F32(0.004474315792322159)
+    h = h * s + F32(0.03508012369275093)
     h = h * s + F32(0.11460019648075104)
     h_hi, h_lo = _last_horner_step(F32(0.5118644833564758), h, s)
     pos = z >= _0

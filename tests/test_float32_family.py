@@ -150,7 +150,7 @@ def test_fitted_constants_are_what_the_fit_script_prints():
                          text=True, timeout=600, check=True).stdout
     printed = {float(m) for m in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", out)}
     errors = [float(m) for m in re.findall(r"relative error of the fit (\S+)", out)]
-    assert errors and max(errors) < 1e-8
+    assert errors and max(errors) < 2.0**-25  # with the coefficients rounded to float32
     constants = _module_constants()
     numbers = printed - set(errors)
     missing = sorted(numbers - constants)

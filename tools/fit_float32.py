@@ -5,16 +5,22 @@ in the test extra but not needed by the course. It computes every number with 50
 significant digits. tests/test_float32_family.py reruns it and checks that every number
 it prints is in the module.
 
-With x = |z| / sqrt 2 clamped to [0, 7], t = 2 / (2 + x) and s = (18 t - 11) / 7 in [-1, 1]:
+The kernel computes t = C / (C + |z|) and s = S_A t - S_B with C, S_A, S_B float32 numbers
+(C near 2 sqrt 2, S_A near 18/7, S_B near 11/7, so that s runs over [-1, 1] as |z| goes
+from 7 sqrt 2 to 0). The fits are made for exactly those float32 constants, so that their
+rounding is not an error of the result. With x = |z| / sqrt 2 clamped to [0, 7]:
 
 - Q(s) = erfc(x) exp(x^2) / (2 t), so that Phi(-|z|) = t exp(-z^2 / 2) Q(s);
 - H(s) = (R(z) + z) / ((z - z0) sqrt(2 pi)) for z = -sqrt(2) x <= 0, where R = Phi / phi
   is the Mills ratio and z0 the zero of gelu'(z) = Phi(z) + z phi(z) = phi(z) (R(z) + z),
   so that gelu'(z) = exp(-z^2 / 2) (z - z0) H(s) for z <= 0.
 
-Both are fitted by least squares at 200 Chebyshev nodes and printed in the power basis,
-highest degree first (Horner order); the printed error is the largest relative error of
-the float64 polynomial on 2001 points, the fit's own error before float32 rounding.
+Both are fitted for the smallest relative error at 200 Chebyshev nodes (weighted least
+squares), and their coefficients are rounded to float32 one at a time, the constant term
+first, each rounding followed by a refit of the coefficients not yet rounded (so that they
+absorb it). Q's constant term is kept as a pair of float32 numbers: at s = 0 (|z| = 1.8)
+no other term can absorb its rounding, which would cost up to 0.8 ulp there. They are printed in Horner order, highest degree first; the printed error is
+the largest relative error of the rounded polynomial on 2001 points, in float64.
 """
 
 import mpmath as mp
@@ -24,13 +30,23 @@ mp.mp.dps = 50
 X_MAX = 7
 
 
+C32 = float(np.float32(2 * np.sqrt(2)))
+S_A32 = float(np.float32(18 / 7))
+S_B32 = float(np.float32(11 / 7))
+
+
+def t_of_s(s):
+    return (mp.mpf(s) + mp.mpf(S_B32)) / mp.mpf(S_A32)
+
+
 def x_of_s(s):
-    t = (7 * mp.mpf(s) + 11) / 18
-    return 2 / t - 2
+    """x = |z| / sqrt 2 for the |z| whose t = C / (C + |z|) gives this s."""
+    t = t_of_s(s)
+    return (mp.mpf(C32) / t - mp.mpf(C32)) / mp.sqrt(2)
 
 
 def q(x):
-    t = 2 / (2 + x)
+    t = mp.mpf(C32) / (mp.mpf(C32) + mp.sqrt(2) * x)
     return mp.erfc(x) * mp.exp(x * x) / (2 * t)
 
 
@@ -43,14 +59,30 @@ def h(x):
     return (mp.sqrt(mp.pi / 2) * mp.erfc(x) * mp.exp(x * x) + z) / ((z - GELU_D_ZERO) * mp.sqrt(2 * mp.pi))
 
 
-def fit(fn, degree):
+def fit(fn, degree, constant_pair=False):
+    """Coefficients c_degree .. c_0 (c_0 as float32 (hi, lo) if constant_pair), and the
+    largest relative error."""
     nodes = np.cos(np.pi * (np.arange(200) + 0.5) / 200)
     values = np.array([float(fn(x_of_s(s))) for s in nodes])
-    power = np.polynomial.chebyshev.cheb2poly(np.polynomial.chebyshev.chebfit(nodes, values, degree))
+    powers = np.vander(nodes, degree + 1, increasing=True) / values[:, None]  # relative error
+    coefs = np.zeros(degree + 1)
+    constant = None
+    for k in range(degree + 1):  # round c_k, after refitting c_k..c_degree with c_0..c_k-1 fixed
+        rest = 1 - powers[:, :k] @ coefs[:k]
+        coefs[k:] = np.linalg.lstsq(powers[:, k:], rest, rcond=None)[0]
+        if k == 0 and constant_pair:
+            constant = [float(np.float32(coefs[0]))]
+            constant.append(float(np.float32(coefs[0] - constant[0])))
+            coefs[0] = constant[0] + constant[1]
+        else:
+            coefs[k] = float(np.float32(coefs[k]))
     check = np.linspace(-1, 1, 2001)
     exact = np.array([float(fn(x_of_s(s))) for s in check])
-    err = np.max(np.abs(np.polyval(power[::-1], check) / exact - 1))
-    return [float(np.float32(c)) for c in power[::-1]], err
+    err = np.max(np.abs(np.polyval(coefs[::-1], check) / exact - 1))
+    printed = [float(c) for c in coefs[::-1]]
+    if constant_pair:
+        printed[-1:] = constant
+    return printed, err
 
 
 def split(value, parts):
@@ -64,9 +96,10 @@ def split(value, parts):
 
 
 def main():
-    for name, fn, degree in (("Q", q, 10), ("H", h, 9)):
-        coefs, err = fit(fn, degree)
-        print(f"{name}: degree {degree}, relative error of the fit {err:.1e}")
+    for name, fn, degree, pair in (("Q", q, 10, True), ("H", h, 8, False)):
+        coefs, err = fit(fn, degree, pair)
+        print(f"{name}: degree {degree}{', the constant as a pair (hi, lo)' if pair else ''}, "
+              f"relative error of the fit {err:.1e}")
         print("    " + ",\n    ".join(repr(c) for c in coefs))
     print("GELU_D_ZERO (hi, mid, lo):", split(GELU_D_ZERO, 3))
     print("SILU_D_ZERO (hi, mid, lo):", split(SILU_D_ZERO, 3))
