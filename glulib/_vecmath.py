@@ -56,6 +56,10 @@ if jit_disabled():
             return np.float32(struct.unpack("<f", struct.pack("<i", int(bits)))[0])
         return struct.unpack("<d", struct.pack("<q", bits))[0]
 
+    def float_bits(x):
+        """The IEEE-754 bits of a float32 as a NumPy int32 (pure-Python stand-in)."""
+        return np.int32(struct.unpack("<i", struct.pack("<f", float(x)))[0])
+
 else:
 
     @intrinsic
@@ -72,6 +76,17 @@ else:
             return builder.bitcast(value, ir.DoubleType() if wide else ir.FloatType())
 
         return float_type(bits), codegen
+
+    @intrinsic
+    def float_bits(typingctx, x):
+        """The IEEE-754 bits of a float32 as an int32; one LLVM bitcast."""
+        if x != types.float32:
+            return None
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.IntType(32))
+
+        return types.int32(x), codegen
 
 
 if jit_disabled():

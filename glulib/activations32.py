@@ -32,7 +32,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from ._config import jit_disabled, njit
-from ._vecmath import bits_as_float
+from ._vecmath import bits_as_float, float_bits
 from .activations import _gelu_tanh_d
 
 F32 = np.float32
@@ -44,10 +44,11 @@ _HALF = F32(0.5)
 F32_MAX = F32(np.finfo(np.float32).max)
 
 # exp: Cody-Waite with ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 significant bits so that
-# k LN2_HI is exact; Cephes' expf polynomial.
+# k LN2_HI is exact; ROUNDER = 1.5 2^23 rounds x / ln 2 to an integer.
 LOG2E32 = F32(1.4426950408889634)
 LN2_HI32 = F32(0.693359375)
 LN2_LO32 = F32(-0.00021219444170128554)
+ROUNDER = F32(1.5 * 2.0**23)
 EXP32_LO = F32(-87.0)  # exp(-87) = 1.6e-38, near float32's smallest normal: below it, 0
 
 GELU_TANH_2C = 2.0 * 0.7978845608028654  # 2 sqrt(2 / pi)
@@ -117,17 +118,20 @@ else:
 @njit(inline="always")
 def _exp_split(x, xl):
     """(2^k, expm1(r)) with x + xl = k ln2 + r, |r| <= ln2 / 2, for EXP32_LO <= x <= 2.
-    expm1(r) = r + r^2 P(r), Cephes' expf polynomial of degree 5; 2^k from its bits."""
-    k = np.floor(x * LOG2E32 + _HALF)
+
+    k = round(x / ln 2) by adding 1.5 2^23, which leaves k in the low bits of the sum (its
+    bits shifted up 23 places are those of 2^k, less the bias); expm1(r) = r + r^2 P(r), P
+    of degree 4 fitted in tools/fit_float32.py (0.06 ulp)."""
+    kf = fma(x, LOG2E32, ROUNDER)
+    k = kf - ROUNDER  # exact: x / ln 2 rounded to an integer
     r = ((x - k * LN2_HI32) - k * LN2_LO32) + xl  # the first difference is exact
-    p = F32(1.9875691500e-4)
-    p = p * r + F32(1.3981999507e-3)
-    p = p * r + F32(8.3334519073e-3)
-    p = p * r + F32(4.1665795894e-2)
-    p = p * r + F32(1.6666665459e-1)
-    p = p * r + F32(5.0000001201e-1)
+    p = F32(0.001374505925923586)
+    p = p * r + F32(0.008368953131139278)
+    p = p * r + F32(0.04166965186595917)
+    p = p * r + F32(0.166665181517601)
+    p = p * r + F32(0.49999988079071045)
     em_r = r + r * (r * p)
-    scale = bits_as_float(np.int32((np.int32(k) + np.int32(127)) << np.int32(23)))  # 2^k, -126 <= k <= 3
+    scale = bits_as_float(np.int32((float_bits(kf) << np.int32(23)) + np.int32(127 << 23)))  # 2^k, -126 <= k <= 3
     return scale, em_r
 
 

@@ -13,7 +13,8 @@ rounding is not an error of the result. With x = |z| / sqrt 2 clamped to [0, 7]:
 - Q(s) = erfc(x) exp(x^2) / (2 t), so that Phi(-|z|) = t exp(-z^2 / 2) Q(s);
 - H(s) = (R(z) + z) / ((z - z0) sqrt(2 pi)) for z = -sqrt(2) x <= 0, where R = Phi / phi
   is the Mills ratio and z0 the zero of gelu'(z) = Phi(z) + z phi(z) = phi(z) (R(z) + z),
-  so that gelu'(z) = exp(-z^2 / 2) (z - z0) H(s) for z <= 0.
+  so that gelu'(z) = exp(-z^2 / 2) (z - z0) H(s) for z <= 0;
+- P(r) = (expm1(r) - r) / r^2 on |r| <= ln(2) / 2, the polynomial inside every exp.
 
 Both are fitted for the smallest relative error at 200 Chebyshev nodes (weighted least
 squares), and their coefficients are rounded to float32 one at a time, the constant term
@@ -85,6 +86,25 @@ def fit(fn, degree, constant_pair=False):
     return printed, err
 
 
+def fit_exp(degree):
+    """P with expm1(r) = r + r^2 P(r) for |r| <= ln(2) / 2, the error measured on
+    exp(r) = 1 + expm1(r) (what the kernels use); float32 coefficients, constant term first
+    rounded as in ``fit``."""
+    half = float(mp.log(2) / 2) * 1.0005  # r's range, and a little for its rounding
+    nodes = np.cos(np.pi * (np.arange(200) + 0.5) / 200) * half
+    target = np.array([float((mp.expm1(r) - r) / r**2) for r in map(mp.mpf, nodes)])
+    weight = nodes**2 / np.exp(nodes)
+    powers = np.vander(nodes, degree + 1, increasing=True) * weight[:, None]
+    coefs = np.zeros(degree + 1)
+    for k in range(degree + 1):
+        rest = target * weight - powers[:, :k] @ coefs[:k]
+        coefs[k:] = np.linalg.lstsq(powers[:, k:], rest, rcond=None)[0]
+        coefs[k] = float(np.float32(coefs[k]))
+    check = [mp.mpf(r) for r in np.linspace(-half, half, 401)]
+    err = max(abs(r + r * r * mp.polyval([mp.mpf(c) for c in coefs[::-1]], r) - mp.expm1(r)) / mp.exp(r) for r in check)
+    return [float(c) for c in coefs[::-1]], float(err)
+
+
 def split(value, parts):
     """value as a sum of float32 numbers, largest first."""
     out = []
@@ -101,6 +121,9 @@ def main():
         print(f"{name}: degree {degree}{', the constant as a pair (hi, lo)' if pair else ''}, "
               f"relative error of the fit {err:.1e}")
         print("    " + ",\n    ".join(repr(c) for c in coefs))
+    coefs, err = fit_exp(4)
+    print(f"exp: P of degree 4, relative error of the fit {err:.1e}")
+    print("    " + ",\n    ".join(repr(c) for c in coefs))
     print("GELU_D_ZERO (hi, mid, lo):", split(GELU_D_ZERO, 3))
     print("SILU_D_ZERO (hi, mid, lo):", split(SILU_D_ZERO, 3))
     print("exp(SILU_D_ZERO) (hi, lo):", split(mp.exp(SILU_D_ZERO), 2))
