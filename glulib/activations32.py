@@ -66,7 +66,6 @@ GELU_D_ZERO = (F32(-0.7517915368080139), F32(1.211444988769017e-08), F32(-4.2913
 # C, S_A and S_B are float32 numbers, and Q and H are fitted for exactly these
 # (tools/fit_float32.py): their rounding is not an error.
 C_ERFC = F32(2.8284270763397217)  # 2 sqrt 2 rounded
-INV_C_ERFC = F32(0.3535533845424652)
 ABS_Z_MAX = F32(9.899494936611665)  # 7 sqrt 2
 S_A = F32(18.0 / 7.0)
 S_B = F32(11.0 / 7.0)
@@ -355,15 +354,16 @@ def _exp_times(scale, em, a, b_hi, b_lo):
 @njit(inline="always")
 def _erfc_t(az):
     """t = C / (C + az) for 0 <= az <= 7 sqrt 2, within about half an ulp: C + az is taken
-    exactly as a pair (two-sum), and the quotient (a reciprocal estimate in a vector loop,
+    exactly as a pair (Fast2Sum), and C times 1 / a (a reciprocal estimate in a vector loop,
     ``quick_div``) gets one Newton step against that pair."""
     a = C_ERFC + az  # a + a_lo = C + az: Fast2Sum, the larger term first
     big = az if az > C_ERFC else C_ERFC
     small = C_ERFC if az > C_ERFC else az
     a_lo = small - (a - big)
-    t = quick_div(C_ERFC, a)
+    inv = quick_div(_1, a)  # 1 / a, to 2^-14 in a vector loop
+    t = C_ERFC * inv
     res = fma(-a, t, C_ERFC) - a_lo * t  # C - (a + a_lo) t
-    return fma(res, t * INV_C_ERFC, t)  # t + res / (a + a_lo)
+    return fma(res, inv, t)  # t + res / (a + a_lo)
 
 
 @njit(inline="always")
