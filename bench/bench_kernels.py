@@ -21,7 +21,9 @@ from glulib import kernelstudy as ks
 from glulib.activations import reference
 
 N = 1 << 22
-REPEATS = 11  # medians of 11 interleaved runs: this machine is shared, and 7 left the memory-bound rows (bilinear) reading 0.93-1.15 of torch from run to run
+# Medians of 11 interleaved runs: on a shared machine 7 left the memory-bound rows (bilinear)
+# reading 0.93-1.15 of torch from one run to the next.
+REPEATS = 11
 TARGET_NUMPY = {"glu": 1.5, "swiglu": 1.5, "geglu": 1.5, "bilinear": 1.0, "reglu": 1.0}
 
 

@@ -20,8 +20,9 @@ Both are fitted for the smallest relative error at 200 Chebyshev nodes (weighted
 squares), and their coefficients are rounded to float32 one at a time, the constant term
 first, each rounding followed by a refit of the coefficients not yet rounded (so that they
 absorb it). Q's constant term is kept as a pair of float32 numbers: at s = 0 (|z| = 1.8)
-no other term can absorb its rounding, which would cost up to 0.8 ulp there. They are printed in Horner order, highest degree first; the printed error is
-the largest relative error of the rounded polynomial on 2001 points, in float64.
+no other term can absorb its rounding, which would cost up to 0.8 ulp there. They are
+printed in Horner order, highest degree first; the printed error is the largest relative
+error of the rounded polynomial on 2001 points, in float64.
 """
 
 import mpmath as mp
