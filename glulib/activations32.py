@@ -371,15 +371,15 @@ def _erfc_parts(z):
     """(tail, scale, em, s, az): Phi(-|z|) = erfc(|z| / sqrt 2) / 2 = tail = t exp(-z^2 / 2) Q(s),
     with exp(-z^2 / 2) = scale (1 + em), t = C / (C + |z|), s = (18 t - 11) / 7.
 
-    az is |z| clamped to 7 sqrt 2 (NaN to that too); beyond it scale is 0, so the tail and everything else
-    multiplied by the exp are 0 there. t is corrected for the rounding of C + |z| and of the
-    division (``_erfc_t``), the last Horner step of Q and the product t Q are
-    taken exactly, and the exp is never rounded: what is left is the fit, the exp's
-    polynomial and one rounding.
+    az is |z| clamped to 7 sqrt 2 (NaN stays NaN, and so does all that follows); beyond the
+    clamp scale is 0, so the tail and everything else multiplied by the exp are 0 there. t
+    is corrected for the rounding of C + |z| and of the division (``_erfc_t``), the last
+    Horner step of Q and the product t Q are taken exactly, and the exp is never rounded:
+    what is left is the fit, the exp's polynomial and one rounding.
     """
     az = abs(z)
     inside = az < ABS_Z_MAX  # False for NaN
-    az = az if inside else ABS_Z_MAX
+    az = ABS_Z_MAX if az > ABS_Z_MAX else az  # NaN stays NaN, and so does everything below
     zz = az * az
     zz_lo = fma(az, az, -zz)  # z^2 = zz + zz_lo exactly
     scale, em = _exp_split(-_HALF * zz, -_HALF * zz_lo)  # the argument is >= -49: no clamp
@@ -432,4 +432,4 @@ def gelu32_and_grad(z, beta):
     dg = _exp_times(scale, em, near, h_hi, h_lo)  # gelu'(-|z|); 0 beyond the clamp
     dg = _1 - dg if pos else dg
     hi, lo = _times(z, cdf)
-    return hi, lo, (z if z != z else dg)
+    return hi, lo, dg  # NaN: az, and with it dg, is NaN
