@@ -60,15 +60,15 @@ SILU_D_ZERO = (F32(-1.2784645557403564), F32(1.2979282537628478e-08), F32(1.1257
 SILU_D_ZERO_EXP = (F32(0.27846455574035645), F32(-1.2979282537628478e-08))
 GELU_D_ZERO = (F32(-0.7517915368080139), F32(1.211444988769017e-08), F32(-4.291324608861238e-16))
 
-# erfc: with x = |z| / sqrt 2, t = 2 / (2 + x) = C / (C + |z|), C = 2 sqrt 2, and
-# s = (18 t - 11) / 7 maps 0 <= x <= 7 onto [-1, 1]. Beyond x = 7 (|z| = 9.9) the normal
+# erfc: with x = |z| / sqrt 2, t = 2.5 / (2.5 + x) = C / (C + |z|), C = 2.5 sqrt 2, and
+# s = (19 t - 12) / 7 maps 0 <= x <= 7 onto [-1, 1]. Beyond x = 7 (|z| = 9.9) the normal
 # tail is below 1e-22 and GELU and its derivative below 1e-20, so |z| is clamped there.
 # C, S_A and S_B are float32 numbers, and Q and H are fitted for exactly these
 # (tools/fit_float32.py): their rounding is not an error.
-C_ERFC = F32(2.8284270763397217)  # 2 sqrt 2 rounded
+C_ERFC = F32(3.535533905029297)  # 2.5 sqrt 2 rounded
 ABS_Z_MAX = F32(9.899494936611665)  # 7 sqrt 2
-S_A = F32(18.0 / 7.0)
-S_B = F32(11.0 / 7.0)
+S_A = F32(19.0 / 7.0)
+S_B = F32(12.0 / 7.0)
 
 if jit_disabled():
 
@@ -162,8 +162,8 @@ def _last_horner_step(c0, q, s):
     """c0 + q s as a pair (hi, lo), the last step of a Horner evaluation, where most of its
     rounding error is made: hi is c0 + q s rounded once (a fused multiply-add), and lo its
     rounding error, c0 - hi + q s, to within an ulp of lo. c0 - hi is exact (Sterbenz) when
-    hi is within a factor 2 of c0, as it is for both polynomials here (Q in [0.18, 0.5]
-    around 0.297, H in [0.43, 0.67] around 0.512: tools/fit_float32.py)."""
+    hi is within a factor 2 of c0, as it is for both polynomials here (Q in [0.15, 0.5]
+    around 0.260, H in [0.43, 0.67] around 0.502: tools/fit_float32.py)."""
     hi = fma(q, s, c0)
     return hi, fma(q, s, c0 - hi)
 
@@ -369,7 +369,7 @@ def _erfc_t(az):
 @njit(inline="always")
 def _erfc_parts(z):
     """(tail, scale, em, s, az): Phi(-|z|) = erfc(|z| / sqrt 2) / 2 = tail = t exp(-z^2 / 2) Q(s),
-    with exp(-z^2 / 2) = scale (1 + em), t = C / (C + |z|), s = (18 t - 11) / 7.
+    with exp(-z^2 / 2) = scale (1 + em), t = C / (C + |z|), s = (19 t - 12) / 7.
 
     az is |z| clamped to 7 sqrt 2 (NaN stays NaN, and so does all that follows); beyond the
     clamp scale is 0, so the tail and everything else multiplied by the exp are 0 there. t
@@ -386,18 +386,17 @@ def _erfc_parts(z):
     scale = scale if inside else _0
     t = _erfc_t(az)
     s = t * S_A - S_B
-    q = F32(1.015847146845772e-06)
-    q = q * s + F32(2.73783871307387e-06)
-    q = q * s + F32(-1.6833964764373377e-05)
-    q = q * s + F32(-9.050620974448975e-06)
-    q = q * s + F32(0.00019450743275228888)
-    q = q * s + F32(-0.0001351978862658143)
-    q = q * s + F32(-0.0023980981204658747)
-    q = q * s + F32(0.0017470904858782887)
-    q = q * s + F32(0.044886842370033264)
-    q = q * s + F32(0.15861935913562775)
-    q_hi, q_lo = _last_horner_step(F32(0.29710763692855835), q, s)
-    q_lo = q_lo + F32(-8.736256162933387e-09)  # Q(0) as a pair: nothing else absorbs its rounding
+    q = F32(-2.2898518636793597e-06)
+    q = q * s + F32(4.894273388345027e-06)
+    q = q * s + F32(3.630425635492429e-05)
+    q = q * s + F32(-9.035924449563026e-05)
+    q = q * s + F32(-0.0006387493922375143)
+    q = q * s + F32(0.000755218556150794)
+    q = q * s + F32(0.015494761988520622)
+    q = q * s + F32(0.065047986805439)
+    q = q * s + F32(0.15929993987083435)
+    q_hi, q_lo = _last_horner_step(F32(0.2600923478603363), q, s)
+    q_lo = q_lo + F32(-1.4708978035571363e-08)  # Q(0) as a pair: nothing else absorbs its rounding
     tail = _exp_times(scale, em, t, q_hi, q_lo)
     return tail, scale, em, s, az
 
@@ -416,15 +415,15 @@ def gelu32_and_grad(z, beta):
     e = exp(-z^2 / 2), which does not cancel at the zero z0; and gelu'(z) = 1 - gelu'(-z)
     (Phi(-z) = 1 - Phi(z)), so for z >= 0 it is 1 minus the same number, which is below 1/2."""
     tail, scale, em, s, az = _erfc_parts(z)
-    h = F32(-4.752362201543292e-06)
-    h = h * s + F32(1.0454639777890407e-05)
-    h = h * s + F32(5.351070285541937e-05)
-    h = h * s + F32(-0.00022949484991841018)
-    h = h * s + F32(-0.0007708434131927788)
-    h = h * s + F32(0.004474315792322159)
-    h = h * s + F32(0.03508012369275093)
-    h = h * s + F32(0.11460019648075104)
-    h_hi, h_lo = _last_horner_step(F32(0.5118644833564758), h, s)
+    h = F32(3.6292603908805177e-06)
+    h = h * s + F32(5.351213985704817e-06)
+    h = h * s + F32(-6.941624451428652e-05)
+    h = h * s + F32(-0.00018172200361732394)
+    h = h * s + F32(0.0012975505087524652)
+    h = h * s + F32(0.011025214567780495)
+    h = h * s + F32(0.042544543743133545)
+    h = h * s + F32(0.10800664126873016)
+    h_hi, h_lo = _last_horner_step(F32(0.5024462342262268), h, s)
     pos = z >= _0
     cdf = _1 - tail if pos else tail
     z0_hi, z0_mid, z0_lo = GELU_D_ZERO

@@ -6,7 +6,7 @@ significant digits. tests/test_float32_family.py reruns it and checks that every
 it prints is in the module.
 
 The kernel computes t = C / (C + |z|) and s = S_A t - S_B with C, S_A, S_B float32 numbers
-(C near 2 sqrt 2, S_A near 18/7, S_B near 11/7, so that s runs over [-1, 1] as |z| goes
+(C near 2.5 sqrt 2, S_A near 19/7, S_B near 12/7, so that s runs over [-1, 1] as |z| goes
 from 7 sqrt 2 to 0). The fits are made for exactly those float32 constants, so that their
 rounding is not an error of the result. With x = |z| / sqrt 2 clamped to [0, 7]:
 
@@ -19,7 +19,7 @@ rounding is not an error of the result. With x = |z| / sqrt 2 clamped to [0, 7]:
 Both are fitted for the smallest relative error at 200 Chebyshev nodes (weighted least
 squares), and their coefficients are rounded to float32 one at a time, the constant term
 first, each rounding followed by a refit of the coefficients not yet rounded (so that they
-absorb it). Q's constant term is kept as a pair of float32 numbers: at s = 0 (|z| = 1.8)
+absorb it). Q's constant term is kept as a pair of float32 numbers: at s = 0 (|z| = 2.1)
 no other term can absorb its rounding, which would cost up to 0.8 ulp there. They are
 printed in Horner order, highest degree first; the printed error is the largest relative
 error of the rounded polynomial on 2001 points, in float64.
@@ -32,9 +32,9 @@ mp.mp.dps = 50
 X_MAX = 7
 
 
-C32 = float(np.float32(2 * np.sqrt(2)))
-S_A32 = float(np.float32(18 / 7))
-S_B32 = float(np.float32(11 / 7))
+C32 = float(np.float32(2.5 * np.sqrt(2)))
+S_A32 = float(np.float32(19 / 7))
+S_B32 = float(np.float32(12 / 7))
 
 
 def t_of_s(s):
@@ -117,7 +117,7 @@ def split(value, parts):
 
 
 def main():
-    for name, fn, degree, pair in (("Q", q, 10, True), ("H", h, 8, False)):
+    for name, fn, degree, pair in (("Q", q, 9, True), ("H", h, 8, False)):
         coefs, err = fit(fn, degree, pair)
         print(f"{name}: degree {degree}{', the constant as a pair (hi, lo)' if pair else ''}, "
               f"relative error of the fit {err:.1e}")
@@ -129,7 +129,7 @@ def main():
     print("SILU_D_ZERO (hi, mid, lo):", split(SILU_D_ZERO, 3))
     print("exp(SILU_D_ZERO) (hi, lo):", split(mp.exp(SILU_D_ZERO), 2))
     print("ln 2 (hi with 9 bits, lo):", 0.693359375, float(np.float32(float(mp.log(2) - mp.mpf(0.693359375)))))
-    print("2 sqrt 2 (float32):", split(2 * mp.sqrt(2), 1))
+    print("C = 5 / sqrt 2 (float32):", split(5 / mp.sqrt(2), 1))
 
 
 if __name__ == "__main__":
