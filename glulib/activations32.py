@@ -17,11 +17,15 @@ few error-free transformations keep the results within 4 ulp of the float64 refe
   1 + w0 + e^w0 = 0), a sum of two terms of one sign. For z < 0, gelu'(z) is written
   exp(-z^2 / 2) (z - z0) H(z) with H smooth and fitted, z0 = -0.7518 its zero.
 - Results that are products (z sigmoid(beta z), z Phi(z)) come back as a pair (hi, lo)
-  with hi + lo exact, and the kernels multiply by the value with one rounding.
+  with hi + lo exact, and the kernels multiply by the value with one rounding. The
+  exponential in exp(-z^2 / 2) Q is never rounded: it stays 2^k (1 + em) until the product.
+- GELU's one division is a reciprocal estimate refined by a Newton step (``quick_div``).
 
 The interface the float32 kernels (``kernels.py``) call: ``f(z, beta) -> (hi, lo)`` with
-act(z) = hi + lo, and ``f_and_df(z, beta) -> (hi, lo, df)``. The polynomial fits and the
-split constants come from tools/fit_float32.py (Chebyshev nodes, mpmath values).
+act(z) = hi + lo (lo is None where act(z) is one float32: sigmoid, tanh, relu, identity),
+and ``f_and_df(z, beta) -> (hi, lo, df)``. Special values (inf, NaN) are not screened
+here: they come out of the kernels' products (``kernels._mul_pair``). The polynomial fits
+and the split constants come from tools/fit_float32.py (Chebyshev nodes, mpmath values).
 
 Under NUMBA_DISABLE_JIT=1 the kernels send float32 input to the float64 activations
 instead: plain Python has no float32 arithmetic worth stepping through.

@@ -75,8 +75,9 @@ def _glu_bwd_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f_and_df):
 
 
 
-# The float32 family: activations return act(z) as a pair (hi, lo) (``activations32``),
-# and each product is taken with one rounding: v (hi + lo) = fma(v, hi, v lo).
+# The float32 family: activations return act(z) as a pair (hi, lo) (``activations32``;
+# lo is None where act(z) is one float32), and each product is taken with one rounding:
+# v (hi + lo) = fma(v, hi, v lo).
 @njit(inline="always")
 def _mul_pair_finite(v, hi, lo):
     vlo = v * lo
