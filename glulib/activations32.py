@@ -70,6 +70,18 @@ GELU_D_ZERO = (F32(-0.7517915368080139), F32(1.211444988769017e-08), F32(-4.2913
 # C, S_A and S_B are float32 numbers, and Q and H are fitted for exactly these
 # (tools/fit_float32.py): their rounding is not an error.
 C_ERFC = F32(3.535533905029297)  # 2.5 sqrt 2 rounded
+# Q(s) and H(s), highest degree first (Q's constant term is the pair Q(0) = Q_COEFS[-1] +
+# Q0_LO); the polynomial P inside every exp: expm1(r) = r + r^2 P(r).
+Q_COEFS = (F32(-2.2898518636793597e-06), F32(4.894273388345027e-06), F32(3.630425635492429e-05),
+           F32(-9.035924449563026e-05), F32(-0.0006387493922375143), F32(0.000755218556150794),
+           F32(0.015494761988520622), F32(0.065047986805439), F32(0.15929993987083435),
+           F32(0.2600923478603363))
+Q0_LO = F32(-1.4708978035571363e-08)
+H_COEFS = (F32(3.6292603908805177e-06), F32(5.351213985704817e-06), F32(-6.941624451428652e-05),
+           F32(-0.00018172200361732394), F32(0.0012975505087524652), F32(0.011025214567780495),
+           F32(0.042544543743133545), F32(0.10800664126873016), F32(0.5024462342262268))
+EXP_P = (F32(0.001374505925923586), F32(0.008368953131139278), F32(0.04166965186595917),
+         F32(0.166665181517601), F32(0.49999988079071045))
 ABS_Z_MAX = F32(9.899494936611665)  # 7 sqrt 2
 S_A = F32(19.0 / 7.0)
 S_B = F32(12.0 / 7.0)
@@ -128,11 +140,7 @@ def _exp_split(x, xl):
     kf = fma(x, LOG2E32, ROUNDER)
     k = kf - ROUNDER  # exact: x / ln 2 rounded to an integer
     r = ((x - k * LN2_HI32) - k * LN2_LO32) + xl  # the first difference is exact
-    p = F32(0.001374505925923586)
-    p = p * r + F32(0.008368953131139278)
-    p = p * r + F32(0.04166965186595917)
-    p = p * r + F32(0.166665181517601)
-    p = p * r + F32(0.49999988079071045)
+    p = _horner(EXP_P, r)
     em_r = r + r * (r * p)
     scale = bits_as_float(np.int32((float_bits(kf) << np.int32(23)) + np.int32(127 << 23)))  # 2^k, -126 <= k <= 3
     return scale, em_r
@@ -170,6 +178,21 @@ def _last_horner_step(c0, q, s):
     around 0.260, H in [0.43, 0.67] around 0.502: tools/fit_float32.py)."""
     hi = fma(q, s, c0)
     return hi, fma(q, s, c0 - hi)
+
+
+@njit(inline="always")
+def _horner(coefs, s):
+    """The polynomial with these coefficients (highest degree first) at s."""
+    p = coefs[0]
+    for c in coefs[1:]:  # a tuple: unrolled, its numbers constants
+        p = p * s + c
+    return p
+
+
+@njit(inline="always")
+def _horner_pair(coefs, s):
+    """``_horner`` as a pair (hi, lo), with the last step compensated (``_last_horner_step``)."""
+    return _last_horner_step(coefs[-1], _horner(coefs[:-1], s), s)
 
 
 @njit(inline="always")
@@ -390,17 +413,8 @@ def _erfc_parts(z):
     scale = scale if inside else _0
     t = _erfc_t(az)
     s = t * S_A - S_B
-    q = F32(-2.2898518636793597e-06)
-    q = q * s + F32(4.894273388345027e-06)
-    q = q * s + F32(3.630425635492429e-05)
-    q = q * s + F32(-9.035924449563026e-05)
-    q = q * s + F32(-0.0006387493922375143)
-    q = q * s + F32(0.000755218556150794)
-    q = q * s + F32(0.015494761988520622)
-    q = q * s + F32(0.065047986805439)
-    q = q * s + F32(0.15929993987083435)
-    q_hi, q_lo = _last_horner_step(F32(0.2600923478603363), q, s)
-    q_lo = q_lo + F32(-1.4708978035571363e-08)  # Q(0) as a pair: nothing else absorbs its rounding
+    q_hi, q_lo = _horner_pair(Q_COEFS, s)
+    q_lo = q_lo + Q0_LO  # Q(0) as a pair: nothing else absorbs its rounding
     tail = _exp_times(scale, em, t, q_hi, q_lo)
     return tail, scale, em, s, az
 
@@ -419,15 +433,7 @@ def gelu32_and_grad(z, beta):
     e = exp(-z^2 / 2), which does not cancel at the zero z0; and gelu'(z) = 1 - gelu'(-z)
     (Phi(-z) = 1 - Phi(z)), so for z >= 0 it is 1 minus the same number, which is below 1/2."""
     tail, scale, em, s, az = _erfc_parts(z)
-    h = F32(3.6292603908805177e-06)
-    h = h * s + F32(5.351213985704817e-06)
-    h = h * s + F32(-6.941624451428652e-05)
-    h = h * s + F32(-0.00018172200361732394)
-    h = h * s + F32(0.0012975505087524652)
-    h = h * s + F32(0.011025214567780495)
-    h = h * s + F32(0.042544543743133545)
-    h = h * s + F32(0.10800664126873016)
-    h_hi, h_lo = _last_horner_step(F32(0.5024462342262268), h, s)
+    h_hi, h_lo = _horner_pair(H_COEFS, s)
     pos = z >= _0
     cdf = _1 - tail if pos else tail
     z0_hi, z0_mid, z0_lo = GELU_D_ZERO
