@@ -6,6 +6,7 @@ median is kept; ratios measured together mean more than absolute times.
 """
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -22,9 +23,10 @@ from .feedforward import VARIANTS
 # ---- timing ----
 
 
-def interleaved(candidates, repeats=7, warmup=1):
-    """Median seconds per call of each candidate (a dict name -> no-argument callable),
-    timed in turn so that a burst of load on the machine hits them all alike."""
+def interleaved_rounds(candidates, repeats=7, warmup=1):
+    """Seconds per call of each candidate (a dict name -> no-argument callable), one list
+    per candidate with one entry per round; each round times every candidate in turn, so
+    that a burst of load on the machine hits them all alike."""
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
@@ -34,7 +36,51 @@ def interleaved(candidates, repeats=7, warmup=1):
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    return times
+
+
+def interleaved(candidates, repeats=7, warmup=1):
+    """Median seconds per call of each candidate, timed as ``interleaved_rounds`` does."""
+    rounds = interleaved_rounds(candidates, repeats, warmup)
+    return {name: float(np.median(t)) for name, t in rounds.items()}
+
+
+def ratio_interval(slow, fast, confidence=0.9):
+    """How many times faster ``fast`` is than ``slow``, from timings taken in the same
+    rounds (``interleaved_rounds``): the median of the per-round ratios slow / fast, and
+    a distribution-free interval around it that holds the true median with at least
+    ``confidence`` (the order statistics a sign test gives: no assumption on the noise).
+
+    Returns (median, low, high). An interval that contains 1 means the run cannot tell
+    the two apart.
+    """
+    func = "ratio_interval"
+    slow = np.asarray(slow, dtype=float)
+    fast = np.asarray(fast, dtype=float)
+    if slow.ndim != 1 or slow.shape != fast.shape:
+        raise ValueError(f"{func}: slow and fast must be 1-D timings of the same rounds, "
+                         f"got shapes {slow.shape} and {fast.shape}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"{func}: confidence must be between 0 and 1, got {confidence!r}")
+    if not (np.all(np.isfinite(slow)) and np.all(np.isfinite(fast)) and np.all(fast > 0)):
+        raise ValueError(f"{func}: timings must be finite and fast > 0")
+    n = slow.size
+    ratios = np.sort(slow / fast)  # (n,)
+    # k: the most order statistics that can be cut from each end while the chance that
+    # the median lies outside [r_(k), r_(n + 1 - k)] stays <= (1 - confidence) / 2 per side.
+    tail = np.cumsum([math.comb(n, j) for j in range(n + 1)]) / 2.0**n  # P(Binomial(n, 1/2) <= j)
+    cut = int(np.sum(tail <= (1 - confidence) / 2))
+    if cut == 0:
+        raise ValueError(f"{func}: {n} rounds cannot give a {confidence:.0%} interval; "
+                         f"time at least {_rounds_needed(confidence)} rounds")
+    return float(np.median(ratios)), float(ratios[cut - 1]), float(ratios[n - cut])
+
+
+def _rounds_needed(confidence):
+    n = 1
+    while 2 * 0.5**n > 1 - confidence:
+        n += 1
+    return n
 
 
 @njit(parallel=True)
@@ -361,10 +407,12 @@ __all__ = [
     "fresh_process_timing",
     "fused_traffic",
     "interleaved",
+    "interleaved_rounds",
     "numpy_act",
     "numpy_glu",
     "numpy_glu_backward",
     "numpy_inplace",
+    "ratio_interval",
     "saved_for_backward",
     "thread_scaling",
     "ulp_error",
