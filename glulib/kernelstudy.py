@@ -45,29 +45,30 @@ def interleaved(candidates, repeats=7, warmup=1):
     return {name: float(np.median(t)) for name, t in rounds.items()}
 
 
-def ratio_interval(slow, fast, confidence=0.9):
-    """How many times faster ``fast`` is than ``slow``, from timings taken in the same
-    rounds (``interleaved_rounds``): the median of the per-round ratios slow / fast, and
-    a distribution-free interval around it that holds the true median with at least
-    ``confidence`` (the order statistics a sign test gives: no assumption on the noise).
+def ratio_interval(baseline, candidate, confidence=0.9):
+    """How many times faster ``candidate`` is than ``baseline``, from timings taken in the
+    same rounds (``interleaved_rounds``): the median of the per-round ratios baseline /
+    candidate, and a distribution-free interval around it that holds the true median with
+    at least ``confidence`` (the order statistics a sign test gives: no assumption on the
+    noise).
 
     Returns (median, low, high). An interval that contains 1 means the run cannot tell
     the two apart.
     """
     func = "ratio_interval"
-    slow = np.asarray(slow, dtype=float)
-    fast = np.asarray(fast, dtype=float)
-    if slow.ndim != 1 or slow.shape != fast.shape:
-        raise ValueError(f"{func}: slow and fast must be 1-D timings of the same rounds, "
-                         f"got shapes {slow.shape} and {fast.shape}")
-    if not 0 < confidence < 1:
+    baseline = np.asarray(baseline, dtype=float)
+    candidate = np.asarray(candidate, dtype=float)
+    if baseline.ndim != 1 or baseline.shape != candidate.shape:
+        raise ValueError(f"{func}: baseline and candidate must be 1-D timings of the same rounds, "
+                         f"got shapes {baseline.shape} and {candidate.shape}")
+    if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise ValueError(f"{func}: confidence must be between 0 and 1, got {confidence!r}")
-    if not (np.all(np.isfinite(slow)) and np.all(np.isfinite(fast)) and np.all(fast > 0)):
-        raise ValueError(f"{func}: timings must be finite and fast > 0")
-    n = slow.size
-    ratios = np.sort(slow / fast)  # (n,)
-    # k: the most order statistics that can be cut from each end while the chance that
-    # the median lies outside [r_(k), r_(n + 1 - k)] stays <= (1 - confidence) / 2 per side.
+    if not (np.all(np.isfinite(baseline)) and np.all(np.isfinite(candidate)) and np.all(candidate > 0)):
+        raise ValueError(f"{func}: timings must be finite, and the candidate's > 0")
+    n = baseline.size
+    ratios = np.sort(baseline / candidate)  # (n,)
+    # cut: the most order statistics that can be dropped from each end while the chance
+    # that the median lies below r_(cut) (or above r_(n + 1 - cut)) stays <= (1 - confidence) / 2.
     tail = np.cumsum([math.comb(n, j) for j in range(n + 1)]) / 2.0**n  # P(Binomial(n, 1/2) <= j)
     cut = int(np.sum(tail <= (1 - confidence) / 2))
     if cut == 0:

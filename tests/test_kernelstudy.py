@@ -72,16 +72,16 @@ def test_interleaved_rounds_keeps_every_round_in_order():
 
 
 def test_ratio_interval_takes_the_sign_test_order_statistics():
-    fast = np.ones(11)
-    slow = np.arange(1.0, 12.0)[::-1]  # per-round ratios 11, 10, ..., 1
-    median, low, high = ks.ratio_interval(slow, fast)
+    candidate = np.ones(11)
+    baseline = np.arange(1.0, 12.0)[::-1]  # per-round ratios 11, 10, ..., 1
+    median, low, high = ks.ratio_interval(baseline, candidate)
     # 11 rounds at 90%: P(Binomial(11, 1/2) <= 2) = 67 / 2048 <= 0.05 < P(<= 3), so the
     # interval runs from the 3rd to the 9th smallest ratio
     assert (median, low, high) == (6.0, 3.0, 9.0)
     # at 99%: P(<= 1) = 12 / 2048 > 0.005, so only the extremes remain
-    assert ks.ratio_interval(slow, fast, confidence=0.99) == (6.0, 1.0, 11.0)
+    assert ks.ratio_interval(baseline, candidate, confidence=0.99) == (6.0, 1.0, 11.0)
     # a tie: equal timings give ratios of exactly 1
-    assert ks.ratio_interval(fast * 3e-3, fast * 3e-3) == (1.0, 1.0, 1.0)
+    assert ks.ratio_interval(candidate * 3e-3, candidate * 3e-3) == (1.0, 1.0, 1.0)
 
 
 def test_ratio_interval_covers_a_known_median():
@@ -96,11 +96,13 @@ def test_ratio_interval_covers_a_known_median():
 
 
 def test_ratio_interval_rejects_bad_input():
-    with pytest.raises(ValueError, match="ratio_interval: slow and fast must be 1-D"):
+    with pytest.raises(ValueError, match="ratio_interval: baseline and candidate must be 1-D"):
         ks.ratio_interval([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="confidence must be between 0 and 1, got 1.5"):
         ks.ratio_interval(np.ones(11), np.ones(11), confidence=1.5)
-    with pytest.raises(ValueError, match="finite and fast > 0"):
+    with pytest.raises(ValueError, match="confidence must be between 0 and 1, got '90%'"):
+        ks.ratio_interval(np.ones(11), np.ones(11), confidence="90%")
+    with pytest.raises(ValueError, match="finite, and the candidate's > 0"):
         ks.ratio_interval(np.ones(11), np.zeros(11))
     with pytest.raises(ValueError, match="4 rounds cannot give a 90% interval; time at least 5 rounds"):
         ks.ratio_interval(np.ones(4), np.ones(4))
