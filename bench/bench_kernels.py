@@ -4,9 +4,9 @@ For every gated variant and dtype: the fused forward, and forward plus backward,
 interleaved with the plain NumPy composition, NumPy's in-place ufuncs (where written),
 and PyTorch's CPU eager ops with autograd (if torch is installed: `pip install -e '.[bench]'`).
 Ratios > 1 mean the fused kernel is faster: each is the median of the per-round ratios,
-with, for torch, the interval that holds the true median with at least 90% confidence
-(``kernelstudy.ratio_interval``). A target counts as missed when that interval lies wholly
-below it; a ratio below the target with the interval across it is a tie this run cannot
+and comes with the interval that holds the true median with at least 90% confidence
+(``kernelstudy.ratio_interval``; the table prints torch's). A target counts as missed when
+the ratio's interval lies wholly below it; a ratio below the target with the interval across it is a tie this run cannot
 separate, listed as such (bilinear's forward, one multiply at the memory roof, is one:
 both sides move the same bytes at the same speed). "bw" is the effective bandwidth of the fused
 kernel (the bytes that must move: 3 arrays forward, 8 forward plus backward) as a

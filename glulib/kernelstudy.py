@@ -72,16 +72,10 @@ def ratio_interval(baseline, candidate, confidence=0.9):
     tail = np.cumsum([math.comb(n, j) for j in range(n + 1)]) / 2.0**n  # P(Binomial(n, 1/2) <= j)
     cut = int(np.sum(tail <= (1 - confidence) / 2))
     if cut == 0:
+        needed = math.ceil(math.log2(2 / (1 - confidence)))  # the fewest n with 2^-n <= (1 - confidence) / 2
         raise ValueError(f"{func}: {n} rounds cannot give a {confidence:.0%} interval; "
-                         f"time at least {_rounds_needed(confidence)} rounds")
+                         f"time at least {needed} rounds")
     return float(np.median(ratios)), float(ratios[cut - 1]), float(ratios[n - cut])
-
-
-def _rounds_needed(confidence):
-    n = 1
-    while 2 * 0.5**n > 1 - confidence:
-        n += 1
-    return n
 
 
 @njit(parallel=True)
