@@ -1,7 +1,11 @@
-"""Every course notebook runs top to bottom in a fresh kernel: no error, no warning, fast."""
+"""Every course notebook runs top to bottom in a fresh kernel: no error, no warning.
+
+How long each notebook takes is measured by ``make bench`` (bench/bench_notebooks.py), not
+here: a test must pass on a machine that is busy with something else. The timeout below
+only catches a cell that hangs, with a wide margin over the minute a notebook aims at.
+"""
 
 import json
-import time
 from pathlib import Path
 
 import nbformat
@@ -10,7 +14,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-BUDGET_S = 60.0
+HANG_TIMEOUT_S = 600  # per cell; a whole notebook aims at well under 60 s
 
 
 def test_there_are_notebooks():
@@ -33,11 +37,9 @@ def test_runs_clean_from_a_fresh_kernel(path, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
     monkeypatch.setenv("PYTHONWARNINGS", "default")
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=BUDGET_S, kernel_name="python3",
+    client = NotebookClient(nb, timeout=HANG_TIMEOUT_S, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
     client.execute()
-    elapsed = time.perf_counter() - start
     problems = []
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
@@ -48,4 +50,3 @@ def test_runs_clean_from_a_fresh_kernel(path, tmp_path, monkeypatch):
             elif "Warning" in out.get("text", ""):
                 problems.append(f"cell {i}: warning in output: {out.text[:300]}")
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
-    assert elapsed < BUDGET_S, f"{path.name} took {elapsed:.1f} s (budget {BUDGET_S:.0f} s)"
