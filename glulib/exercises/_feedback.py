@@ -1,4 +1,60 @@
-"""The answer a checker gives back."""
+"""How an exercise checker answers: in words, never with a traceback, never "Right" to a wrong answer.
+
+A learner can type anything into an exercise cell: ``None``, text, ``True``, ``nan``, ``10**400``,
+an array where one number is expected, a function that raises or changes its inputs. Every
+checker answers each of these with a sentence, and says "Right" only when every test passed.
+
+How to write a checker
+----------------------
+::
+
+    from ._feedback import Feedback, checker, close, number
+
+    @checker
+    def check_gate(gate):
+        \"\"\"Exercise 2: the pump fraction of storm A.\"\"\"
+        g = number(gate, "the gate")               # words for None, text, NaN, inf, arrays, ...
+        want = float(typhoon.pump(STORM)["gate"])  # computed from glulib, never typed in
+        if close(g, 1 - want):                     # a typical mistake gets its own hint
+            return Feedback(False, "that is the closed fraction; the gate is the open one.")
+        if not close(g, want):
+            return Feedback(False, f"the gate is sigmoid(gate input), not {g:g}.")
+        return Feedback(True, f"{want:.3f}: ...what the right answer means...")
+
+1. Decorate it with ``@checker``. Any exception inside becomes a "Not yet." naming what went
+   wrong; numpy warnings are silenced while it runs.
+2. Read every answer through a reader: ``number``, ``integer``, ``numbers`` (a flat list),
+   ``array`` (a fixed shape), ``text``, ``choice`` (one of some names), ``choices`` (a list of
+   names). A reader returns a clean Python value or raises ``NotAnAnswer`` with words for the
+   learner (``None`` -> "replace `None` ...", NaN, inf, text, bools, complex numbers, integers too
+   large for a float, arrays where one number is expected, lists of the wrong length, text where
+   a list is expected); ``@checker`` turns it into the answer. Read the answers before any slow
+   work, so a wrong form is answered at once.
+3. A learner's function: compute what is expected from your own inputs FIRST, then call it with
+   ``call(fn, {"value": value, "gate": gate})``: it gets copies, so it cannot change what you
+   compare with, and changing an input (other than those in ``writes``) is reported. Read what
+   it returned with ``result_array(result, shape, "...")``, then compare on EVERY point with
+   ``worst(got, want)`` and report the worst point it names.
+4. Compare numbers with ``close`` and arrays with ``worst``: both count NaN as wrong. Never write
+   ``if err > tol: <wrong>`` (NaN > tol is False, so NaN would pass); write ``if not err <= tol``.
+5. Return ``Feedback(True, ...)`` once, at the end, after every test. Echo a learner's value with
+   ``shown(x)`` (short, even for a 400-digit integer) or a parsed float with ``:g``.
+6. Put its computed right answer and its plausible wrong answers in
+   tests/test_exercises_hostile.py; the hostile-answer tests there find every ``check_*`` alone.
+"""
+
+import copy
+import functools
+import itertools
+import math
+import numbers as _numbers
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+#: What a checker says when an answer is still the ``None`` of the exercise cell.
+UNANSWERED = "replace `None` with your answer, then run the cell again."
 
 
 class Feedback:
@@ -22,20 +78,330 @@ class Feedback:
         return f"{mark} {self.message}"
 
 
-def close(answer, expected, rtol=1e-3, atol=1e-6):
-    """True when a number the learner typed is close enough to the computed one."""
+class NotAnAnswer(Exception):
+    """An answer a checker cannot use; the message says why, in words for the learner."""
+
+
+def checker(fn):
+    """Decorate a ``check_*`` function: whatever happens inside, it returns a Feedback."""
+
+    @functools.wraps(fn)
+    def check(*args, **kwargs):
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                feedback = fn(*args, **kwargs)
+        except NotAnAnswer as exc:
+            return Feedback(False, str(exc))
+        except Exception as exc:  # noqa: BLE001 - any failure is answered in words, never raised
+            return Feedback(False, f"the checker could not use your answer ({type(exc).__name__}: "
+                                   f"{_short(exc)}). Check that each answer has the form the exercise "
+                                   "asks for: a number, a list, a name in quotes or a function.")
+        if not isinstance(feedback, Feedback):
+            return Feedback(False, f"the checker gave no verdict (it returned {shown(feedback)}).")
+        return feedback
+
+    return check
+
+
+def _short(exc, limit=160):
     try:
-        answer = float(answer)
-    except (TypeError, ValueError):
+        s = str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose message itself fails
+        s = ""
+    s = s.strip().splitlines()[0] if s.strip() else "no message"
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def shown(x, limit=60):
+    """A short description of a learner's value, safe for any object (a 400-digit integer too)."""
+    if isinstance(x, np.ndarray) and x.size > 6:
+        return f"an array of shape {x.shape} ({x.dtype})"
+    if callable(x) and not isinstance(x, (np.ndarray, np.generic)):
+        return f"the function {getattr(x, '__name__', type(x).__name__)}"
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
+        return f"a whole number with about {int(x.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        s = repr(x)
+    except Exception:  # noqa: BLE001 - a learner's object whose repr fails
+        return f"a {type(x).__name__}"
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _what(x):
+    """What kind of thing ``x`` is, for a sentence: 'the text 'abc'', 'a list of 3 items', ..."""
+    if x is None:
+        return "None"
+    if isinstance(x, (bool, np.bool_)):
+        return f"{bool(x)} (a yes/no value)"
+    if isinstance(x, (str, bytes)):
+        return f"the text {shown(x)}"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} item{'s' * (len(x) != 1)}"
+    if isinstance(x, (dict, set, frozenset)):
+        return f"a {type(x).__name__} ({shown(x)})"
+    if callable(x):
+        return shown(x)
+    return f"{shown(x)} (of type {type(x).__name__})"
+
+
+def _unanswered(name):
+    return NotAnAnswer(f"{name} is None: {UNANSWERED}" if name != "your answer" else UNANSWERED)
+
+
+def number(answer, name="your answer"):
+    """The learner's answer as one finite float, or NotAnAnswer with words.
+
+    Takes ints, floats, NumPy scalars and arrays (or lists) holding exactly one number.
+    """
+    if answer is None:
+        raise _unanswered(name)
+    if isinstance(answer, (bool, np.bool_)):
+        raise NotAnAnswer(f"{name} is {answer}, a yes/no value; give a number.")
+    if isinstance(answer, (str, bytes)):
+        raise NotAnAnswer(f"{name} is the text {shown(answer)}; write the number itself, without quotes.")
+    if isinstance(answer, (_numbers.Complex, np.complexfloating)) and not isinstance(answer, (_numbers.Real, np.floating, np.integer)):
+        raise NotAnAnswer(f"{name} is the complex number {shown(answer)}; give a real number.")
+    if isinstance(answer, (list, tuple, np.ndarray)):
+        try:
+            arr = np.asarray(answer, dtype=object)
+        except Exception:  # noqa: BLE001 - ragged nesting
+            raise NotAnAnswer(f"give one number; {name} is {_what(answer)}.") from None
+        if arr.size != 1:
+            held = "" if arr.ndim == 1 else f", {arr.size} numbers in all"
+            raise NotAnAnswer(f"give one number; {name} is {_what(answer)}{held}.")
+        return number(arr.reshape(-1)[0], name)
+    if not isinstance(answer, (_numbers.Number, np.number)):
+        raise NotAnAnswer(f"give a number; {name} is {_what(answer)}.")
+    try:
+        x = float(answer)
+    except OverflowError:
+        raise NotAnAnswer(f"{name} is {shown(answer)}: too large to be a float, and far from the answer.") from None
+    except Exception:  # noqa: BLE001 - a Real that will not become a float
+        raise NotAnAnswer(f"give a number; {name} is {_what(answer)}.") from None
+    if math.isnan(x):
+        raise NotAnAnswer(f"{name} is NaN (not a number): something upstream divided 0 by 0 or took "
+                          "inf - inf; give a finite number.")
+    if math.isinf(x):
+        raise NotAnAnswer(f"{name} is {x}: give a finite number (an overflow somewhere?).")
+    return x
+
+
+def integer(answer, name="your answer"):
+    """The learner's answer as an exact Python int (whole floats such as 2048.0 are taken)."""
+    if isinstance(answer, (int, np.integer)) and not isinstance(answer, (bool, np.bool_)):
+        return int(answer)
+    x = number(answer, name)
+    if x != math.floor(x):
+        raise NotAnAnswer(f"{name} = {x:g} is not a whole number; this answer counts something.")
+    return int(x)
+
+
+def _float_array(answer, name, finite=True):
+    """A float64 array from a learner's list or array, or NotAnAnswer with words."""
+    if answer is None:
+        raise _unanswered(name)
+    if isinstance(answer, (str, bytes)):
+        raise NotAnAnswer(f"give a list of numbers, such as [1.5, -2.0]; {name} is the text {shown(answer)}.")
+    if isinstance(answer, (dict, set, frozenset)) or callable(answer):
+        raise NotAnAnswer(f"give a list of numbers, such as [1.5, -2.0]; {name} is {_what(answer)}.")
+    if isinstance(answer, (bool, np.bool_, _numbers.Number, np.generic)):
+        raise NotAnAnswer(f"give a list of numbers, such as [1.5, -2.0]; {name} is one value, {shown(answer)}.")
+    if not isinstance(answer, np.ndarray):
+        try:
+            items = list(itertools.islice(iter(answer), 100_001))
+        except TypeError:
+            raise NotAnAnswer(f"give a list of numbers; {name} is {_what(answer)}.") from None
+        if len(items) > 100_000:
+            raise NotAnAnswer(f"{name} has more than 100,000 items; the answer is a short list.")
+        answer = items
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(answer)
+    except Exception:  # noqa: BLE001 - ragged nesting, or objects numpy cannot hold
+        raise NotAnAnswer(f"{name} is not a rectangular list of numbers (rows of different lengths?).") from None
+    kind = arr.dtype.kind
+    if kind in "USa":
+        raise NotAnAnswer(f"{name} contains text; give numbers without quotes.")
+    if kind == "b":
+        raise NotAnAnswer(f"{name} contains True/False values; give numbers.")
+    if kind == "c":
+        raise NotAnAnswer(f"{name} contains complex numbers; give real numbers.")
+    if kind == "O":
+        flat = [number(v, f"item {i} of {name}") for i, v in enumerate(arr.reshape(-1))]
+        arr = np.array(flat, dtype=np.float64).reshape(arr.shape)
+    elif kind in "iuf":
+        arr = arr.astype(np.float64)
+    else:
+        raise NotAnAnswer(f"{name} holds {arr.dtype} values; give numbers.")
+    if finite and not np.all(np.isfinite(arr)):
+        i = int(np.flatnonzero(~np.isfinite(arr.reshape(-1)))[0])
+        raise NotAnAnswer(f"item {i} of {name} is {arr.reshape(-1)[i]}; every number must be finite.")
+    return arr
+
+
+def numbers(answer, name="your answer", n=None):
+    """A flat list of finite numbers as a float64 array of shape (n,) (any length when n is None)."""
+    arr = _float_array(answer, name)
+    if arr.ndim != 1:
+        squeezed = arr.squeeze()
+        if squeezed.ndim > 1:
+            raise NotAnAnswer(f"give a flat list of numbers; {name} has shape {arr.shape}.")
+        arr = squeezed.reshape(-1)
+    if n is not None and arr.size != n:
+        raise NotAnAnswer(f"give {n} number{'s' * (n != 1)}; {name} has {arr.size}.")
+    return arr
+
+
+def array(answer, shape, name="your answer"):
+    """A float64 array of exactly ``shape``, every entry finite."""
+    arr = _float_array(answer, name)
+    if arr.shape != tuple(shape):
+        raise NotAnAnswer(f"{name} must have shape {tuple(shape)}; it has shape {arr.shape}.")
+    return arr
+
+
+def text(answer, name="your answer"):
+    """The learner's answer as stripped text (a name in quotes), or NotAnAnswer with words."""
+    if answer is None:
+        raise _unanswered(name)
+    if not isinstance(answer, str):
+        raise NotAnAnswer(f"answer with a name in quotes, such as 'swiglu'; {name} is {_what(answer)}.")
+    return answer.strip()
+
+
+def choice(answer, options, name="your answer"):
+    """One of ``options`` (case and spaces around it ignored), returned as spelt in ``options``."""
+    options = list(options)
+    listed = ", ".join(repr(o) for o in options)
+    if answer is None:
+        raise _unanswered(name)
+    if not isinstance(answer, str):
+        raise NotAnAnswer(f"answer with one of {listed} (in quotes); {name} is {_what(answer)}.")
+    key = answer.strip().lower()
+    for o in options:
+        if o.lower() == key:
+            return o
+    raise NotAnAnswer(f"{shown(answer)} is not one of {listed}.")
+
+
+def choices(answer, options, name="your answer"):
+    """A set of names from ``options`` given as a list (an empty list is an answer too)."""
+    options = list(options)
+    listed = ", ".join(repr(o) for o in options)
+    if answer is None:
+        raise _unanswered(name)
+    if isinstance(answer, (str, bytes)):
+        raise NotAnAnswer(f"give a list of names, such as [{options[0]!r}] or []; {name} is the text "
+                          f"{shown(answer)}, not a list.")
+    if isinstance(answer, dict) or not isinstance(answer, (list, tuple, set, frozenset, np.ndarray)):
+        raise NotAnAnswer(f"give a list of names, such as [{options[0]!r}] or []; {name} is {_what(answer)}.")
+    items = list(np.asarray(answer, dtype=object).reshape(-1)) if isinstance(answer, np.ndarray) else list(answer)
+    return {choice(a, options, f"item {i} of {name}") for i, a in enumerate(items)}
+
+
+def close(answer, expected, rtol=1e-3, atol=1e-6):
+    """True when a learner's number is within ``atol + rtol |expected|`` of the computed one.
+
+    Never raises; anything that is not one finite number (NaN, inf, text, None, ...) is not close.
+    """
+    try:
+        x = number(answer)
+    except NotAnAnswer:
         return False
-    return abs(answer - expected) <= atol + rtol * abs(expected)
+    return bool(abs(x - float(expected)) <= atol + rtol * abs(float(expected)))
 
 
 def unanswered(*answers):
     """A Feedback asking for an answer when any of ``answers`` is still None, else None.
 
     Test the result with ``is not None``: the Feedback itself is falsy (the answer is not right).
+    (Older style; a reader such as ``number`` says the same by itself.)
     """
     if any(a is None for a in answers):
-        return Feedback(False, "replace `None` with your answer, then run the cell again.")
+        return Feedback(False, UNANSWERED)
     return None
+
+
+def _same(a, b):
+    """True when a learner's copy ``b`` still holds what ``a`` held."""
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def call(fn, inputs, name="your function", writes=()):
+    """Call a learner's ``fn(*inputs.values())`` on copies; return (result, the copies as a dict).
+
+    NotAnAnswer (with words) when ``fn`` is not a function, raises, or changes an input whose
+    name is not in ``writes`` (an output buffer such as ``out``).
+    """
+    if fn is None:
+        raise _unanswered(name)
+    if not callable(fn):
+        raise NotAnAnswer(f"{name} must be a function (written with def); it is {_what(fn)}.")
+    copies = {k: copy.deepcopy(v) for k, v in inputs.items()}
+    try:
+        result = fn(*copies.values())
+    except Exception as exc:  # noqa: BLE001 - the learner's code: report, never raise
+        raise NotAnAnswer(f"calling {name} raised {type(exc).__name__}: {_short(exc)}") from None
+    changed = [k for k in inputs if k not in writes and not _same(inputs[k], copies[k])]
+    if changed:
+        raise NotAnAnswer(f"{name} changed its input {', '.join(changed)}; compute into new arrays "
+                          "and leave the inputs as they were (the caller still needs them).")
+    return result, copies
+
+
+def result_array(result, shape, name="your function's result"):
+    """A learner's returned array as float64 of exactly ``shape`` (NaN and inf kept for ``worst``)."""
+    if result is None:
+        raise NotAnAnswer(f"{name} is None: did the function forget to `return` it?")
+    arr = _float_array(result, name, finite=False)
+    if arr.shape != tuple(shape):
+        raise NotAnAnswer(f"{name} must have shape {tuple(shape)}; it has shape {arr.shape}.")
+    return arr
+
+
+class Comparison(NamedTuple):
+    """The outcome of ``worst``: ok, and the worst point (index, got, want, |got - want|)."""
+
+    ok: bool
+    index: tuple
+    got: float
+    want: float
+    err: float
+
+
+def worst(got, want, rtol=1e-7, atol=1e-12):
+    """Compare two arrays of the same shape at EVERY point; NaN where a number is wanted is wrong.
+
+    A point passes when got == want (same inf, or NaN where NaN is wanted) or
+    |got - want| <= atol + rtol |want|. Returns a Comparison naming the worst point (the largest
+    error relative to its tolerance, any wrong NaN or inf first).
+    """
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    diff = np.abs(got - want)
+    tol = atol + rtol * np.abs(np.where(np.isfinite(want), want, 0.0))
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    bad = ~(same | (diff <= tol))
+    if not got.size:
+        return Comparison(True, (), 0.0, 0.0, 0.0)
+    if not bad.any():
+        i = np.unravel_index(int(np.argmax(np.where(same, 0.0, diff))), got.shape)
+    else:
+        score = np.where(bad, np.where(np.isfinite(diff), diff / tol, np.inf), -1.0)
+        i = np.unravel_index(int(np.argmax(score)), got.shape)
+    return Comparison(not bad.any(), tuple(int(k) for k in i), float(got[i]), float(want[i]),
+                      float(diff[i]) if not same[i] else 0.0)
