@@ -3,9 +3,11 @@
 One storm is a feature vector ``x = (rainfall, tide, wind)``. Two linear branches read it:
 
     severity   = x . W + b          the value: water volume heading for the levee (million m^3)
-    gate_input = x . V + c          the gate's pre-activation
-    gate       = act(gate_input)    the pump fraction (sigmoid: between 0 and 1)
-    output     = severity * gate    what the pumps push back over the wall
+    gate_input = x . V + c          the gate input (pre-activation; glulib's ``gate`` argument)
+    opening    = act(gate_input)    the gate's opening: the pump fraction (sigmoid: between 0 and 1)
+    output     = severity * opening what the pumps push back over the wall
+
+``pump`` returns the opening under ``"opening"``; ``"gate"`` holds the same array for older callers.
 
 The story writes W and b for the severity row and V and c for the gate row (Dauphin's
 letters: V is the gated branch). A plain linear layer is the severity branch alone.
@@ -88,7 +90,8 @@ def pump(x, W=None, b=None, V=None, c=None, activation="sigmoid", beta=1.0):
     """The GLU neuron on one storm (x of shape (3,)) or many ((n, 3)).
 
     Missing weights are the story's. Returns a dict of float arrays (or numbers, for one
-    storm): ``severity``, ``gate_input``, ``gate`` and ``output``.
+    storm): ``severity``, ``gate_input``, ``opening`` (act(gate_input), also under ``gate``)
+    and ``output``.
     """
     W = STORY["W"] if W is None else W
     b = STORY["b"] if b is None else b
@@ -98,10 +101,12 @@ def pump(x, W=None, b=None, V=None, c=None, activation="sigmoid", beta=1.0):
     _validate.choice(activation, ACTIVATIONS, "pump", "activation")
     severity = linear(x, W, b)  # (n,)
     gate_input = linear(x, V, c)  # (n,)
+    opening = activate(gate_input, activation, beta)  # (n,)
     out = {
         "severity": severity,
         "gate_input": gate_input,
-        "gate": activate(gate_input, activation, beta),  # (n,)
+        "opening": opening,
+        "gate": opening,  # the same array, for callers written before the course said "opening"
         "output": glu(severity, gate_input, activation, beta),  # (n,)
     }
     return {k: float(v) if np.ndim(v) == 0 else v for k, v in out.items()}
