@@ -66,16 +66,16 @@ def _measure(corpus, config, seed):
     batches = np.random.default_rng(seed + 1)
     timers = {"gate kernels": 0.0, "ffn": 0.0, "attention": 0.0}
     with train.single_threaded():
-        x, y = textdata.batch(corpus.train, config.batch_size, config.seq_len, batches)
+        x, y = textdata.batch(corpus.train, config.batch_size, cfg.seq_len, batches)
         _, grads = model.loss_and_grads(params, x, y, cfg)  # warm-up (compilation, caches)
         with _timed(timers):
             start = time.perf_counter()
             for _ in range(STEPS):
-                x, y = textdata.batch(corpus.train, config.batch_size, config.seq_len, batches)
+                x, y = textdata.batch(corpus.train, config.batch_size, cfg.seq_len, batches)
                 _, grads = model.loss_and_grads(params, x, y, cfg)
                 opt.step(grads, config.lr)
             total = time.perf_counter() - start
-    tokens = STEPS * config.batch_size * config.seq_len
+    tokens = STEPS * config.batch_size * cfg.seq_len
     shares = {"gate kernels": timers["gate kernels"] / total,
               "FFN matmuls": (timers["ffn"] - timers["gate kernels"]) / total,
               "attention": timers["attention"] / total}
@@ -92,8 +92,8 @@ def run():
     for r in range(ROUNDS):
         for v in model.FFN_NAMES:
             rounds[v].append(_measure(corpus, config.replace(variant=v), seed=r))
-    print(f"train.FULL: d_model {config.d_model}, {config.n_layers} layers, batch {config.batch_size} x "
-          f"{config.seq_len} tokens, {STEPS} steps x {ROUNDS} rounds, one thread; median round")
+    print(f"train.FULL: d_model {config.model.d_model}, {config.model.n_layers} layers, batch {config.batch_size} x "
+          f"{config.model.seq_len} tokens, {STEPS} steps x {ROUNDS} rounds, one thread; median round")
     print(f"{'FFN':9s} {'tokens/s':>9s} {'vs ReLU':>8s} {'gate kern':>9s} {'FFN mm':>7s} {'attention':>9s} "
           f"{'rest':>6s}")
     relu = statistics.median(t for t, _ in rounds["relu"])

@@ -12,9 +12,12 @@ that all eight variants have the same number of parameters.
 
 Parameters live in one flat dict of arrays, ``"tok_emb"``, ``"pos_emb"``, per layer
 ``"0.norm1"``, ``"0.Wq"``, ``"0.Wk"``, ``"0.Wv"``, ``"0.Wo"``, ``"0.norm2"``, ``"0.ffn.W"``,
-``"0.ffn.V"`` (gated only), ``"0.ffn.W2"``, then ``"norm_f"`` and ``"W_out"``.
+``"0.ffn.V"`` (gated only), ``"0.ffn.W2"``, then ``"norm_f"`` and ``"W_out"``
+(``param_shapes`` lists them with their shapes; ``forward`` checks them).
 """
 
+import math
+import numbers
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -29,9 +32,13 @@ RMS_EPS = 1e-6
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Sizes of the model. ``d_ff_baseline`` is the ungated width; gated FFNs get 2/3 of it."""
+    """Sizes of the model. ``d_ff_baseline`` is the ungated width; gated FFNs get 2/3 of it.
 
-    vocab_size: int
+    ``vocab_size`` may stay None in a training preset (``glulib.train.TrainConfig.model``):
+    the text sets it. Building or running a model needs it.
+    """
+
+    vocab_size: int | None = None
     variant: str = "relu"
     d_model: int = 64
     n_layers: int = 2
@@ -44,6 +51,8 @@ class ModelConfig:
         _validate.choice(self.variant, {**BASELINES, **VARIANTS}, func, "variant")
         for name in ("vocab_size", "d_model", "n_layers", "n_heads", "seq_len", "d_ff_baseline"):
             n = getattr(self, name)
+            if n is None and name == "vocab_size":
+                continue
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
         if self.d_model % self.n_heads:
@@ -55,13 +64,43 @@ class ModelConfig:
         return matched_d_ff(self.d_ff_baseline, self.variant)
 
     def replace(self, **changes):
+        """A copy with some fields changed (checked like a new config)."""
+        unknown = sorted(set(changes) - set(asdict(self)))
+        if unknown:
+            raise ValueError(f"ModelConfig.replace: unknown fields {unknown}; the fields are {list(asdict(self))}")
         return ModelConfig(**{**asdict(self), **changes})
+
+
+def _check_config(func, config):
+    """``config`` must be a ModelConfig with its vocabulary size set."""
+    if not isinstance(config, ModelConfig):
+        raise TypeError(f"{func}: config must be a ModelConfig, got {type(config).__name__}")
+    if config.vocab_size is None:
+        raise ValueError(f"{func}: config.vocab_size is None; set it from the text, "
+                         f"e.g. config.replace(vocab_size=corpus.vocab_size)")
+    return config
+
+
+def param_shapes(config):
+    """The name and shape of every parameter of a model with ``config``, in the order of ``init_params``."""
+    config = _check_config("param_shapes", config)
+    d, V, T = config.d_model, config.vocab_size, config.seq_len
+    ffn_names = ("W", "V", "W2") if config.variant in VARIANTS else ("W", "W2")
+    ffn_shapes = {"W": (d, config.d_ff), "V": (d, config.d_ff), "W2": (config.d_ff, d)}
+    shapes = {"tok_emb": (V, d), "pos_emb": (T, d)}
+    for i in range(config.n_layers):
+        shapes[f"{i}.norm1"] = (d,)
+        shapes.update({f"{i}.{name}": (d, d) for name in ("Wq", "Wk", "Wv", "Wo")})
+        shapes[f"{i}.norm2"] = (d,)
+        shapes.update({f"{i}.ffn.{name}": ffn_shapes[name] for name in ffn_names})
+    shapes["norm_f"] = (d,)
+    shapes["W_out"] = (d, V)
+    return shapes
 
 
 def init_params(config, rng, dtype=np.float32):
     """Initial parameters: N(0, 1/fan_in) weights, residual outputs scaled by 1/sqrt(2 n_layers)."""
-    if not isinstance(config, ModelConfig):
-        raise TypeError(f"init_params: config must be a ModelConfig, got {type(config).__name__}")
+    _check_config("init_params", config)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"init_params: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     dtype = np.dtype(dtype)
@@ -86,9 +125,15 @@ def init_params(config, rng, dtype=np.float32):
     return p
 
 
-def count_params(params):
-    """Total number of scalars in a parameter dict."""
-    return int(sum(a.size for a in params.values()))
+def count_params(params_or_config):
+    """Total number of scalars in a parameter dict, or in the model a ModelConfig describes
+    (counted from ``param_shapes``, without drawing any weights)."""
+    if isinstance(params_or_config, ModelConfig):
+        return sum(math.prod(shape) for shape in param_shapes(params_or_config).values())
+    if not isinstance(params_or_config, dict):
+        raise TypeError(f"count_params: expected a dict of arrays or a ModelConfig, "
+                        f"got {type(params_or_config).__name__}")
+    return int(sum(np.asarray(a).size for a in params_or_config.values()))
 
 
 def ffn_param_count(config):
@@ -112,15 +157,21 @@ def _rmsnorm_backward(dy, cache):
     return dx, dg
 
 
-def rmsnorm(x, g):
-    """RMSNorm of ``x`` (..., d) with gain ``g`` (d,)."""
-    return _rmsnorm_forward(x, g)[0]
+def rmsnorm(x, g=None):
+    """RMSNorm of ``x`` (..., d) with gain ``g`` (d,); without ``g``, the gain is 1
+    (``glulib.depth`` normalises that way)."""
+    return _rmsnorm_forward(x, _gain(x, g))[0]
 
 
-def rmsnorm_backward(dy, x, g):
-    """Gradients of ``rmsnorm``: {"x", "g"}."""
-    dx, dg = _rmsnorm_backward(dy, _rmsnorm_forward(x, g)[1])
-    return {"x": dx, "g": dg}
+def rmsnorm_backward(dy, x, g=None):
+    """Gradients of ``rmsnorm``: {"x"}, and "g" when a gain is given. ``dy`` may carry extra
+    leading axes (k, ..., d): k gradients pulled back through the same normalisation."""
+    dx, dg = _rmsnorm_backward(dy, _rmsnorm_forward(x, _gain(x, g))[1])
+    return {"x": dx} if g is None else {"x": dx, "g": dg}
+
+
+def _gain(x, g):
+    return np.ones(np.shape(x)[-1], dtype=np.asarray(x).dtype) if g is None else g
 
 
 # ---- causal multi-head self-attention: softmax(q k^T / sqrt(d_head) + mask) v, then Wo ----
@@ -182,28 +233,30 @@ def attention_backward(dy, x, params, n_heads):
 
 
 # ---- one pre-norm block: h = x + attention(rmsnorm(x)); y = h + ffn(rmsnorm(h)) ----
-def _block_forward(x, p, n_heads, variant):
+def _block_forward(x, layer, n_heads, variant):
     B, T, d = x.shape
-    a_in, norm1 = _rmsnorm_forward(x, p["norm1"])  # (B, T, d)
-    a_out, attn = _attention_forward(a_in, p["Wq"], p["Wk"], p["Wv"], p["Wo"], n_heads)
-    h = x + a_out  # (B, T, d)
-    f_in, norm2 = _rmsnorm_forward(h, p["norm2"])  # (B, T, d)
-    f_in = f_in.reshape(-1, d)  # (B*T, d)
-    fp = {k[4:]: v for k, v in p.items() if k.startswith("ffn.")}
-    y = h + ffn(f_in, fp, variant).reshape(B, T, d)  # (B, T, d)
-    return y, (norm1, attn, norm2, f_in, fp, variant)
+    attn_in, norm1_cache = _rmsnorm_forward(x, layer["norm1"])  # (B, T, d)
+    attn_out, attn_cache = _attention_forward(attn_in, layer["Wq"], layer["Wk"], layer["Wv"], layer["Wo"],
+                                              n_heads)
+    h = x + attn_out  # (B, T, d)
+    ffn_in, norm2_cache = _rmsnorm_forward(h, layer["norm2"])  # (B, T, d)
+    ffn_in = ffn_in.reshape(-1, d)  # (B*T, d)
+    ffn_params = {k.removeprefix("ffn."): v for k, v in layer.items() if k.startswith("ffn.")}  # W, V, W2
+    y = h + ffn(ffn_in, ffn_params, variant).reshape(B, T, d)  # (B, T, d)
+    return y, (norm1_cache, attn_cache, norm2_cache, ffn_in, ffn_params, variant)
 
 
 def _block_backward(dy, cache):
-    norm1, attn, norm2, f_in, fp, variant = cache
+    norm1_cache, attn_cache, norm2_cache, ffn_in, ffn_params, variant = cache
     B, T, d = dy.shape
-    gf = ffn_backward(dy.reshape(-1, d), f_in, fp, variant)  # dict, "x": (B*T, d)
-    dh_norm, dnorm2 = _rmsnorm_backward(gf.pop("x").reshape(B, T, d), norm2)
-    dh = dy + dh_norm  # (B, T, d)
-    da_in, ga = _attention_backward(dh, attn)
-    dx_norm, dnorm1 = _rmsnorm_backward(da_in, norm1)
-    dx = dh + dx_norm  # (B, T, d)
-    grads = {"norm1": dnorm1, **ga, "norm2": dnorm2, **{f"ffn.{k}": v for k, v in gf.items()}}
+    ffn_grads = ffn_backward(dy.reshape(-1, d), ffn_in, ffn_params, variant)  # dict, "x": (B*T, d)
+    dh_from_ffn, dnorm2 = _rmsnorm_backward(ffn_grads.pop("x").reshape(B, T, d), norm2_cache)  # (B, T, d)
+    dh = dy + dh_from_ffn  # (B, T, d): the residual path plus the FFN path
+    dattn_in, attn_grads = _attention_backward(dh, attn_cache)  # (B, T, d), dict of (d, d)
+    dx_from_attn, dnorm1 = _rmsnorm_backward(dattn_in, norm1_cache)  # (B, T, d)
+    dx = dh + dx_from_attn  # (B, T, d)
+    grads = {"norm1": dnorm1, **attn_grads, "norm2": dnorm2,
+             **{f"ffn.{k}": v for k, v in ffn_grads.items()}}
     return dx, grads
 
 
@@ -233,12 +286,39 @@ def _check_tokens(func, tokens, config, name="tokens"):
 
 
 def _layer(params, i):
+    """Layer ``i``'s parameters with the "i." prefix removed."""
     prefix = f"{i}."
-    return {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
+    return {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix)}
+
+
+def _check_params(func, params, config):
+    """``params`` must hold exactly the arrays of ``param_shapes(config)``, of one float dtype."""
+    if not isinstance(params, dict):
+        raise TypeError(f"{func}: params must be a dict of arrays (init_params), got {type(params).__name__}")
+    shapes = param_shapes(config)
+    missing, extra = sorted(set(shapes) - set(params)), sorted(set(params) - set(shapes))
+    if missing or extra:
+        raise ValueError(f"{func}: params do not match the config ({config.variant}, {config.n_layers} layers): "
+                         f"missing {missing}, unexpected {extra}")
+    dtypes = set()
+    for name, shape in shapes.items():
+        a = params[name]
+        if not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64):
+            raise TypeError(f"{func}: params[{name!r}] must be a float32 or float64 array, "
+                            f"got {type(a).__name__} {getattr(a, 'dtype', '')}")
+        if a.shape != shape:
+            raise ValueError(f"{func}: params[{name!r}] must have shape {shape} for this config "
+                             f"(d_model = {config.d_model}, vocab_size = {config.vocab_size}, "
+                             f"seq_len = {config.seq_len}, d_ff = {config.d_ff}), got {a.shape}")
+        dtypes.add(a.dtype)
+    if len(dtypes) > 1:
+        raise TypeError(f"{func}: params must all have one dtype, got {sorted(str(t) for t in dtypes)}")
 
 
 def forward(params, tokens, config):
     """Logits (B, T, vocab) for ``tokens`` (B, T), and the cache ``backward`` needs."""
+    _check_config("forward", config)
+    _check_params("forward", params, config)
     tokens = _check_tokens("forward", tokens, config)
     T = tokens.shape[1]
     x = params["tok_emb"][tokens] + params["pos_emb"][:T]  # (B, T, d)
@@ -253,8 +333,12 @@ def forward(params, tokens, config):
 
 def backward(dlogits, params, cache, config):
     """Gradients of sum(logits * dlogits) for every parameter (same keys as ``params``)."""
+    _check_config("backward", config)
     tokens, caches, xn, norm_f = cache
     d = xn.shape[-1]
+    if np.shape(dlogits) != xn.shape[:-1] + (config.vocab_size,):
+        raise ValueError(f"backward: dlogits must have the shape of the logits {xn.shape[:-1] + (config.vocab_size,)}, "
+                         f"got {np.shape(dlogits)}")
     grads = {"W_out": xn.reshape(-1, d).T @ dlogits.reshape(-1, dlogits.shape[-1])}  # (d, V)
     dx, grads["norm_f"] = _rmsnorm_backward(dlogits @ params["W_out"].T, norm_f)  # (B, T, d)
     for i in reversed(range(config.n_layers)):
@@ -284,37 +368,51 @@ def _cross_entropy_backward(logp, targets):
     return dlogits / logp.dtype.type(targets.size)
 
 
+def _logits_and_targets(func, params, tokens, targets, config):
+    _check_config(func, config)
+    targets = _check_tokens(func, targets, config, "targets")
+    logits, cache = forward(params, tokens, config)  # (B, T, V)
+    if targets.shape != logits.shape[:2]:
+        raise ValueError(f"{func}: targets must have the shape of tokens {logits.shape[:2]}, got {targets.shape}")
+    return logits, targets, cache
+
+
 def loss(params, tokens, targets, config):
     """Mean cross-entropy (nats per token) of predicting ``targets`` (B, T) from ``tokens``."""
-    targets = _check_tokens("loss", targets, config, "targets")
-    logits, _ = forward(params, tokens, config)
+    logits, targets, _ = _logits_and_targets("loss", params, tokens, targets, config)
     return _cross_entropy(logits, targets)[0]
 
 
 def loss_and_grads(params, tokens, targets, config):
     """The loss and its gradient for every parameter."""
-    targets = _check_tokens("loss_and_grads", targets, config, "targets")
-    logits, cache = forward(params, tokens, config)
-    if targets.shape != logits.shape[:2]:
-        raise ValueError(f"loss_and_grads: targets must have the shape of tokens {logits.shape[:2]}, "
-                         f"got {targets.shape}")
+    logits, targets, cache = _logits_and_targets("loss_and_grads", params, tokens, targets, config)
     value, logp = _cross_entropy(logits, targets)
     return value, backward(_cross_entropy_backward(logp, targets), params, cache, config)
 
 
 def generate(params, config, prompt, n_new, rng, temperature=1.0):
-    """``prompt`` (1-D token ids) continued by ``n_new`` tokens sampled from the model."""
+    """``n_new`` tokens sampled from the model after ``prompt`` (1-D token ids, at least one):
+    an int32 array (n_new,)."""
+    _check_config("generate", config)
+    _check_params("generate", params, config)
+    if isinstance(n_new, (bool, np.bool_)) or not isinstance(n_new, numbers.Integral) or n_new < 0:
+        raise ValueError(f"generate: n_new must be a non-negative integer, got {n_new!r}")
+    n_new = int(n_new)
+    prompt = np.asarray(prompt)
+    if prompt.ndim != 1 or prompt.size < 1:
+        raise ValueError(f"generate: prompt must be a 1-D array of at least one token id, got shape {prompt.shape}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"generate: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     temperature = _validate.real_scalar(temperature, "generate", "temperature")
     if temperature <= 0:
         raise ValueError(f"generate: temperature must be positive, got {temperature}")
-    ids = list(_check_tokens("generate", np.asarray(prompt).reshape(1, -1)[:, -config.seq_len:], config,
-                             "prompt")[0])
+    ids = list(_check_tokens("generate", prompt.reshape(1, -1)[:, -config.seq_len:], config, "prompt")[0])
     for _ in range(n_new):
         window = np.asarray(ids[-config.seq_len:])[None, :]  # (1, T)
         logits, _ = forward(params, window, config)
         z = logits[0, -1].astype(np.float64) / temperature  # (V,)
-        prob = np.exp(z - z.max())
+        if not np.all(np.isfinite(z)):
+            raise FloatingPointError("generate: the model's logits are not finite (diverged parameters?)")
+        prob = np.exp(z - z.max())  # (V,)
         ids.append(int(rng.choice(z.size, p=prob / prob.sum())))
     return np.asarray(ids[-n_new:] if n_new else [], dtype=np.int32)

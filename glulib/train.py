@@ -4,6 +4,10 @@
     run = train(corpus, QUICK.replace(variant="swiglu"), seed=0, callback=print_progress)
     run.heldout_loss, run.curve["heldout_loss"]
 
+A ``TrainConfig`` holds the model's sizes as a ``glulib.model.ModelConfig`` (``config.model``,
+its vocabulary left to the text) and the optimiser's settings and run length beside it;
+``replace`` takes either kind of field: ``QUICK.replace(variant="swiglu", steps=50)``.
+
 One seed fixes everything: the initial weights and the order of the training windows
 (two independent streams spawned from ``np.random.SeedSequence(seed)``). The batch
 stream does not depend on the variant, so with the same seed all eight FFNs see the same
@@ -28,18 +32,18 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import _validate, model, optim, textdata
+from .model import ModelConfig
+
+
+#: The ModelConfig fields a TrainConfig sets (the vocabulary comes from the text).
+MODEL_FIELDS = tuple(f.name for f in fields(ModelConfig) if f.name != "vocab_size")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Model sizes, optimiser settings and run length. ``QUICK`` and ``FULL`` are the presets."""
+    """The model (a ModelConfig), optimiser settings and run length. ``QUICK`` and ``FULL`` are the presets."""
 
-    variant: str = "relu"
-    d_model: int = 64
-    n_layers: int = 2
-    n_heads: int = 4
-    seq_len: int = 64
-    d_ff_baseline: int = 192
+    model: ModelConfig = ModelConfig()
     batch_size: int = 16
     steps: int = 200
     lr: float = 3e-3
@@ -52,6 +56,8 @@ class TrainConfig:
 
     def __post_init__(self):
         func = "TrainConfig"
+        if not isinstance(self.model, model.ModelConfig):
+            raise TypeError(f"{func}: model must be a glulib.model.ModelConfig, got {type(self.model).__name__}")
         for name in ("batch_size", "steps", "eval_every", "eval_windows"):
             n = getattr(self, name)
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -63,26 +69,53 @@ class TrainConfig:
             if _validate.real_scalar(getattr(self, name), func, name) < 0:
                 raise ValueError(f"{func}: {name} must be non-negative, got {getattr(self, name)}")
         _validate.choice(self.dtype, ("float32", "float64"), func, "dtype")
-        self.model_config(vocab_size=1)  # checks variant and sizes
 
     def model_config(self, vocab_size):
-        names = ("variant", "d_model", "n_layers", "n_heads", "seq_len", "d_ff_baseline")
-        return model.ModelConfig(vocab_size=vocab_size, **{k: getattr(self, k) for k in names})
+        """``self.model`` with the vocabulary of the text set: the config a model is built from."""
+        if self.model.vocab_size not in (None, vocab_size):
+            raise ValueError(f"TrainConfig.model_config: the config's vocab_size {self.model.vocab_size} differs "
+                             f"from the text's {vocab_size}")
+        return self.model.replace(vocab_size=vocab_size)
 
     def replace(self, **changes):
-        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        """A copy with some settings changed: TrainConfig fields, ``model``, or ModelConfig fields
+        (``variant``, ``d_model``, ...), which change ``self.model``."""
+        own = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - own - set(MODEL_FIELDS))
         if unknown:
-            raise ValueError(f"TrainConfig.replace: unknown settings {unknown}")
-        return TrainConfig(**{**asdict(self), **changes})
+            raise ValueError(f"TrainConfig.replace: unknown settings {unknown}; expected fields of TrainConfig "
+                             f"{sorted(own)} or of its model {list(MODEL_FIELDS)}")
+        mine = {k: v for k, v in changes.items() if k in own}
+        sizes = {k: v for k, v in changes.items() if k not in own}
+        new_model = mine.pop("model", self.model)
+        if not isinstance(new_model, model.ModelConfig):
+            raise TypeError(f"TrainConfig.replace: model must be a glulib.model.ModelConfig, "
+                            f"got {type(new_model).__name__}")
+        return TrainConfig(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **mine,
+                              "model": new_model.replace(**sizes)})
 
     def as_dict(self):
-        return asdict(self)
+        """Every setting in one flat dict (the model's fields first, without vocab_size): the
+        ``config`` of a results file."""
+        sizes = {k: getattr(self.model, k) for k in MODEL_FIELDS}
+        return {**sizes, **{f.name: getattr(self, f.name) for f in fields(self) if f.name != "model"}}
+
+    @classmethod
+    def from_dict(cls, settings):
+        """The TrainConfig of an ``as_dict`` dict (checked like any new config)."""
+        if not isinstance(settings, dict):
+            raise TypeError(f"TrainConfig.from_dict: expected a dict, got {type(settings).__name__}")
+        expected = set(MODEL_FIELDS) | {f.name for f in fields(cls) if f.name != "model"}
+        if set(settings) != expected:
+            raise ValueError(f"TrainConfig.from_dict: settings missing {sorted(expected - set(settings))}, "
+                             f"unexpected {sorted(set(settings) - expected)}")
+        return cls().replace(**settings)
 
 
 #: Under a minute on a busy 2-core machine: the notebook's live runs and the tests.
 QUICK = TrainConfig(steps=120, batch_size=8, eval_every=20, eval_windows=32, warmup=12)
 #: The committed comparison (``python -m glulib.experiment``): about a minute per run.
-FULL = TrainConfig(d_model=96, d_ff_baseline=384, steps=400, batch_size=16, eval_every=50, eval_windows=128,
+FULL = TrainConfig(ModelConfig(d_model=96, d_ff_baseline=384), steps=400, batch_size=16, eval_every=50, eval_windows=128,
                    warmup=40)
 
 
@@ -133,16 +166,23 @@ def train(corpus, config, seed, callback=None, stop_after=None):
         return _train(corpus, config, seed, callback, stop_after)
 
 
-def _train(corpus, config, seed, callback, stop_after):
-    func = "train"
+def _check_run(func, corpus, config, seed):
     if not isinstance(corpus, textdata.Corpus):
         raise TypeError(f"{func}: corpus must be a glulib.textdata.Corpus (load_corpus()), got {type(corpus).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"{func}: config must be a TrainConfig (e.g. QUICK or FULL), got {type(config).__name__}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"{func}: seed must be a non-negative integer, got {seed!r}")
+
+
+def _train(corpus, config, seed, callback, stop_after):
+    func = "train"
+    _check_run(func, corpus, config, seed)
     if callback is not None and not callable(callback):
         raise TypeError(f"{func}: callback must be callable, got {type(callback).__name__}")
+    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(stop_after, (int, np.integer))):
+        raise ValueError(f"{func}: stop_after must be None or an integer in [1, steps = {config.steps}], "
+                         f"got {stop_after!r}")
     steps = config.steps if stop_after is None else int(stop_after)
     if not 1 <= steps <= config.steps:
         raise ValueError(f"{func}: stop_after must lie in [1, steps = {config.steps}], got {stop_after!r}")
@@ -153,17 +193,17 @@ def _train(corpus, config, seed, callback, stop_after):
     batches = np.random.default_rng(batch_seq)
     matrices = [k for k, v in params.items() if v.ndim == 2 and "emb" not in k]
     opt = optim.AdamW(params, weight_decay=config.weight_decay, decay=matrices)
-    eval_x, eval_y = textdata.windows(corpus.heldout, config.seq_len, config.eval_windows)
+    eval_x, eval_y = textdata.windows(corpus.heldout, cfg.seq_len, config.eval_windows)
 
     curve = {"step": [], "train_loss": [], "heldout_loss": []}
     recent = []
     start = time.perf_counter()
     for step in range(steps):
-        x, y = textdata.batch(corpus.train, config.batch_size, config.seq_len, batches)  # (B, T) each
+        x, y = textdata.batch(corpus.train, config.batch_size, cfg.seq_len, batches)  # (B, T) each
         loss, grads = model.loss_and_grads(params, x, y, cfg)
         if not np.isfinite(loss):
             raise FloatingPointError(f"{func}: the loss became {loss} at step {step + 1} "
-                                     f"({config.variant}, seed {seed}); lower lr (now {config.lr})")
+                                     f"({cfg.variant}, seed {seed}); lower lr (now {config.lr})")
         lr = optim.lr_at(step, config.lr, config.warmup, config.steps, config.final_lr_fraction)
         opt.step(grads, lr)
         recent.append(loss)
@@ -178,24 +218,29 @@ def _train(corpus, config, seed, callback, stop_after):
         if callback is not None:
             callback({"step": done, "steps": steps, "train_loss": float(loss), "lr": lr,
                       "elapsed": time.perf_counter() - start, "heldout_loss": heldout})
-    return Run(variant=config.variant, seed=int(seed), config=config, n_params=model.count_params(params),
+    return Run(variant=cfg.variant, seed=int(seed), config=config, n_params=model.count_params(params),
                ffn_params=model.ffn_param_count(cfg), d_ff=cfg.d_ff, steps=steps,
-               tokens=steps * config.batch_size * config.seq_len, heldout_loss=curve["heldout_loss"][-1],
+               tokens=steps * config.batch_size * cfg.seq_len, heldout_loss=curve["heldout_loss"][-1],
                wall_time_s=time.perf_counter() - start, curve=curve, params=params, model_config=cfg)
 
 
 def initial_loss(corpus, config, seed):
     """Held-out loss of the untrained model (step 0), on the same windows ``train`` evaluates."""
+    _check_run("initial_loss", corpus, config, seed)
     cfg = config.model_config(corpus.vocab_size)
     init_seq, _ = np.random.SeedSequence(int(seed)).spawn(2)
     params = model.init_params(cfg, np.random.default_rng(init_seq), dtype=np.dtype(config.dtype))
-    eval_x, eval_y = textdata.windows(corpus.heldout, config.seq_len, config.eval_windows)
+    eval_x, eval_y = textdata.windows(corpus.heldout, cfg.seq_len, config.eval_windows)
     with single_threaded():
         return evaluate(params, cfg, eval_x, eval_y)
 
 
 def sample_text(corpus, run, prompt, n_chars, seed=0, temperature=1.0):
     """``prompt`` continued by ``n_chars`` characters sampled from a finished Run's model."""
+    if not isinstance(run, Run):
+        raise TypeError(f"sample_text: run must be a glulib.train.Run (what train returns), got {type(run).__name__}")
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError(f"sample_text: prompt must be a non-empty str, got {prompt!r}")
     with single_threaded():
         ids = model.generate(run.params, run.model_config, corpus.encode(prompt), n_chars,
                              np.random.default_rng(seed), temperature=temperature)

@@ -115,3 +115,24 @@ def test_committed_results_come_from_the_committed_code(committed, corpus):
     # same code, same seed: equal up to float32 rounding differences between CPUs
     assert rerun.curve["heldout_loss"][0] == pytest.approx(run["curve"]["heldout_loss"][0], rel=1e-4)
     assert rerun.curve["train_loss"][0] == pytest.approx(run["curve"]["train_loss"][0], rel=1e-4)
+
+
+# ---- TrainConfig holds a ModelConfig ----
+def test_train_config_holds_the_model_config_and_replace_reaches_it():
+    config = train.QUICK.replace(variant="swiglu", steps=50)
+    assert isinstance(config.model, model.ModelConfig) and config.model.vocab_size is None
+    assert config.model.variant == "swiglu" and config.steps == 50
+    assert config.model.d_model == train.QUICK.model.d_model  # the rest kept
+    built = config.model_config(vocab_size=11)
+    assert built == config.model.replace(vocab_size=11)
+    assert config.replace(model=model.ModelConfig(d_model=8, n_heads=2)).model.d_model == 8
+    assert train.TrainConfig.from_dict(train.FULL.as_dict()) == train.FULL
+    assert list(train.FULL.as_dict())[:6] == list(train.MODEL_FIELDS)
+    with pytest.raises(ValueError, match="differs from the text's"):
+        config.replace(model=config.model.replace(vocab_size=5)).model_config(vocab_size=11)
+    with pytest.raises(TypeError, match="model must be a glulib.model.ModelConfig"):
+        train.TrainConfig(model="relu")
+    with pytest.raises(ValueError, match="from_dict: settings missing"):
+        train.TrainConfig.from_dict({"variant": "relu"})
+    with pytest.raises(ValueError, match="stop_after must be None or an integer"):
+        train.train(textdata.load_corpus(), TINY_RUN, seed=0, stop_after=2.5)

@@ -144,3 +144,76 @@ def test_bad_tokens_are_a_clear_error(rng):
         model.forward(params, np.zeros((1, 3)), cfg)
     with pytest.raises(ValueError, match="temperature must be positive"):
         model.generate(params, cfg, [1], 3, rng, temperature=0)
+
+
+def test_rmsnorm_without_a_gain_and_with_stacked_gradients(rng):
+    x = rng.standard_normal((4, 6))
+    np.testing.assert_allclose(model.rmsnorm(x), model.rmsnorm(x, np.ones(6)), rtol=0, atol=0)
+    errors = glulib.gradcheck(model.rmsnorm, model.rmsnorm_backward, x)
+    assert list(errors) == ["x"] and errors["x"] < TOL
+    dys = rng.standard_normal((3, 4, 6))  # three gradients through the same normalisation
+    stacked = model.rmsnorm_backward(dys, x)["x"]
+    for k in range(3):
+        np.testing.assert_allclose(stacked[k], model.rmsnorm_backward(dys[k], x)["x"], rtol=1e-14)
+
+
+@pytest.mark.parametrize("variant", ["relu", "swiglu"])
+def test_param_shapes_and_counts_match_init_params(rng, variant):
+    cfg, params = _tiny(variant, rng)
+    assert {k: v.shape for k, v in params.items()} == model.param_shapes(cfg)
+    assert list(params) == list(model.param_shapes(cfg))
+    assert model.count_params(cfg) == model.count_params(params)
+    with pytest.raises(TypeError, match="count_params: expected a dict of arrays or a ModelConfig"):
+        model.count_params([1, 2])
+
+
+def test_a_config_without_vocabulary_cannot_build_a_model(rng):
+    cfg = model.ModelConfig(d_model=8, n_heads=2)
+    assert cfg.vocab_size is None
+    with pytest.raises(ValueError, match=r"init_params: config.vocab_size is None"):
+        model.init_params(cfg, rng)
+    with pytest.raises(ValueError, match=r"ModelConfig.replace: unknown fields \['lr'\]"):
+        cfg.replace(lr=1.0)
+
+
+def test_params_that_do_not_fit_the_config_are_a_clear_error(rng):
+    cfg, params = _tiny("geglu", rng)
+    tokens = np.array([[1, 2, 3]])
+    narrow = {**params, "W_out": params["W_out"][:, :5]}
+    with pytest.raises(ValueError, match=r"forward: params\['W_out'\] must have shape \(8, 7\).*got \(8, 5\)"):
+        model.forward(narrow, tokens, cfg)
+    with pytest.raises(ValueError, match=r"missing \['0.ffn.V'\]"):
+        model.forward({k: v for k, v in params.items() if k != "0.ffn.V"}, tokens, cfg)
+    with pytest.raises(TypeError, match="one dtype"):
+        model.forward({**params, "norm_f": params["norm_f"].astype(np.float32)}, tokens, cfg)
+    with pytest.raises(TypeError, match=r"params\['W_out'\] must be a float32 or float64 array"):
+        model.forward({**params, "W_out": params["W_out"].tolist()}, tokens, cfg)
+    with pytest.raises(ValueError, match="loss: targets must have the shape of tokens"):
+        model.loss(params, tokens, np.array([[1, 2]]), cfg)
+    logits, cache = model.forward(params, tokens, cfg)
+    with pytest.raises(ValueError, match="backward: dlogits must have the shape of the logits"):
+        model.backward(logits[..., :3], params, cache, cfg)
+
+
+@pytest.mark.parametrize("n_new", [-1, 2.5, True, "3", None])
+def test_generate_refuses_a_bad_count(rng, n_new):
+    cfg, params = _tiny("relu", rng)
+    with pytest.raises(ValueError, match="generate: n_new must be a non-negative integer"):
+        model.generate(params, cfg, [1, 2], n_new, rng)
+
+
+def test_generate_refuses_bad_prompts_and_zero_tokens_is_empty(rng):
+    cfg, params = _tiny("relu", rng)
+    assert model.generate(params, cfg, [1, 2], 0, rng).shape == (0,)
+    assert model.generate(params, cfg, [1, 2], np.int64(2), rng).shape == (2,)
+    with pytest.raises(ValueError, match="prompt must be a 1-D array of at least one token id"):
+        model.generate(params, cfg, [], 3, rng)
+    with pytest.raises(ValueError, match="prompt must be a 1-D array"):
+        model.generate(params, cfg, [[1, 2]], 3, rng)
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        model.generate(params, cfg, [1], 3, 0)
+    with pytest.raises(ValueError, match="temperature must be finite"):
+        model.generate(params, cfg, [1], 3, rng, temperature=float("inf"))
+    broken = {**params, "W_out": np.full_like(params["W_out"], np.nan)}
+    with pytest.raises(FloatingPointError, match="logits are not finite"):
+        model.generate(broken, cfg, [1], 3, rng)

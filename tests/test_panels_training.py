@@ -61,7 +61,7 @@ def test_width_and_matching_checkers(corpus):
     assert not ex.check_width_params((full - narrow) // 2, V)
     assert "one layer" in ex.check_width_params((full - narrow) // 2, V).message
     assert not ex.check_width_params(None, V)
-    assert ex.check_unmatched(train.QUICK.d_ff_baseline, 1.5)
+    assert ex.check_unmatched(train.QUICK.model.d_ff_baseline, 1.5)
     assert not ex.check_unmatched(128, 1.5)
     assert not ex.check_unmatched(192, 2.0)
 

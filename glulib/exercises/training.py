@@ -15,25 +15,25 @@ def _count(cfg):
 def check_width_params(answer, vocab_size):
     """Exercise 1: parameters the quick ReLU model loses when d_ff_baseline is halved (192 -> 96)."""
     full = _count(train.QUICK.replace(variant="relu").model_config(vocab_size))
-    narrow = _count(train.QUICK.replace(variant="relu", d_ff_baseline=train.QUICK.d_ff_baseline // 2)
+    narrow = _count(train.QUICK.replace(variant="relu", d_ff_baseline=train.QUICK.model.d_ff_baseline // 2)
                     .model_config(vocab_size))
     lost = full - narrow
     if answer is None:
         return Feedback(False, "Replace None with a whole number of parameters.")
     if close(answer, lost, rtol=0, atol=0.5):
         return Feedback(True, f"{lost:,} parameters: two matrices of d_model x d_ff per FFN, "
-                              f"{train.QUICK.n_layers} layers, and d_ff shrank by {train.QUICK.d_ff_baseline // 2}. "
+                              f"{train.QUICK.model.n_layers} layers, and d_ff shrank by {train.QUICK.model.d_ff_baseline // 2}. "
                               f"The model keeps {narrow:,} of {full:,}.")
-    if close(answer, lost / train.QUICK.n_layers, rtol=0, atol=0.5):
+    if close(answer, lost / train.QUICK.model.n_layers, rtol=0, atol=0.5):
         return Feedback(False, "That is one layer's loss; the quick model has "
-                               f"{train.QUICK.n_layers} layers, each with its own FFN.")
+                               f"{train.QUICK.model.n_layers} layers, each with its own FFN.")
     return Feedback(False, "Count W (d_model x d_ff) and W2 (d_ff x d_model) in each layer's FFN, "
                            "before and after; nothing else in the model depends on d_ff.")
 
 
 def check_unmatched(d_ff, ratio):
     """Exercise 2: SwiGLU's d_ff without the 2/3 cut (quick size), and its FFN's size over ReLU's."""
-    base = train.QUICK.d_ff_baseline
+    base = train.QUICK.model.d_ff_baseline
     want_ratio = 3 * base / (2 * base)
     if d_ff is None or ratio is None:
         return Feedback(False, "Replace both Nones: a width and a ratio.")
