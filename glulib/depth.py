@@ -14,7 +14,13 @@ and one of three ways to connect the layers (``MODES``):
 
 the last being how LLaMA and most current Transformers wrap their FFN (RMSNorm without a
 learned gain). Every matrix is drawn from N(0, 1/d) (LeCun's initialisation; Glorot's
-too, for square matrices), with no biases.
+too, for square matrices), with no biases, and the matrix that carries the signal (W of a
+plain layer, V of a gated one: the value branch) is multiplied by a ``gain`` (1 by default).
+``CONTROL_GAINS`` holds one gain per unit that undoes what the unit does to a small signal
+(He's sqrt 2 for ReLU; 1 / sigmoid(0) = 2 on the value branch of the GLU).
+
+What is measured is the gradient at initialisation, for one initialisation: it says how the
+backward pass of a freshly drawn network scales a gradient, not whether the network trains.
 
 For each depth L = 1 .. max_depth we send a random gradient dy (standard normal) into the
 output of the first L layers and measure ``|dx| / |dy|``, the norm of the gradient that
@@ -51,14 +57,31 @@ NAMES = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "ReLU", "gtu": "GTU", "gl
 FLOOR = 1e-300
 
 
-def _layer_params(unit, width, rng):
-    """W (and V when gated) for one layer, from N(0, 1/width)."""
+#: unit -> the gain on its signal-carrying matrix that undoes what the unit does to a small
+#: signal: tanh'(0) = 1 (LeCun); 1 / sigmoid'(0) = 4; He's sqrt 2 for ReLU, which passes half
+#: of a symmetric signal's power; 1 / sigmoid(0) = 2 on the value branch of GTU and GLU, and
+#: 1 / act'(0) = 2 for GEGLU and SwiGLU (GELU and Swish both have slope 1/2 at 0).
+CONTROL_GAINS = {"tanh": 1.0, "sigmoid": 4.0, "relu": float(np.sqrt(2.0)), "gtu": 2.0, "glu": 2.0,
+                 "geglu": 2.0, "swiglu": 2.0}
+
+
+def _layer_params(unit, width, rng, gain=1.0):
+    """W (and V when gated) for one layer, from N(0, 1/width); the gain scales the matrix
+    that carries the signal: W of a plain layer, V (the value branch) of a gated one."""
     scale = 1.0 / np.sqrt(width)
     W = rng.standard_normal((width, width)) * scale  # (d, d)
     if not _UNIT[unit][1]:
-        return W, None
+        return W * gain, None
     V = rng.standard_normal((width, width)) * scale  # (d, d)
-    return W, V
+    return W, V * gain
+
+
+def _gain(gain, func):
+    """A positive finite gain, as a float."""
+    g = _validate.real_scalar(gain, func, "gain")
+    if not g > 0:
+        raise ValueError(f"{func}: gain must be positive, got {g}")
+    return g
 
 
 def _forward_layer(unit, h, W, V):
@@ -91,19 +114,21 @@ MODES = ("plain", "residual", "prenorm")
 _EPS = 1e-6  # RMSNorm's epsilon
 
 
-def gradient_ratios(unit, mode, max_depth, width, batch, seed):
+def gradient_ratios(unit, mode, max_depth, width, batch, seed, gain=1.0):
     """``|dx| / |dy|`` for every depth L = 1 .. max_depth, as an array (max_depth,).
 
     One network of ``max_depth`` layers is drawn from ``seed``; the stack of depth L is its
-    first L layers. The input x and each dy are standard normal, also from ``seed``.
-    Non-finite ratios (the forward overflowed) come back as inf.
+    first L layers. The input x and each dy are standard normal, also from ``seed``; then
+    each layer's W and V, in that order. ``gain`` multiplies the signal-carrying matrix
+    (see the module docstring). Non-finite ratios (the forward overflowed) come back as inf.
     """
     _validate.choice(unit, UNITS, "gradient_ratios", "unit")
     _validate.choice(mode, MODES, "gradient_ratios", "mode")
+    gain = _gain(gain, "gradient_ratios")
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, width))  # (n, d)
     dys = rng.standard_normal((max_depth, batch, width))  # (L, n, d): dy for each depth
-    params = [_layer_params(unit, width, rng) for _ in range(max_depth)]
+    params = [_layer_params(unit, width, rng, gain) for _ in range(max_depth)]
     h, saved, rms = x, [], []
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for W, V in params:
@@ -138,7 +163,8 @@ def gradient_ratios(unit, mode, max_depth, width, batch, seed):
 
 @dataclass
 class DepthResult:
-    """Ratios |dx| / |dy| indexed [mode, unit, seed, depth - 1]."""
+    """Ratios |dx| / |dy| indexed [mode, unit, seed, depth - 1]; ``gains[unit]`` is the gain
+    each unit was drawn with."""
 
     units: tuple
     modes: tuple
@@ -146,10 +172,13 @@ class DepthResult:
     width: int
     batch: int
     ratios: np.ndarray  # (n_modes, n_units, n_seeds, max_depth)
+    gains: dict = None
     depths: np.ndarray = field(init=False)
 
     def __post_init__(self):
         self.depths = np.arange(1, self.ratios.shape[-1] + 1)
+        if self.gains is None:
+            self.gains = {u: 1.0 for u in self.units}
 
     @property
     def max_depth(self):
@@ -184,8 +213,11 @@ class DepthResult:
         return sorted(self.units, key=lambda u: -self.median(u, mode, depth))
 
 
-def run(units=UNITS, modes=MODES, max_depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4)):
-    """The whole experiment: every unit in every mode, for every seed."""
+def run(units=UNITS, modes=MODES, max_depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4), gains=1.0):
+    """The whole experiment: every unit in every mode, for every seed.
+
+    ``gains`` is one gain for every unit, or a dict from unit to gain (``CONTROL_GAINS``).
+    """
     func = "depth.run"
     units, modes = tuple(units), tuple(modes)
     for arg, names, valid in (("unit", units, UNITS), ("mode", modes, MODES)):
@@ -199,12 +231,37 @@ def run(units=UNITS, modes=MODES, max_depth=64, width=32, batch=8, seeds=(0, 1, 
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
         raise ValueError(f"{func}: seeds must hold at least one seed, got none")
+    if isinstance(gains, dict):
+        missing = [u for u in units if u not in gains]
+        if missing:
+            raise ValueError(f"{func}: gains must give a gain for every unit, got none for {missing}")
+        gains = {u: _gain(gains[u], func) for u in units}
+    else:
+        gains = dict.fromkeys(units, _gain(gains, func))
     ratios = np.empty((len(modes), len(units), len(seeds), max_depth))
     for m, mode in enumerate(modes):
         for i, unit in enumerate(units):
             for j, seed in enumerate(seeds):
-                ratios[m, i, j] = gradient_ratios(unit, mode, max_depth, width, batch, seed)
-    return DepthResult(units, modes, seeds, int(width), int(batch), ratios)
+                ratios[m, i, j] = gradient_ratios(unit, mode, max_depth, width, batch, seed, gains[unit])
+    return DepthResult(units, modes, seeds, int(width), int(batch), ratios, gains)
+
+
+def gain_sweep(unit, gains, mode="plain", depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4)):
+    """``|dx| / |dy|`` at one depth for each gain and seed, as an array (n_gains, n_seeds)."""
+    func = "depth.gain_sweep"
+    _validate.choice(unit, UNITS, func, "unit")
+    _validate.choice(mode, MODES, func, "mode")
+    gains = [_gain(g, func) for g in np.atleast_1d(np.asarray(gains, dtype=object)).ravel()]
+    if not gains:
+        raise ValueError(f"{func}: gains must hold at least one gain, got none")
+    for name, n in (("depth", depth), ("width", width), ("batch", batch)):
+        if isinstance(n, bool) or not hasattr(n, "__index__") or n < 1:
+            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError(f"{func}: seeds must hold at least one seed, got none")
+    return np.array([[gradient_ratios(unit, mode, depth, width, batch, s, g)[-1] for s in seeds]
+                     for g in gains])
 
 
 def dauphin_factors(value, gate):
@@ -246,99 +303,96 @@ def _first_depth(curve, test):
     return int(hits[0]) + 1 if hits.size else None
 
 
-def findings(result, depth=None):
-    """Sentences stating what the measurement shows, generated from ``result``'s numbers.
+def _times(a, b):
+    """How many times larger a is than b, in words built from the numbers."""
+    if a == 0 or b == 0 or not np.isfinite(a) or not np.isfinite(b):
+        return None
+    r = a / b
+    if 1e-3 <= r < 1e3:
+        return f"{r:.2g} times"
+    return f"{abs(np.log10(r)):.0f} orders of magnitude {'up' if r > 1 else 'down'}"
 
-    Returns a list of dicts: ``claim`` (what seed 001 or Dauphin et al. say), ``measured``
-    (a sentence built from the medians over seeds) and ``agrees`` (whether the numbers
-    bear the claim out). Claims whose units or modes ``result`` lacks are skipped.
+
+def findings(result, control=None, depth=None):
+    """Sentences stating what the measurement shows, generated from the medians over seeds.
+
+    ``result`` is a run at one gain for every unit (as ``run()``); ``control``, if given, a
+    run of the same units without residuals at ``CONTROL_GAINS``. Returns a list of strings;
+    a sentence whose units or modes the runs lack is left out. Each states numbers and the
+    arithmetic they follow; none judges a claim about training.
     """
     L = result.max_depth if depth is None else depth
     out = []
 
-    def have(units, mode):
-        return all(u in result.units for u in units) and mode in result.modes
+    def have(units, mode, r=result):
+        return r is not None and all(u in r.units for u in units) and mode in r.modes
 
-    def med(unit, mode):
-        return result.median(unit, mode, L)
+    def med(unit, mode, r=result):
+        return r.median(unit, mode, L)
 
-    if have(["sigmoid"], "plain"):
-        s = med("sigmoid", "plain")
-        out.append({
-            "claim": "Seed 001: sigmoid saturates, so its gradient shrinks to near zero.",
-            "measured": f"Without residuals, a {L}-layer sigmoid stack passes {_fmt(s)} of the gradient to its input.",
-            "agrees": bool(s < 1e-3),
-        })
-    if have(["tanh"], "plain"):
-        t = med("tanh", "plain")
-        out.append({
-            "claim": "Seed 001: tanh saturates, so its gradient shrinks to near zero.",
-            "measured": (f"Without residuals, a {L}-layer tanh stack passes {_fmt(t)} of the gradient: "
-                         + ("it shrinks, but slowly; at this initialisation tanh stays near its linear part."
-                            if t > 1e-3 else "it has all but vanished.")),
-            "agrees": bool(t < 1e-3),
-        })
-    if have(["glu", "tanh"], "plain"):
-        g, t = med("glu", "plain"), med("tanh", "plain")
-        out.append({
-            "claim": "Seed 001: the GLU keeps a path where gradients flow freely, so deep networks train.",
-            "measured": (f"Without residuals, a {L}-layer GLU stack passes {_fmt(g)} of the gradient, "
-                         f"{'more' if g > t else 'less'} than the tanh stack ({_fmt(t)}): the gate's "
-                         f"sigmoid, about one half, multiplies the gradient at every layer."),
-            "agrees": bool(g > t and g > 1e-3),
-        })
+    gain = {u: result.gains[u] for u in result.units}
+    plain = [u for u in ("tanh", "sigmoid", "relu") if have([u], "plain")]
+    if plain:
+        out.append(f"Without residuals, at depth {L}, " + ", ".join(
+            f"{NAMES[u]} passes {_fmt(med(u, 'plain'))}" for u in plain) + " of the gradient to its input.")
+    if have(["glu"], "plain") and gain["glu"] == 1.0:
+        g = med("glu", "plain")
+        out.append(f"The GLU passes {_fmt(g)}, close to (1/2)^{L} = {_fmt(0.5 ** L)}: the gate's opening, "
+                   f"sigmoid(0) = 1/2 where the gate input is near 0, multiplies the gradient once per layer.")
     if have(["glu", "gtu"], "plain"):
         g, t = med("glu", "plain"), med("gtu", "plain")
-        out.append({
-            "claim": "Dauphin et al.: the GLU's gradient vanishes less than the gated tanh unit's (GTU).",
-            "measured": (f"Without residuals, at depth {L} the GLU passes {_fmt(g)} and the GTU {_fmt(t)}: "
-                         f"the GLU keeps {g / t:.3g} times as much." if t > 0 else
-                         f"Without residuals, at depth {L} the GLU passes {_fmt(g)} and the GTU nothing."),
-            "agrees": bool(g > t),
-        })
-    smooth = [u for u in ("geglu", "swiglu") if u in result.units]
-    if smooth and "plain" in result.modes:
-        worst = min(smooth, key=lambda u: med(u, "plain"))
-        first = _first_depth(result.median(worst, "plain"), lambda c: c < FLOOR)
-        w = med(worst, "plain")
-        when = (f" and is exactly zero from depth {first} on (float64 underflow)" if first is not None and w == 0
-                else "")
-        out.append({
-            "claim": "Seed 001: gating is what lets deep networks keep their gradients.",
-            "measured": (f"Without residuals, {NAMES[worst]} keeps the least gradient of all: {_fmt(w)} at depth {L}"
-                         f"{when}. Near zero, act(xW) * xV is a product of two small numbers, so the signal "
-                         f"shrinks quadratically, layer after layer."),
-            "agrees": bool(w > 1e-3),
-        })
+        out.append(f"The GTU passes {_fmt(t)} and the GLU {_fmt(g)}"
+                   + (": both are far too small to matter, so at this depth the two cannot be ranked."
+                      if max(g, t) < 1e-6 else "."))
+    smooth = [u for u in ("geglu", "swiglu") if have([u], "plain")]
+    if smooth:
+        parts = []
+        for u in smooth:
+            first = _first_depth(result.median(u, "plain"), lambda c: c == 0)
+            parts.append(f"{NAMES[u]} passes exactly 0 from depth {first} on (float64 underflows)" if first
+                         else f"{NAMES[u]} passes {_fmt(med(u, 'plain'))}")
+        out.append("Near zero act(hW) * hV is a product of two small numbers, so the signal shrinks "
+                   "quadratically: " + "; ".join(parts) + ".")
     if "residual" in result.modes:
         res = {u: med(u, "residual") for u in result.units}
         lo = min(res, key=res.get)
-        bad = [u for u in result.units if not np.isfinite(res[u]) or res[u] > 1e6]
-        msg = (f"With plain residual connections no unit's gradient vanishes: the smallest ratio at depth {L} "
+        msg = (f"With plain residual connections no gradient vanishes: the smallest ratio at depth {L} "
                f"is {_fmt(res[lo])} ({NAMES[lo]}).")
-        if bad:
-            over = [u for u in bad if not np.isfinite(res[u])]
-            msg += (f" Instead it explodes for {', '.join(NAMES[u] for u in bad)}: each layer adds its "
-                    f"output to a signal that keeps growing.")
+        big = [u for u in result.units if not np.isfinite(res[u]) or res[u] > 1e6]
+        if big:
+            msg += (f" It explodes instead for {', '.join(NAMES[u] for u in big)}: each layer adds its "
+                    f"output to a signal that nothing holds in size.")
+            over = [u for u in big if not np.isfinite(res[u])]
             if over:
                 msg += f" For {', '.join(NAMES[u] for u in over)} the forward pass itself overflows float64."
-        out.append({
-            "claim": "Residual connections carry the gradient through depth.",
-            "measured": msg,
-            "agrees": bool(res[lo] > 1e-3),
-        })
+        out.append(msg)
     if "prenorm" in result.modes:
         pre = {u: med(u, "prenorm") for u in result.units}
         lo, hi = min(pre, key=pre.get), max(pre, key=pre.get)
-        out.append({
-            "claim": ("A normalised residual stack (as in LLaMA) keeps every unit's gradient within "
-                      "three orders of magnitude of 1."),
-            "measured": (f"With RMSNorm before each layer and a residual around it, every unit passes between "
-                         f"{_fmt(pre[lo])} ({NAMES[lo]}) and {_fmt(pre[hi])} ({NAMES[hi]}) "
-                         f"of the gradient at depth {L}."),
-            "agrees": bool(pre[lo] > 1e-3 and pre[hi] < 1e3),
-        })
+        out.append(f"In pre-norm blocks every unit passes between {_fmt(pre[lo])} ({NAMES[lo]}) and "
+                   f"{_fmt(pre[hi])} ({NAMES[hi]}) of the gradient at depth {L}.")
+    if control is not None:
+        cg = control.gains
+        if have(["relu"], "plain", control) and have(["tanh"], "plain"):
+            r, t = med("relu", "plain", control), med("tanh", "plain")
+            out.append(f"With He's gain sqrt 2 = {cg['relu']:.4g}, ReLU passes {_fmt(r)} instead of "
+                       f"{_fmt(med('relu', 'plain')) if have(['relu'], 'plain') else 'its LeCun value'}: "
+                       f"{'about as much as' if 0.5 <= r / t <= 2 else _times(r, t) + ' as much as'} "
+                       f"tanh at gain {gain['tanh']:g} ({_fmt(t)}).")
+        for u in ("gtu", "glu"):
+            if have([u], "plain", control) and have([u], "plain"):
+                a, b = med(u, "plain"), med(u, "plain", control)
+                change = _times(b, a)
+                out.append(f"A gain of {cg[u]:g} on the {NAMES[u]}'s value branch (1 / sigmoid(0)) moves its "
+                           f"gradient from {_fmt(a)} to {_fmt(b)}" + (f", {change}." if change else "."))
+        over = [u for u in ("geglu", "swiglu") if have([u], "plain", control)]
+        if over:
+            out.append(f"At gain {cg[over[0]]:g}, " + " and ".join(
+                f"{NAMES[u]} " + ("overflows" if not np.isfinite(med(u, "plain", control))
+                                  else f"passes {_fmt(med(u, 'plain', control))}") for u in over)
+                + ": a quadratic layer either shrinks a signal or grows it, layer after layer.")
     return out
 
 
-__all__ = ["UNITS", "MODES", "NAMES", "FLOOR", "DepthResult", "dauphin_factors", "findings", "gradient_ratios", "run"]
+__all__ = ["UNITS", "MODES", "NAMES", "FLOOR", "CONTROL_GAINS", "DepthResult", "dauphin_factors", "findings",
+           "gain_sweep", "gradient_ratios", "run"]

@@ -94,36 +94,107 @@ def test_dauphin_factors():
 
 
 @pytest.mark.slow
-def test_findings_directions_at_the_notebook_setting():
-    """The sentences notebook 03 prints follow the numbers; these are the directions it states."""
+def test_findings_at_the_notebook_setting():
+    """The numbers notebook 03's written paragraphs interpret, at its settings."""
     r = depth.run()
-    out = {f["claim"]: f for f in depth.findings(r)}
-    by_start = lambda s: next(f for c, f in out.items() if c.startswith(s))  # noqa: E731
-    assert by_start("Seed 001: sigmoid")["agrees"]
-    assert not by_start("Seed 001: tanh")["agrees"]
-    assert not by_start("Seed 001: the GLU keeps")["agrees"]
-    assert by_start("Dauphin")["agrees"]
-    assert not by_start("Seed 001: gating")["agrees"]
-    assert by_start("A normalised")["agrees"]
-    # the explanations notebook 03 writes beside the generated sentences
+    control = depth.run(modes=("plain",), gains=depth.CONTROL_GAINS)
     med = {(u, m): r.median(u, m, 64) for u in depth.UNITS for m in depth.MODES}
-    assert all(med[u, "plain"] < med["tanh", "plain"] for u in ("gtu", "glu", "geglu", "swiglu"))
-    assert med["sigmoid", "plain"] < med["tanh", "plain"]
-    assert med["glu", "plain"] > med["gtu", "plain"]
+    ctl = {u: control.median(u, "plain", 64) for u in depth.UNITS}
+    # at LeCun's gain: tanh keeps a tenth, GLU and GTU ~ (1/2)^64, GEGLU/SwiGLU underflow
+    assert 0.01 < med["tanh", "plain"] < 1 and med["sigmoid", "plain"] < med["relu", "plain"] < 1e-6
+    for u in ("glu", "gtu"):
+        assert 0.1 < med[u, "plain"] / 0.5 ** 64 < 10
     assert med["geglu", "plain"] == 0 and med["swiglu", "plain"] == 0
     assert set(r.ranking("residual", 64)[:2]) == {"geglu", "swiglu"}
     assert all(1e-3 < med[u, "prenorm"] < 1e3 for u in depth.UNITS)
+    # the controls: He's gain brings ReLU level with tanh; gain 2 overshoots for the GLU
+    assert 0.5 < ctl["relu"] / med["tanh", "plain"] < 2
+    assert ctl["gtu"] > 1e-3 and ctl["glu"] > 1e6
+    assert not np.isfinite(ctl["geglu"]) and not np.isfinite(ctl["swiglu"])
+    text = " ".join(depth.findings(r, control))
+    assert "about as much as tanh" in text and "cannot be ranked" in text and "overflows" in text
 
 
 def test_findings_follow_the_numbers():
-    """Swap two units' numbers and the generated sentence and verdict swap with them."""
-    r = depth.run(units=("tanh", "glu", "gtu"), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,))
-    r.ratios[0, 0, 0, -1], r.ratios[0, 1, 0, -1] = 1e-9, 0.5  # tanh vanishes, glu keeps half
-    f = next(f for f in depth.findings(r) if f["claim"].startswith("Seed 001: the GLU"))
-    assert f["agrees"] and "0.5" in f["measured"] and "more" in f["measured"]
-    r.ratios[0, 0, 0, -1], r.ratios[0, 1, 0, -1] = 0.5, 1e-9
-    f = next(f for f in depth.findings(r) if f["claim"].startswith("Seed 001: the GLU"))
-    assert not f["agrees"] and "less" in f["measured"]
+    """Change the numbers and the generated sentences change with them."""
+    r = depth.run(units=("tanh", "relu", "glu", "gtu"), modes=("plain",), max_depth=3, width=4, batch=2,
+                  seeds=(0,))
+    c = depth.run(units=("relu",), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
+                  gains=depth.CONTROL_GAINS)
+    r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 1e-9, 1e-12
+    text = " ".join(depth.findings(r, c))
+    assert "cannot be ranked" in text and "GLU passes 1.0e-09" in text
+    r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 0.5, 0.25
+    assert "cannot be ranked" not in " ".join(depth.findings(r, c))
+    r.ratios[0, 0, 0, -1], c.ratios[0, 0, 0, -1] = 0.1, 0.15
+    assert "about as much as tanh" in " ".join(depth.findings(r, c))
+    c.ratios[0, 0, 0, -1] = 100.0
+    assert "about as much" not in " ".join(depth.findings(r, c))
+
+
+def _notebook_glu_stack(gain, L, width, batch, seed):
+    """The measurement as notebook 03 writes it out, with glulib's public functions."""
+    import glulib
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, width))
+    dy = rng.standard_normal((L, batch, width))[-1]
+    layers = [(rng.standard_normal((width, width)) / np.sqrt(width),
+               gain * rng.standard_normal((width, width)) / np.sqrt(width)) for _ in range(L)]
+    h, saved = x, []
+    for W, V in layers:
+        gate, value = h @ W, h @ V
+        saved.append((value, gate))
+        h = glulib.glu(value, gate, "sigmoid")
+    dh = dy
+    for (W, V), (value, gate) in zip(reversed(layers), reversed(saved)):
+        dvalue, dgate = glulib.glu_backward(dh, value, gate, "sigmoid")
+        dh = dvalue @ V.T + dgate @ W.T
+    return np.linalg.norm(dh) / np.linalg.norm(dy)
+
+
+@pytest.mark.parametrize("gain", [0.5, 1.0, 1.8])
+def test_gain_scales_the_value_branch(gain):
+    """A gain on V: the written-out stack of notebook 03 and gradient_ratios agree, draw for draw."""
+    got = depth.gradient_ratios("glu", "plain", 6, 5, 3, 11, gain=gain)[-1]
+    assert got == pytest.approx(_notebook_glu_stack(gain, 6, 5, 3, 11), rel=1e-10)
+
+
+def test_gain_on_plain_layers_and_matches_finite_differences():
+    got = depth.gradient_ratios("relu", "plain", 3, 4, 2, 5, gain=np.sqrt(2))
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 4))
+    dy = rng.standard_normal((3, 2, 4))[0]
+    W = rng.standard_normal((4, 4)) / 2 * np.sqrt(2)
+    dx = (dy * (x @ W > 0)) @ W.T
+    assert got[0] == pytest.approx(np.linalg.norm(dx) / np.linalg.norm(dy), rel=1e-12)
+    # a gain of 1 is the default, and a larger gain on a linear-at-zero stack keeps more gradient
+    np.testing.assert_array_equal(depth.gradient_ratios("glu", "plain", 4, 4, 2, 0),
+                                  depth.gradient_ratios("glu", "plain", 4, 4, 2, 0, gain=1.0))
+    sweep = depth.gain_sweep("glu", [0.5, 1.0, 1.5], depth=8, width=8, batch=2, seeds=(0, 1))
+    assert sweep.shape == (3, 2) and np.all(np.diff(np.median(sweep, axis=1)) > 0)
+
+
+def test_run_with_gains():
+    r = depth.run(units=("tanh", "glu"), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
+                  gains={"tanh": 1.0, "glu": 2.0})
+    assert r.gains == {"tanh": 1.0, "glu": 2.0}
+    np.testing.assert_array_equal(r.ratios[0, 1, 0], depth.gradient_ratios("glu", "plain", 3, 4, 2, 0, gain=2.0))
+    assert depth.run(units=("glu",), modes=("plain",), max_depth=2, width=2, batch=1, seeds=(0,)).gains == {"glu": 1.0}
+
+
+@pytest.mark.parametrize("gain, match", [(0.0, "gain must be positive"), (-1.0, "gain must be positive"),
+                                         (np.inf, "gain must be finite"), ("2", "gain must be a real number"),
+                                         (True, "gain must be a real number")])
+def test_bad_gain(gain, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        depth.gradient_ratios("glu", "plain", 2, 2, 1, 0, gain=gain)
+    with pytest.raises((ValueError, TypeError), match=match):
+        depth.gain_sweep("glu", [1.0, gain], depth=2, width=2, batch=1, seeds=(0,))
+    with pytest.raises((ValueError, TypeError), match=match):
+        depth.run(units=("glu",), max_depth=2, width=2, batch=1, seeds=(0,), gains={"glu": gain})
+    with pytest.raises(ValueError, match="gains must give a gain for every unit"):
+        depth.run(units=("glu", "tanh"), max_depth=2, width=2, batch=1, seeds=(0,), gains={"glu": 1.0})
 
 
 @pytest.mark.parametrize("kwargs, match", [
