@@ -27,6 +27,8 @@ from .kernels import glu, glu_backward
 FEATURES = ("rainfall", "tide", "wind")
 #: The unit of each feature (rainfall rate, tide level above normal, wind speed in tens of m/s).
 UNITS = {"rainfall": "cm/h", "tide": "m above normal", "wind": "tens of m/s"}
+#: The storms the pump panel can set: (lo, hi, step) of each feature's slider.
+FEATURE_RANGES = {"rainfall": (0.0, 10.0, 0.1), "tide": (-3.0, 4.0, 0.1), "wind": (0.0, 6.0, 0.1)}
 #: What the severity and the output are measured in.
 VOLUME_UNIT = "million m\u00b3"
 

@@ -19,7 +19,7 @@ from ._common import canvas_widget, group, readout, slider
 from ._quiet import live_figure
 
 #: Slider ranges (lo, hi, step) for the features and the weights.
-FEATURE_RANGES = {"rainfall": (0.0, 10.0, 0.1), "tide": (-3.0, 4.0, 0.1), "wind": (0.0, 6.0, 0.1)}
+FEATURE_RANGES = typhoon.FEATURE_RANGES
 WEIGHT_RANGE = (-1.0, 1.0, 0.05)
 BIAS_RANGE = (-3.0, 3.0, 0.05)
 BETA_RANGE = (0.0, 10.0, 0.1)
@@ -93,7 +93,7 @@ def pump_panel():
     readouts = {
         "severity": readout("severity (value)"),
         "gate_input": readout("gate input"),
-        "gate": readout("pump fraction (gate)"),
+        "gate": readout("opening (pump fraction)"),  # key "gate": the browser tests find it by class
         "output": readout("pumped (output)"),
     }
     for key, w in {**controls, **readouts}.items():
@@ -109,8 +109,8 @@ def pump_panel():
     ax_gate.axhline(0.0, color="0.6", lw=0.6)
     ax_gate.set_xlim(*Z_RANGE)
     ax_gate.set_xlabel("gate input  x . V + c")
-    ax_gate.set_ylabel("pump fraction  act(gate input)")
-    gate_title = ax_gate.set_title("gate curve and today's storm", fontsize=10)
+    ax_gate.set_ylabel("opening  act(gate input)")
+    gate_title = ax_gate.set_title("opening against gate input, and today's storm", fontsize=10)
     bars = ax_vol.bar([0, 1], [1.0, 1.0], color=["tab:blue", "tab:green"], width=0.6)
     ax_vol.set_xticks([0, 1], ["incoming\n(severity)", "pumped\n(output)"])
     ax_vol.axhline(0.0, color="0.3", lw=0.8)
@@ -132,7 +132,7 @@ def pump_panel():
         r = typhoon.pump(s["x"], s["W"], s["b"], s["V"], s["c"], s["activation"], s["beta"])
         readouts["severity"].value = _fmt(r["severity"], typhoon.VOLUME_UNIT)
         readouts["gate_input"].value = _fmt(r["gate_input"])
-        readouts["gate"].value = _fmt(r["gate"])
+        readouts["gate"].value = _fmt(r["opening"])
         readouts["output"].value = _fmt(r["output"], typhoon.VOLUME_UNIT)
         controls["beta"].disabled = s["activation"] != "silu"
 
@@ -143,7 +143,7 @@ def pump_panel():
         guide.set_xdata([zc, zc])
         lo, hi = min(float(act.min()), 0.0), max(float(act.max()), 1.0)
         gate_lim = (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
-        gate_title.set_text(f"{ACTIVATION_LABELS[s['activation']]}: act({r['gate_input']:.2f}) = {r['gate']:.2f}")
+        gate_title.set_text(f"{ACTIVATION_LABELS[s['activation']]}: act({r['gate_input']:.2f}) = {r['opening']:.2f}")
 
         heights = (r["severity"], r["output"])
         for bar, txt, h in zip(bars, bar_text, heights):
