@@ -36,6 +36,7 @@ import numpy as np
 
 from . import _validate
 from .activations import activate, activate_grad
+from .feedforward import LABELS
 from .kernels import glu, glu_backward
 
 #: The layer types compared, in the order the course shows them.
@@ -51,8 +52,8 @@ _UNIT = {
     "swiglu": ("silu", True),
 }
 #: How the course writes each unit's name in prose.
-NAMES = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "ReLU", "gtu": "GTU", "glu": "GLU",
-         "geglu": "GEGLU", "swiglu": "SwiGLU"}
+NAMES = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": LABELS["relu"], "gtu": "GTU", "glu": LABELS["glu"],
+         "geglu": LABELS["geglu"], "swiglu": LABELS["swiglu"]}
 #: Ratios below this are shown at this floor on log plots (they underflowed or nearly).
 FLOOR = 1e-300
 
@@ -313,12 +314,11 @@ def _times(a, b):
     return f"{abs(np.log10(r)):.0f} orders of magnitude {'up' if r > 1 else 'down'}"
 
 
-def findings(result, control=None, depth=None):
+def findings(result, depth=None):
     """Sentences stating what the measurement shows, generated from the medians over seeds.
 
-    ``result`` is a run at one gain for every unit (as ``run()``); ``control``, if given, a
-    run of the same units without residuals at ``CONTROL_GAINS``. Returns a list of strings;
-    a sentence whose units or modes the runs lack is left out. Each states numbers and the
+    ``result`` is a run at one gain for every unit (as ``run()``). Returns a list of strings;
+    a sentence whose units or modes the run lacks is left out. Each states numbers and the
     arithmetic they follow; none judges a claim about training.
     """
     L = result.max_depth if depth is None else depth
@@ -371,28 +371,44 @@ def findings(result, control=None, depth=None):
         lo, hi = min(pre, key=pre.get), max(pre, key=pre.get)
         out.append(f"In pre-norm blocks every unit passes between {_fmt(pre[lo])} ({NAMES[lo]}) and "
                    f"{_fmt(pre[hi])} ({NAMES[hi]}) of the gradient at depth {L}.")
-    if control is not None:
-        cg = control.gains
-        if have(["relu"], "plain", control) and have(["tanh"], "plain"):
-            r, t = med("relu", "plain", control), med("tanh", "plain")
-            out.append(f"With He's gain sqrt 2 = {cg['relu']:.4g}, ReLU passes {_fmt(r)} instead of "
-                       f"{_fmt(med('relu', 'plain')) if have(['relu'], 'plain') else 'its LeCun value'}: "
-                       f"{'about as much as' if 0.5 <= r / t <= 2 else _times(r, t) + ' as much as'} "
-                       f"tanh at gain {gain['tanh']:g} ({_fmt(t)}).")
-        for u in ("gtu", "glu"):
-            if have([u], "plain", control) and have([u], "plain"):
-                a, b = med(u, "plain"), med(u, "plain", control)
-                change = _times(b, a)
-                out.append(f"A gain of {cg[u]:g} on the {NAMES[u]}'s value branch (1 / sigmoid(0)) moves its "
-                           f"gradient from {_fmt(a)} to {_fmt(b)}" + (f", {change}." if change else "."))
-        over = [u for u in ("geglu", "swiglu") if have([u], "plain", control)]
-        if over:
-            out.append(f"At gain {cg[over[0]]:g}, " + " and ".join(
-                f"{NAMES[u]} " + ("overflows" if not np.isfinite(med(u, "plain", control))
-                                  else f"passes {_fmt(med(u, 'plain', control))}") for u in over)
-                + ": a quadratic layer either shrinks a signal or grows it, layer after layer.")
+    return out
+
+
+def control_findings(result, control, depth=None):
+    """Sentences comparing ``result`` (a run at gain 1) with ``control`` (a run without
+    residuals at ``CONTROL_GAINS``), generated from the medians over seeds, as a list of strings.
+    A sentence whose units either run lacks is left out."""
+    L = result.max_depth if depth is None else depth
+    out = []
+
+    def both(u):
+        return u in result.units and u in control.units and "plain" in result.modes and "plain" in control.modes
+
+    def med(unit, r=result):
+        return r.median(unit, "plain", L)
+
+    def ratio_words(a, b):
+        return "about as much as" if b > 0 and 0.5 <= a / b <= 2 else (_times(a, b) or "unlike") + " as much as"
+
+    if both("relu") and "tanh" in result.units:
+        r, t = med("relu", control), med("tanh")
+        out.append(f"With He's gain sqrt 2 = {control.gains['relu']:.4g}, ReLU passes {_fmt(r)} at depth {L} "
+                   f"instead of {_fmt(med('relu'))}: {ratio_words(r, t)} tanh at gain {result.gains['tanh']:g} "
+                   f"({_fmt(t)}).")
+    for u in ("gtu", "glu"):
+        if both(u):
+            a, b = med(u), med(u, control)
+            change = _times(b, a)
+            out.append(f"A gain of {control.gains[u]:g} on the {NAMES[u]}'s value branch (1 / sigmoid(0)) moves its "
+                       f"gradient from {_fmt(a)} to {_fmt(b)}" + (f", {change}." if change else "."))
+    quad = [u for u in ("geglu", "swiglu") if both(u)]
+    if quad:
+        out.append(f"At gain {control.gains[quad[0]]:g}, " + " and ".join(
+            f"{NAMES[u]} " + ("overflows" if not np.isfinite(med(u, control)) else f"passes {_fmt(med(u, control))}")
+            for u in quad) + ": a layer that is quadratic near 0 shrinks a small signal and grows a large one, "
+                             "layer after layer.")
     return out
 
 
 __all__ = ["UNITS", "MODES", "NAMES", "FLOOR", "CONTROL_GAINS", "DepthResult", "dauphin_factors", "findings",
-           "gain_sweep", "gradient_ratios", "run"]
+           "control_findings", "gain_sweep", "gradient_ratios", "run"]

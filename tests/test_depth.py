@@ -111,7 +111,7 @@ def test_findings_at_the_notebook_setting():
     assert 0.5 < ctl["relu"] / med["tanh", "plain"] < 2
     assert ctl["gtu"] > 1e-3 and ctl["glu"] > 1e6
     assert not np.isfinite(ctl["geglu"]) and not np.isfinite(ctl["swiglu"])
-    text = " ".join(depth.findings(r, control))
+    text = " ".join(depth.findings(r) + depth.control_findings(r, control))
     assert "about as much as tanh" in text and "cannot be ranked" in text and "overflows" in text
 
 
@@ -122,14 +122,14 @@ def test_findings_follow_the_numbers():
     c = depth.run(units=("relu",), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
                   gains=depth.CONTROL_GAINS)
     r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 1e-9, 1e-12
-    text = " ".join(depth.findings(r, c))
+    text = " ".join(depth.findings(r) + depth.control_findings(r, c))
     assert "cannot be ranked" in text and "GLU passes 1.0e-09" in text
     r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 0.5, 0.25
-    assert "cannot be ranked" not in " ".join(depth.findings(r, c))
+    assert "cannot be ranked" not in " ".join(depth.findings(r) + depth.control_findings(r, c))
     r.ratios[0, 0, 0, -1], c.ratios[0, 0, 0, -1] = 0.1, 0.15
-    assert "about as much as tanh" in " ".join(depth.findings(r, c))
+    assert "about as much as tanh" in " ".join(depth.findings(r) + depth.control_findings(r, c))
     c.ratios[0, 0, 0, -1] = 100.0
-    assert "about as much" not in " ".join(depth.findings(r, c))
+    assert "about as much" not in " ".join(depth.findings(r) + depth.control_findings(r, c))
 
 
 def _notebook_glu_stack(gain, L, width, batch, seed):

@@ -7,7 +7,7 @@ import pytest
 import glulib
 from glulib import costs, depth
 from glulib import geometry as geo
-from glulib.panels.depth import dauphin_figure, depth_panel
+from glulib.panels.depth import dauphin_figure, depth_panel, gain_panel, gain_sweep_figure
 from glulib.panels.ffn_costs import baseline_d_ff, ffn_costs_panel
 from glulib.panels.geometry import geometry_panel, surface_figure
 
@@ -64,6 +64,39 @@ def test_depth_static_twin_and_dauphin_figure(result):
     f = depth.dauphin_factors(X, np.ones_like(X))
     np.testing.assert_allclose(glu_line.get_ydata(), f["glu_value"])
     np.testing.assert_allclose(gtu_line.get_ydata(), f["gtu_value"])
+
+
+def test_gain_panel_every_control():
+    seeds = (0, 1)
+    p = gain_panel(max_depth=6, width=5, batch=2, seeds=seeds)
+    assert set(p.controls) == {"gain", "unit", "mode"} and set(p.readouts) == {"ratio", "seeds", "reference"}
+    ax = p.fig.axes[0]
+    ref_line, line = ax.lines[0], ax.lines[1]
+    for unit in depth.UNITS:
+        p.controls["unit"].value = unit
+        for mode in depth.MODES:
+            p.controls["mode"].value = mode
+            for gain in (p.controls["gain"].min, 1.8, p.controls["gain"].max):
+                p.controls["gain"].value = gain
+                r = np.array([depth.gradient_ratios(unit, mode, 6, 5, 2, s, gain) for s in seeds])
+                ref = np.array([depth.gradient_ratios(unit, mode, 6, 5, 2, s) for s in seeds])
+                np.testing.assert_allclose(line.get_ydata(), np.clip(np.median(r, axis=0), 1e-100, 1e100))
+                np.testing.assert_allclose(ref_line.get_ydata(), np.clip(np.median(ref, axis=0), 1e-100, 1e100))
+                assert p.readouts["ratio"].value == depth._fmt(float(np.median(r[:, -1])))
+                assert p.readouts["reference"].value == depth._fmt(float(np.median(ref[:, -1])))
+                assert p.controls["gain"].description == ("gain on V" if unit in ("gtu", "glu", "geglu", "swiglu")
+                                                          else "gain on W")
+                _no_nan_text(p)
+    assert p.static().data[:4] == b"\x89PNG"
+
+
+def test_gain_sweep_figure():
+    gains = [0.5, 1.0, 2.0]
+    sweep = depth.gain_sweep("glu", gains, depth=4, width=4, batch=2, seeds=(0, 1, 2))
+    fig = gain_sweep_figure("glu", gains, sweep, 4)
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.median(sweep, axis=1))
+    assert ax.get_xlabel() == "gain on V" and "GLU" in ax.get_title()
 
 
 # ---- geometry ----
@@ -137,7 +170,7 @@ def _costs_check(p):
     c = {k: p.controls[k].value for k in ("d_model", "d_ff", "variant", "tokens")}
     s = costs.summary(c["d_model"], c["d_ff"], c["variant"], c["tokens"])
     assert p.readouts["params"].value == f"{s['params']:,}"
-    for k in ("flops_forward", "flops_backward", "flops_recompute_all"):
+    for k in ("flops_forward", "flops_backward", "flops_backward_recompute_from_x"):
         assert p.readouts[k].value.startswith(f"{s[k]:,} ")
     for strat in costs.STRATEGIES:
         assert p.readouts[f"memory_{strat}"].value.startswith(f"{s[f'memory_{strat}']:,} bytes")

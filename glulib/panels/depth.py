@@ -101,6 +101,100 @@ def depth_panel(result, depth=None, mode=None, unit="glu"):
     return Panel(box, controls, readouts, fig, update)
 
 
+def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4)):
+    """Median |dx|/|dy| over seeds against depth for one unit at a chosen gain.
+
+    The gain multiplies the matrix that carries the signal (V, the value branch, of a gated
+    unit; W of a plain one); each change reruns ``glulib.depth.gradient_ratios`` for every
+    seed. Controls: ``gain`` (FloatSlider), ``unit`` (Dropdown), ``mode`` (ToggleButtons).
+    Readouts: ``ratio`` (median at the deepest layer), ``seeds`` (lowest to highest there),
+    ``reference`` (the same at gain 1).
+    """
+    depths = np.arange(1, max_depth + 1)
+    fig = live_figure(figsize=(7.0, 3.2))
+    ax = fig.subplots()
+    ref_line = ax.plot(depths, np.ones(max_depth), color="0.6", lw=1.2, label="gain 1")[0]
+    line = ax.plot(depths, np.ones(max_depth), color="C0", lw=2.5, label="chosen gain")[0]
+    lo_line = ax.plot(depths, np.ones(max_depth), ls=":", lw=1, color="C0", label="band over seeds")[0]
+    hi_line = ax.plot(depths, np.ones(max_depth), ls=":", lw=1, color="C0")[0]
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlim(1, max_depth)
+    ax.set_xlabel("depth L (layers)")
+    ax.set_ylabel("|dx| / |dy|  (median over seeds)")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.set_title(" ", fontsize=9)
+    fig.tight_layout()
+
+    controls = {
+        "gain": widgets.FloatSlider(value=gain, min=0.5, max=3.0, step=0.01, description="gain on V",
+                                    readout_format=".2f", continuous_update=False,
+                                    style={"description_width": LABEL_WIDTH}, layout=widgets.Layout(width="26em")),
+        "unit": widgets.Dropdown(options=list(_depth.UNITS), value=unit, description="unit",
+                                 style={"description_width": LABEL_WIDTH}),
+        "mode": widgets.ToggleButtons(options=[(MODE_LABELS[m], m) for m in _depth.MODES], value=mode,
+                                      description="connection", style={"description_width": LABEL_WIDTH}),
+    }
+    readouts = {"ratio": readout(f"at depth {max_depth}"), "seeds": readout("over seeds"),
+                "reference": readout("at gain 1")}
+    cache = {}
+
+    def ratios(u, m, g):
+        key = (u, m, g)
+        if key not in cache:
+            cache[key] = np.array([_depth.gradient_ratios(u, m, max_depth, width, batch, s, g) for s in seeds])
+        return cache[key]  # (n_seeds, max_depth)
+
+    def update(change=None):
+        u, m, g = controls["unit"].value, controls["mode"].value, float(controls["gain"].value)
+        controls["gain"].description = "gain on V" if u in ("gtu", "glu", "geglu", "swiglu") else "gain on W"
+        r, ref = ratios(u, m, g), ratios(u, m, 1.0)
+        med, med_ref = np.median(r, axis=0), np.median(ref, axis=0)
+        line.set_ydata(_shown(med))
+        ref_line.set_ydata(_shown(med_ref))
+        lo_line.set_ydata(_shown(r.min(axis=0)))
+        hi_line.set_ydata(_shown(r.max(axis=0)))
+        allv = _shown(np.concatenate([r.ravel(), med_ref]))
+        ax.set_ylim(min(allv.min(), 1.0) / 10, max(allv.max(), 1.0) * 10)
+        ax.set_title(f"{_depth.NAMES[u]}, {MODE_LABELS[m]}, gain {g:.2f}: width {width}, {len(seeds)} seeds",
+                     fontsize=9)
+        readouts["ratio"].value = _depth._fmt(float(med[-1]))
+        readouts["seeds"].value = f"{_depth._fmt(r[:, -1].min())} to {_depth._fmt(r[:, -1].max())}"
+        readouts["reference"].value = _depth._fmt(float(med_ref[-1]))
+        redraw(fig)
+
+    for w in controls.values():
+        w.observe(update, names="value")
+    update()
+    box = widgets.VBox([
+        widgets.HBox([group("Initialisation", [controls["gain"], controls["unit"], controls["mode"]]),
+                      group("Gradient reaching the input", list(readouts.values()))]),
+        canvas_widget(fig),
+    ])
+    return Panel(box, controls, readouts, fig, update)
+
+
+def gain_sweep_figure(unit, gains, sweep, depth):
+    """A static figure: |dx|/|dy| at one depth against the gain, median and band over seeds.
+
+    ``sweep`` is ``glulib.depth.gain_sweep(unit, gains, depth=depth, ...)``, (n_gains, n_seeds).
+    """
+    gains = np.asarray(gains, dtype=float)  # (n_gains,)
+    fig = live_figure(figsize=(6.0, 3.0))
+    ax = fig.subplots()
+    ax.fill_between(gains, _shown(sweep.min(axis=1)), _shown(sweep.max(axis=1)), color="C0", alpha=0.2,
+                    label="lowest to highest seed")
+    ax.plot(gains, _shown(np.median(sweep, axis=1)), "o-", color="C0", ms=3, label="median over seeds")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel(f"gain on {'V' if unit in ('gtu', 'glu', 'geglu', 'swiglu') else 'W'}")
+    ax.set_ylabel(f"|dx| / |dy| at depth {depth}")
+    ax.set_title(f"{_depth.NAMES[unit]} without residuals", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
     """A static figure: the factor on the value path's gradient, GLU against GTU, over X."""
     X = np.linspace(*value_range, n)  # (n,)
@@ -133,4 +227,4 @@ def modes_figure(result):
     return fig
 
 
-__all__ = ["dauphin_figure", "depth_panel", "modes_figure"]
+__all__ = ["dauphin_figure", "depth_panel", "gain_panel", "gain_sweep_figure", "modes_figure"]
