@@ -50,10 +50,10 @@ def two_branches(x=None, activation="sigmoid"):
     v_row = ", ".join(f"{v:g}" for v in (*V, c))
     _box(ax, (4.0, 3.5), f"severity (value)\n[{w_row}] . x\n= {r['severity']:.2f}", "#cfe2f3")
     _box(ax, (4.0, 0.9), f"gate input\n[{v_row}] . x\n= {r['gate_input']:.2f}", "#fce5cd")
-    _box(ax, (6.6, 0.9), f"pump fraction\n{activation}({r['gate_input']:.2f})\n= {r['gate']:.4f}", "#fff2cc")
+    _box(ax, (6.6, 0.9), f"opening\n(pump fraction)\n{activation}({r['gate_input']:.2f})\n= {r['opening']:.4f}", "#fff2cc")
     ax.text(6.6, 2.2, "\u00d7", ha="center", va="center", fontsize=26,
             bbox={"boxstyle": "circle,pad=0.25", "facecolor": "white", "edgecolor": "0.3"})
-    _box(ax, (8.9, 2.2), f"pumped\n(output)\n{r['severity']:.2f} \u00d7 {r['gate']:.4f}\n= {r['output']:.4f}",
+    _box(ax, (8.9, 2.2), f"pumped\n(output)\n{r['severity']:.2f} \u00d7 {r['opening']:.4f}\n= {r['output']:.4f}",
          "#d9ead3")
     _arrow(ax, (1.9, 2.6), (2.9, 3.4), "row W, bias b", offset=(-0.45, 0.25))
     _arrow(ax, (1.9, 1.8), (2.9, 1.0), "row V, bias c", offset=(-0.45, -0.25))
@@ -67,8 +67,8 @@ def two_branches(x=None, activation="sigmoid"):
 
 
 def storms_table(storms=None):
-    """Rows of the three storms: features, the GLU's severity, gate and output, and what the
-    plain linear layer (the severity row alone) would say."""
+    """Rows of the three storms: features, the GLU's severity, gate input, opening and output,
+    and what the plain linear layer (the severity row alone) would say."""
     storms = typhoon.load_storms() if storms is None else storms
     r = typhoon.pump(storms["x"])
     lin = typhoon.linear(storms["x"], typhoon.STORY["W"], typhoon.STORY["b"])  # (3,)
@@ -77,7 +77,8 @@ def storms_table(storms=None):
         rows.append({
             "storm": name, "description": storms["description"][i],
             **{f: float(storms["x"][i, j]) for j, f in enumerate(typhoon.FEATURES)},
-            "severity": float(r["severity"][i]), "gate": float(r["gate"][i]),
+            "severity": float(r["severity"][i]), "gate input": float(r["gate_input"][i]),
+            "opening": float(r["opening"][i]),
             "output": float(r["output"][i]), "linear": float(lin[i]),
         })
     return rows
@@ -85,7 +86,7 @@ def storms_table(storms=None):
 
 def table_markdown(rows):
     """The storms table as Markdown, numbers to two decimals."""
-    cols = ["storm", "description", *typhoon.FEATURES, "severity", "gate", "output", "linear"]
+    cols = ["storm", "description", *typhoon.FEATURES, "severity", "gate input", "opening", "output", "linear"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in rows:
         cells = [row[k] if isinstance(row[k], str) else f"{row[k]:.2f}" for k in cols]
@@ -100,7 +101,7 @@ def output_vs_tide(rainfall=5.0, wind=3.0, tide=(-3.0, 4.0)):
     r = typhoon.pump(x)
     lin = typhoon.linear(x, typhoon.STORY["W"], typhoon.STORY["b"])  # (141,)
     fig, (ax, ax_g) = _subplots(1, 2, figsize=(9.5, 3.4))
-    ax.plot(t, r["output"], lw=2, label="GLU: severity \u00d7 gate")
+    ax.plot(t, r["output"], lw=2, label="GLU: severity \u00d7 opening")
     ax.plot(t, lin, lw=2, ls="--", label="plain linear layer (severity)")
     ax.set_xlabel(f"tide ({typhoon.UNITS['tide']})")
     ax.set_ylabel(f"{typhoon.VOLUME_UNIT}")
@@ -110,7 +111,7 @@ def output_vs_tide(rainfall=5.0, wind=3.0, tide=(-3.0, 4.0)):
     ax_g.plot(t, r["gate"], color="tab:orange", lw=2)
     ax_g.set_ylim(0, 1)
     ax_g.set_xlabel(f"tide ({typhoon.UNITS['tide']})")
-    ax_g.set_ylabel("pump fraction (gate)")
-    ax_g.set_title("the gate alone", fontsize=10)
+    ax_g.set_ylabel("opening (pump fraction)")
+    ax_g.set_title("the opening alone", fontsize=10)
     fig.tight_layout()
     return fig
