@@ -212,31 +212,43 @@ def fit(x, y, steps=3000, lr=0.01, record_every=25, x_test=None, y_test=None):
     lin_p = {"W": np.zeros(3), "b": 0.0}
     hist = {"step": [], "glu": [], "linear": [], "loss": {"glu": [], "linear": [], "glu_test": [], "linear_test": []}}
 
+    def check_finite(step, losses=()):
+        values = [np.asarray(v) for p in (glu_p, lin_p) for v in p.values()] + [np.asarray(v) for v in losses]
+        if not all(np.all(np.isfinite(v)) for v in values):
+            raise FloatingPointError(
+                f"{func}: gradient descent diverged at step {step} of {steps}: the weights or the loss grew "
+                f"past what a float can hold. The learning rate lr = {lr:g} is too large for these storms; "
+                f"try a smaller one (notebook 01 uses {FIT_SETTINGS['lr']:g})")
+
     def record(step):
+        with np.errstate(over="ignore", invalid="ignore"):
+            losses = [_mse(pump(x, **glu_p)["output"], y), _mse(linear(x, **lin_p), y)]
+            if has_test:
+                losses += [_mse(pump(x_test, **glu_p)["output"], y_test), _mse(linear(x_test, **lin_p), y_test)]
+        check_finite(step, losses)
         hist["step"].append(step)
         hist["glu"].append({k: np.copy(v) for k, v in glu_p.items()})
         hist["linear"].append({k: np.copy(v) for k, v in lin_p.items()})
-        hist["loss"]["glu"].append(_mse(pump(x, **glu_p)["output"], y))
-        hist["loss"]["linear"].append(_mse(linear(x, **lin_p), y))
-        if has_test:
-            hist["loss"]["glu_test"].append(_mse(pump(x_test, **glu_p)["output"], y_test))
-            hist["loss"]["linear_test"].append(_mse(linear(x_test, **lin_p), y_test))
+        for key, loss in zip(("glu", "linear", "glu_test", "linear_test"), losses):
+            hist["loss"][key].append(loss)
 
     record(0)
     for step in range(1, steps + 1):
-        # GLU neuron: forward, then glulib's backward through the gated product
-        value = x @ glu_p["W"] + glu_p["b"]  # (n,)
-        gate = x @ glu_p["V"] + glu_p["c"]  # (n,)
-        dout = 2.0 * (glu(value, gate) - y) / n  # (n,) d loss / d output
-        dvalue, dgate = glu_backward(dout, value, gate)  # (n,), (n,)
-        glu_p["W"] = glu_p["W"] - lr * (x.T @ dvalue)  # (3,)
-        glu_p["b"] = glu_p["b"] - lr * float(dvalue.sum())
-        glu_p["V"] = glu_p["V"] - lr * (x.T @ dgate)  # (3,)
-        glu_p["c"] = glu_p["c"] - lr * float(dgate.sum())
-        # plain linear layer
-        dlin = 2.0 * (linear(x, **lin_p) - y) / n  # (n,)
-        lin_p["W"] = lin_p["W"] - lr * (x.T @ dlin)  # (3,)
-        lin_p["b"] = lin_p["b"] - lr * float(dlin.sum())
+        check_finite(step - 1)  # a step from non-finite weights would only spread NaN
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught above, with its cause
+            # GLU neuron: forward, then glulib's backward through the gated product
+            value = x @ glu_p["W"] + glu_p["b"]  # (n,)
+            gate = x @ glu_p["V"] + glu_p["c"]  # (n,)
+            dout = 2.0 * (glu(value, gate) - y) / n  # (n,) d loss / d output
+            dvalue, dgate = glu_backward(dout, value, gate)  # (n,), (n,)
+            glu_p["W"] = glu_p["W"] - lr * (x.T @ dvalue)  # (3,)
+            glu_p["b"] = glu_p["b"] - lr * float(dvalue.sum())
+            glu_p["V"] = glu_p["V"] - lr * (x.T @ dgate)  # (3,)
+            glu_p["c"] = glu_p["c"] - lr * float(dgate.sum())
+            # plain linear layer
+            dlin = 2.0 * (linear(x, **lin_p) - y) / n  # (n,)
+            lin_p["W"] = lin_p["W"] - lr * (x.T @ dlin)  # (3,)
+            lin_p["b"] = lin_p["b"] - lr * float(dlin.sum())
         if step % record_every == 0 or step == steps:
             record(step)
 

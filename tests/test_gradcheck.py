@@ -58,3 +58,56 @@ def test_mismatched_backward_is_reported(rng):
         glulib.gradcheck(glulib.glu, lambda d, v, g: (d, d[:3]), value, gate)
     with pytest.raises(ValueError, match=r"gradcheck: forward takes no array arguments"):
         glulib.gradcheck(lambda a: np.array([a]), lambda d, a: d, 1.0)
+
+
+def _glu_backward(dout, value, gate, activation="sigmoid", beta=1.0):
+    return glulib.glu_backward(dout, value, gate, activation, beta)
+
+
+@pytest.mark.parametrize("eps, match", [
+    (0, "eps must be a positive finite number"), (0.0, "positive finite"), (-1e-6, "positive finite"),
+    (float("nan"), "positive finite"), (float("inf"), "positive finite"), (True, "positive finite"),
+    ("1e-6", "positive finite"), (1e-30, r"eps = 1e-30 is below what float64 resolves at value\[\d+\]"),
+])
+def test_a_step_that_cannot_measure_anything_is_refused(rng, eps, match):
+    value, gate = rng.uniform(0.5, 2, (2, 6))
+    with pytest.raises(ValueError, match=match):
+        glulib.gradcheck(glulib.glu, _glu_backward, value, gate, eps=eps)
+
+
+@pytest.mark.parametrize("max_points", [0, -3, 2.5, None, True])
+def test_no_points_to_check_is_refused(rng, max_points):
+    value, gate = rng.standard_normal((2, 6))
+    with pytest.raises(ValueError, match="max_points must be an integer >= 1"):
+        glulib.gradcheck(glulib.glu, _glu_backward, value, gate, max_points=max_points)
+
+
+def test_empty_inputs_are_refused_not_passed():
+    empty = np.zeros(0)
+    with pytest.raises(ValueError, match=r"gradcheck: input 'value' is empty \(shape \(0,\)\): nothing to check"):
+        glulib.gradcheck(glulib.glu, _glu_backward, empty, empty)
+    with pytest.raises(ValueError, match=r"input 'b' is empty"):
+        glulib.gradcheck(lambda p: p["a"] * 2, lambda d, p: {"a": 2 * d, "b": d}, {"a": np.ones(2), "b": []})
+
+
+def test_non_finite_forwards_and_gradients_never_pass(rng):
+    value, gate = rng.uniform(1, 2, (2, 5))
+    with pytest.raises(ValueError, match="forward is not finite at the given inputs"):
+        glulib.gradcheck(lambda value, gate: np.full_like(value, np.inf), _glu_backward, value, gate)
+    with pytest.raises(ValueError, match="non-finite values"):
+        glulib.gradcheck(glulib.glu, _glu_backward, np.full(5, np.nan), gate)
+    nan_grad = glulib.gradcheck(glulib.glu, lambda d, v, g: (d * np.nan, d), value, gate)
+    assert nan_grad["value"] == np.inf and not nan_grad["value"] < 1e-6
+    with pytest.raises(ValueError, match=r"forward is not finite at z\[0\] \+/- eps"):
+        with np.errstate(invalid="ignore"):  # log of a negative number: NaN, which gradcheck must refuse
+            glulib.gradcheck(lambda z: np.log(z), lambda d, z: d / z, np.array([1e-7, 1.0]), eps=1e-6)
+
+
+def test_bad_callables_and_arguments_are_clear_errors(rng):
+    value, gate = rng.standard_normal((2, 3))
+    with pytest.raises(TypeError, match="gradcheck: backward must be callable"):
+        glulib.gradcheck(glulib.glu, None, value, gate)
+    with pytest.raises(TypeError, match="gradcheck: value must hold real numbers"):
+        glulib.gradcheck(glulib.glu, _glu_backward, ["a", "b"], gate)
+    with pytest.raises(ValueError, match=r"backward returned no gradient for \['gate'\]"):
+        glulib.gradcheck(glulib.glu, lambda d, v, g: {"value": d}, value, gate)

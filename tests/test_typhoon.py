@@ -132,3 +132,12 @@ def test_fit_bad_input():
         typhoon.fit(np.ones((3, 3)), np.ones(3), x_test=np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"y_test \(m,\)"):
         typhoon.fit(np.ones((3, 3)), np.ones(3), x_test=np.ones((2, 3)), y_test=np.ones(3))
+
+
+@pytest.mark.parametrize("lr", [0.5, 0.1])
+def test_a_diverging_fit_says_it_diverged_and_why(lr):
+    data = typhoon.load_history()
+    x, y = data["x"][data["train"]], data["pumped"][data["train"]]
+    with pytest.raises(FloatingPointError, match=rf"fit: gradient descent diverged at step \d+ of 4000.*"
+                                                 rf"lr = {lr:g} is too large"):
+        typhoon.fit(x, y, steps=4000, lr=lr, record_every=40)
