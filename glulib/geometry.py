@@ -145,21 +145,42 @@ def zeros_along_input(variant, x, w, v, b, c):
     return np.sort(points), intervals
 
 
+#: Upper bound on bisection steps: halving [-6, 0] 64 times already reaches float64's spacing.
+MAX_BISECTIONS = 200
+
+
 def activation_minimum(activation, lo=-6.0, hi=0.0, tol=1e-12):
     """(z*, act(z*)) where ``act'`` changes sign from - to + on [lo, hi], found by
-    bisection on glulib's exact derivative; None when the activation has no such dip
-    (sigmoid, tanh, ReLU, identity)."""
+    bisection on glulib's exact derivative to within ``tol``; None when the activation has
+    no such dip (sigmoid, tanh, ReLU, identity).
+
+    ``tol`` must be at least what float64 can resolve on [lo, hi] (twice the spacing of
+    floats at max(|lo|, |hi|)); below that the interval could never shrink to ``tol``.
+    """
     func = "geometry.activation_minimum"
     _validate.choice(activation, ("sigmoid", "tanh", "relu", "gelu", "gelu_tanh", "silu", "identity"),
                      func, "activation")
+    lo = _validate.real_scalar(lo, func, "lo")
+    hi = _validate.real_scalar(hi, func, "hi")
+    tol = _validate.real_scalar(tol, func, "tol")
+    if not lo < hi:
+        raise ValueError(f"{func}: need lo < hi, got lo = {lo}, hi = {hi}")
+    finest = 2.0 * float(np.spacing(max(abs(lo), abs(hi))))
+    if not tol >= finest:
+        raise ValueError(f"{func}: tol must be at least {finest:.3g}, the finest step float64 resolves on "
+                         f"[{lo}, {hi}]; got {tol:g}")
 
     def d(z):
         return float(activate_grad(np.array([z]), activation)[0])
 
     if not (d(lo) < 0 < d(hi)):
         return None
-    while hi - lo > tol:
+    for _ in range(MAX_BISECTIONS):
+        if hi - lo <= tol:
+            break
         mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):  # neighbouring floats: as close as float64 gets
+            break
         if d(mid) < 0:
             lo = mid
         else:

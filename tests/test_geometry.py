@@ -143,3 +143,50 @@ def test_zero_sets_as_notebook_04_describes_them():
             assert np.all(on_axes[Z]), variant
     assert share["glu"] == pytest.approx(share["geglu"] / 2, rel=0.05)
     assert share["reglu"] >= 0.5
+
+
+def _finishes(fn, seconds=60):
+    """Run ``fn`` in a daemon thread; return (finished, result or exception). A hang fails the
+    test after ``seconds`` instead of hanging the suite."""
+    import threading
+
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            box["value"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive(), box.get("value")
+
+
+@pytest.mark.parametrize("tol", [0.0, 1e-16, 1e-300, 5e-324])
+def test_activation_minimum_refuses_a_tol_float64_cannot_reach(tol):
+    done, result = _finishes(lambda: geo.activation_minimum("gelu", tol=tol))
+    assert done, f"activation_minimum(tol={tol}) did not return"
+    assert isinstance(result, ValueError) and "tol must be at least" in str(result), result
+
+
+@pytest.mark.parametrize("activation", ["gelu", "silu"])
+def test_activation_minimum_at_the_finest_tol_returns_and_agrees(activation):
+    finest = 2 * float(np.spacing(6.0))
+    done, result = _finishes(lambda: geo.activation_minimum(activation, tol=finest))
+    assert done and not isinstance(result, Exception), result
+    z, _ = result
+    assert z == pytest.approx(geo.activation_minimum(activation)[0], abs=1e-11)
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(tol=-1.0), ValueError, "tol must be at least"),
+    (dict(tol=float("nan")), ValueError, "tol must be finite"),
+    (dict(tol="small"), TypeError, "tol must be a real number"),
+    (dict(lo=0.0, hi=-6.0), ValueError, "need lo < hi"),
+    (dict(lo=-np.inf), ValueError, "lo must be finite"),
+])
+def test_activation_minimum_bad_arguments(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        geo.activation_minimum("gelu", **kwargs)
