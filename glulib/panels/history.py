@@ -5,7 +5,7 @@
     panel.controls["step"].value = 10        # the 10th recorded step
 
 The figure: the loss curves of the GLU neuron and the linear layer (a marker at the chosen
-step), the learned pump fraction against tide beside the true one, and the eight learned
+step), the learned opening (pump fraction) against tide beside the true one, and the eight learned
 weights beside the true ones. Numbers come from glulib.typhoon; nothing is refitted here.
 """
 
@@ -63,9 +63,9 @@ def history_panel(data=None, history=None, rainfall=5.0, wind=3.0):
     (learned,) = ax_gate.plot(tide, np.zeros_like(tide), color="tab:orange", lw=2, label="learned")
     ax_gate.set_ylim(-0.02, 1.02)
     ax_gate.set_xlabel(f"tide ({typhoon.UNITS['tide']})")
-    ax_gate.set_ylabel("pump fraction")
+    ax_gate.set_ylabel("opening (pump fraction)")
     ax_gate.legend(fontsize=7, loc="upper left")
-    ax_gate.set_title(f"gate at rain {rainfall:g}, wind {wind:g}", fontsize=10)
+    ax_gate.set_title(f"opening at rain {rainfall:g}, wind {wind:g}", fontsize=10)
 
     pos = np.arange(8)
     ax_w.bar(pos - 0.2, true_flat, width=0.4, color="0.75", label="true")
