@@ -9,9 +9,15 @@ The text is a snapshot of CPython's ``pydoc_data.topics`` (the language referenc
 Tokens are characters: the vocabulary is the sorted set of characters in the whole file,
 so it is the same on every machine. The held-out part is the last ``heldout_fraction`` of
 the text, cut at a line break, so no held-out line was ever seen in training.
+
+The committed text's SHA-256 is pinned here (``TEXT_SHA256``) as well as written beside
+it (``python_reference.txt.sha256``, as ``sha256sum`` writes it): editing the text and its
+checksum file together is still caught. Another text is checked against its own
+``.sha256`` file.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +28,9 @@ from . import _validate
 #: data/text/ in a source checkout (the course is used from its repository).
 TEXT_DIR = Path(__file__).resolve().parents[1] / "data" / "text"
 TEXT_FILE = "python_reference.txt"
+#: SHA-256 of the committed text (data/text/make_snapshot.py prints it when it remakes the text).
+TEXT_SHA256 = "a1f2d64b99e576c3ccc48707dc30d489e0afa42289e1d3d3a0c20a25f58702a4"
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class ChecksumError(ValueError):
@@ -33,19 +42,57 @@ def sha256_of(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def verify(path):
-    """Raise ChecksumError unless ``path`` matches the digest in ``path + '.sha256'``."""
+def read_digest(sums):
+    """The lower-case hex digest in a ``sha256sum``-style file (``<64 hex digits>  <name>``).
+
+    Raises ChecksumError when the file is empty, is not text, or does not start with 64 hex
+    digits (upper or lower case).
+    """
+    sums = Path(sums)
+    try:
+        text = sums.read_bytes().decode("ascii")
+    except UnicodeDecodeError:
+        raise ChecksumError(f"read_digest: the checksum file {sums} is not plain text; it should hold "
+                            "64 hex digits, two spaces and the file name") from None
+    fields = text.split()
+    if not fields:
+        raise ChecksumError(f"read_digest: the checksum file {sums} is empty; remake it with "
+                            "`python data/text/make_snapshot.py` or restore it with git")
+    if not _HEX64.fullmatch(fields[0]):
+        raise ChecksumError(f"read_digest: the checksum file {sums} should start with a SHA-256 of 64 hex digits, "
+                            f"got {fields[0][:80]!r}")
+    return fields[0].lower()
+
+
+def verify(path, expected=None):
+    """Raise ChecksumError unless the file ``path`` has the SHA-256 ``expected`` (hex, any case).
+
+    Without ``expected``: the committed text is checked against ``TEXT_SHA256`` (and its
+    ``.sha256`` file, when present, must agree); any other file against its ``.sha256`` file.
+    Returns the digest.
+    """
     path = Path(path)
     sums = path.with_name(path.name + ".sha256")
     if not path.is_file():
         raise FileNotFoundError(f"verify: the text file {path} is missing; "
                                 f"remake it with `python data/text/make_snapshot.py`")
-    if not sums.is_file():
+    committed = path.resolve() == (TEXT_DIR / TEXT_FILE).resolve()
+    if expected is not None:
+        if not isinstance(expected, str) or not _HEX64.fullmatch(expected.strip()):
+            raise ValueError(f"verify: expected must be a SHA-256 of 64 hex digits, got {expected!r:.80}")
+        expected, source = expected.strip().lower(), "the expected digest"
+    elif committed:
+        expected, source = TEXT_SHA256, "glulib.textdata.TEXT_SHA256"
+        if sums.is_file() and read_digest(sums) != expected:
+            raise ChecksumError(f"verify: {sums.name} says {read_digest(sums)}, but glulib pins {expected}; "
+                                "the checksum file was changed (restore it with git)")
+    elif sums.is_file():
+        expected, source = read_digest(sums), sums.name
+    else:
         raise FileNotFoundError(f"verify: the checksum file {sums} is missing")
-    expected = sums.read_text().split()[0]
     got = sha256_of(path)
     if got != expected:
-        raise ChecksumError(f"verify: {path.name} has SHA-256 {got}, expected {expected} from {sums.name}; "
+        raise ChecksumError(f"verify: {path.name} has SHA-256 {got}, expected {expected} from {source}; "
                             f"the file was changed (restore it with git, or remake it and its checksum)")
     return got
 
@@ -96,7 +143,13 @@ def load_corpus(path=None, heldout_fraction=0.1):
         raise ValueError(f"{func}: heldout_fraction must lie strictly between 0 and 1, got {heldout_fraction}")
     path = TEXT_DIR / TEXT_FILE if path is None else Path(path)
     digest = verify(path)
-    text = path.read_bytes().decode("utf-8")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{func}: {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                         "the course reads its text as UTF-8") from None
+    if not text:
+        raise ValueError(f"{func}: {path} is empty")
     vocab = "".join(sorted(set(text)))
     index = {ch: i for i, ch in enumerate(vocab)}
     ids = np.fromiter((index[ch] for ch in text), dtype=np.int32, count=len(text))  # (n,)
@@ -107,8 +160,17 @@ def load_corpus(path=None, heldout_fraction=0.1):
     return Corpus(vocab=vocab, train=ids[:cut], heldout=ids[cut:], sha256=digest)
 
 
+def _sizes(func, **sizes):
+    for name, n in sizes.items():
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+
+
 def batch(ids, batch_size, seq_len, rng):
     """``batch_size`` random windows of ``ids``: inputs and next-character targets, (B, T) each."""
+    _sizes("batch", batch_size=batch_size, seq_len=seq_len)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"batch: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if ids.size < seq_len + 1:
         raise ValueError(f"batch: the text has {ids.size} tokens, fewer than seq_len + 1 = {seq_len + 1}")
     starts = rng.integers(0, ids.size - seq_len, size=batch_size)  # (B,)
@@ -119,6 +181,7 @@ def batch(ids, batch_size, seq_len, rng):
 
 def windows(ids, seq_len, count):
     """``count`` evenly spaced, non-overlapping windows (inputs, targets) for evaluation, (count, T)."""
+    _sizes("windows", seq_len=seq_len, count=count)
     n = (ids.size - 1) // seq_len
     if n < 1:
         raise ValueError(f"windows: the text has {ids.size} tokens, fewer than seq_len + 1 = {seq_len + 1}")

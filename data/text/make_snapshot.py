@@ -7,7 +7,9 @@ committed snapshot, never on the running interpreter's copy. Run once to (re)mak
     python data/text/make_snapshot.py
 
 It writes the text, its SHA-256 (python_reference.txt.sha256, read by glulib.textdata)
-and a copy of the interpreter's licence file (LICENSE-PSF.txt).
+and a copy of the interpreter's licence file (LICENSE-PSF.txt). The digest is also pinned
+in glulib/textdata.py (TEXT_SHA256): a new snapshot needs that line changed too, and the
+committed experiment rerun (data/results/ records the text's digest).
 """
 
 import hashlib
@@ -42,6 +44,7 @@ def main():
     shutil.copyfile(licence, HERE / "LICENSE-PSF.txt")
     print(f"wrote {TEXT.name}: {len(text)} characters from Python {platform.python_version()} "
           f"({len(topics.topics)} topics), sha256 {digest}", file=sys.stderr)
+    print("now set TEXT_SHA256 in glulib/textdata.py to that digest", file=sys.stderr)
 
 
 if __name__ == "__main__":
