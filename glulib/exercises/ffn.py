@@ -3,8 +3,9 @@
 import numpy as np
 
 from .. import costs as _costs
+from ..activations import activate
 from ..feedforward import ffn, init_ffn, matched_d_ff
-from ._feedback import Feedback
+from ._feedback import Feedback, NotAnAnswer, call, checker, choice, integer, result_array, shown, worst
 
 #: Exercise 1: LLaMA-13B's d_model; its FFN uses 4 d_model, 2/3, rounded up to 256.
 LLAMA13_D_MODEL = 5120
@@ -48,16 +49,95 @@ def check_ffn_swiglu(my_ffn):
     return Feedback(True, f"matches glulib.ffn to {err:.1e}.")
 
 
-def check_memory(store_bytes, recompute_h_bytes):
-    """Exercise 3: backward memory of MEMORY_CASE in float32, storing all and recomputing h."""
+@checker
+def check_memory(store_all_bytes, recompute_hidden_bytes):
+    """Exercise 3: backward memory of MEMORY_CASE in float32, storing everything the backward
+    reads ("store_all") and recomputing act(a) and h ("recompute_hidden")."""
+    got = [integer(store_all_bytes, "store_3"), integer(recompute_hidden_bytes, "recompute_hidden_3")]
     c = MEMORY_CASE
-    want = [_costs.activation_memory(c["d_model"], c["d_ff"], c["variant"], c["tokens"], s)
-            for s in ("store", "recompute_h")]
-    got = [store_bytes, recompute_h_bytes]
-    names = ["storing x, a, u and h", "recomputing h"]
-    for g, w, name in zip(got, want, names):
+    strategies = ("store_all", "recompute_hidden")
+    want = [_costs.activation_memory(c["d_model"], c["d_ff"], c["variant"], c["tokens"], s) for s in strategies]
+    for g, w, s in zip(got, want, strategies):
+        kept = ", ".join(_costs.kept_arrays(c["variant"], s))
+        if g == w // 4:
+            return Feedback(False, f"{s}: {g:,} is the count of numbers; each float32 number takes 4 bytes.")
         if g != w:
-            return Feedback(False, f"{name}: you gave {g!r}; count the numbers kept per token (d_model for x, "
-                                   "d_ff for each of a, u, h), times tokens, times 4 bytes.")
-    return Feedback(True, f"{want[0]:,} and {want[1]:,} bytes: recomputing h saves "
+            return Feedback(False, f"{s}: you gave {g:,}. The forward keeps {kept} for each token: d_model "
+                                   "numbers for x and d_ff for each of the others, times tokens, times 4 bytes.")
+    return Feedback(True, f"{want[0]:,} and {want[1]:,} bytes: recomputing act(a) and h saves "
                           f"{1 - want[1] / want[0]:.0%} of the memory for a few elementwise operations.")
+
+
+#: Exercise 4: the fused layouts the learner splits into glulib's (W, V); each maps to
+#: (the glulib variant it equals, which half of the fused matrix is gated).
+FUSED_LAYOUTS = {"F.glu": ("glu", "second"), "Phi-3": ("swiglu", "first"), "ModernBERT": ("geglu", "first")}
+#: Exercise 5: the ReLU FFN whose parameters are the budget, and the width's required multiple.
+BUDGET_CASE = {"d_model": 1024, "d_ff_relu": 4096, "multiple_of": 128}
+
+
+def _fused_reference(library, t, d_ff):
+    """What each library computes from the fused product t = x @ M, in NumPy (before W2)."""
+    first, second = t[:, :d_ff], t[:, d_ff:]  # (n, d_ff) each
+    if library == "F.glu":  # a, b = chunk(2); a * sigmoid(b)
+        return first / (1 + np.exp(-second))
+    if library == "Phi-3":  # gate, up = chunk(2); up * silu(gate)
+        return second * first / (1 + np.exp(-first))
+    return activate(first, "gelu") * second  # ModernBERT: input, gate = chunk(2); act(input) * gate
+
+
+@checker
+def check_split(library, split):
+    """Exercise 4: ``split(M)`` returns glulib's (W, V) for a fused weight M laid out as ``library``."""
+    library = choice(library, FUSED_LAYOUTS, "the library")
+    variant, gated_half = FUSED_LAYOUTS[library]
+    rng = np.random.default_rng(13)
+    d_model, d_ff, n = 6, 5, 4
+    M = rng.standard_normal((d_model, 2 * d_ff))  # (d_model, 2 d_ff) the fused weight, as x @ M
+    W2 = rng.standard_normal((d_ff, d_model))  # (d_ff, d_model)
+    x = rng.standard_normal((n, d_model))  # (n, d_model)
+    want = _fused_reference(library, x @ M, d_ff) @ W2  # (n, d_model)
+    result, _ = call(split, {"M": M}, "split")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise NotAnAnswer(f"split must return two arrays, (W, V); it returned {shown(result)}.")
+    W = result_array(result[0], (d_model, d_ff), "the W that split returned")
+    V = result_array(result[1], (d_model, d_ff), "the V that split returned")
+    got = ffn(x, {"W": W, "V": V, "W2": W2}, variant)  # (n, d_model)
+    if worst(got, want, rtol=1e-9, atol=1e-12).ok:
+        return Feedback(True, f"{library} gates the {gated_half} half: W is that half, V the other, "
+                              f"and glulib.ffn(..., {variant!r}) computes what {library} computes.")
+    swapped = ffn(x, {"W": V, "V": W, "W2": W2}, variant)  # (n, d_model)
+    if worst(swapped, want, rtol=1e-9, atol=1e-12).ok:
+        hint = {"F.glu": "F.glu multiplies the first half by sigmoid of the second: the second is gated.",
+                "Phi-3": "Phi-3 writes `gate, up = ...chunk(2)` and `up * act(gate)`: the first half is gated.",
+                "ModernBERT": "ModernBERT writes `input, gate = ...chunk(2)` and `act(input) * gate`: the "
+                              "half it calls gate is the linear one, the first half is activated."}[library]
+        return Feedback(False, f"W and V are the wrong way round. {hint}")
+    return Feedback(False, f"glulib.ffn with your W and V does not compute what {library} computes: W must be "
+                           "the half that goes through the activation and V the other half, each "
+                           "(d_model, d_ff), columns in their original order.")
+
+
+@checker
+def check_budget_width(d_ff):
+    """Exercise 5: the widest SwiGLU d_ff, a multiple of BUDGET_CASE's, within the ReLU FFN's parameters."""
+    got = integer(d_ff, "d_ff_budget")
+    b = BUDGET_CASE
+    budget = _costs.ffn_params(b["d_model"], b["d_ff_relu"], "relu")
+    step = b["multiple_of"]
+    want = step * ((2 * b["d_ff_relu"] // 3) // step)
+    if got < 1:
+        return Feedback(False, f"a width is a positive whole number; you gave {got}.")
+    spent = _costs.ffn_params(b["d_model"], got, "swiglu")
+    if spent > budget:
+        return Feedback(False, f"d_ff = {got} spends {spent:,} parameters, {spent - budget:,} over the budget of "
+                               f"{budget:,}. Rounding 2/3 of the ReLU width up (as LLaMA does) overshoots; "
+                               "round down.")
+    if got % step:
+        return Feedback(False, f"{got} fits the budget but is not a multiple of {step}.")
+    if got != want:
+        return Feedback(False, f"{got} fits, but a wider multiple of {step} fits too: go up to 2/3 of the "
+                               "ReLU width, then down to the multiple.")
+    return Feedback(True, f"d_ff = {want}: {spent:,} of the {budget:,} parameters, {budget - spent:,} left over; "
+                          f"the next multiple, {want + step}, would overshoot. matched_d_ff with "
+                          f"multiple_of={step} gives {matched_d_ff(b['d_ff_relu'], 'swiglu', multiple_of=step)}, "
+                          "rounded up.")

@@ -2,7 +2,7 @@
 from glulib (model sizes) or from the committed results, never from a typed number."""
 
 from .. import experiment, model, train
-from ._feedback import Feedback, close
+from ._feedback import Feedback, checker, close, number
 
 
 def _count(cfg):
@@ -86,3 +86,54 @@ def check_beats_relu(answer, results=None):
         parts.append(f"missing {', '.join(missing)}")
     return Feedback(False, "; ".join(parts) + ". Read the column 'change vs ReLU (95% CI)': the change plus "
                                                "its half-width must stay below zero.")
+
+
+def t95(df):
+    """Student's t for a two-sided 95 % interval with ``df`` degrees of freedom: the value
+    ``experiment.summary`` multiplies by (shown to the learner in exercise 5)."""
+    return experiment._t95(df)
+
+
+def _paired(results, variant):
+    """Per-seed held-out losses of ``variant`` and of ReLU, over the seeds both ran: (n,), (n,)."""
+    import numpy as np
+
+    loss = {(r["variant"], r["seed"]): r["heldout_loss"] for r in results["runs"]}
+    seeds = [s for s in results["seeds"] if (variant, s) in loss and ("relu", s) in loss]
+    return np.array([loss[variant, s] for s in seeds]), np.array([loss["relu", s] for s in seeds])
+
+
+@checker
+def check_paired_interval(delta, half_width, results=None):
+    """Exercise 5: GLU's paired change against ReLU over the seeds and its 95 % half-width."""
+    import math
+
+    import numpy as np
+
+    got_delta = number(delta, "delta")
+    got_half = number(half_width, "half_width")
+    results = experiment.load_results() if results is None else results
+    glu, relu = _paired(results, "glu")
+    d = glu - relu  # (n,) one change per seed
+    n = d.size
+    want_delta = float(d.mean())
+    want_half = t95(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
+    unpaired = t95(n - 1) * math.sqrt(glu.var(ddof=1) / n + relu.var(ddof=1) / n)
+    if not close(got_delta, want_delta, rtol=1e-3, atol=1e-5):
+        if close(got_delta, -want_delta, rtol=1e-3, atol=1e-5):
+            return Feedback(False, "the sign is flipped: the change is GLU's loss minus ReLU's, seed by seed.")
+        return Feedback(False, f"delta = {got_delta:g} is not the mean of GLU's loss minus ReLU's over the {n} seeds.")
+    if close(got_half, t95(n - 1) * float(d.std(ddof=0)) / math.sqrt(n), rtol=1e-3, atol=1e-6) \
+            and not close(got_half, want_half, rtol=1e-3, atol=1e-6):
+        return Feedback(False, "that uses the standard deviation with n in the denominator; a sample's uses "
+                               "n - 1 (np.std(..., ddof=1)).")
+    if close(got_half, unpaired, rtol=1e-3, atol=1e-6):
+        return Feedback(False, "that is the unpaired half-width, from the two spreads separately; pair the seeds "
+                               "first: one difference per seed, then its spread.")
+    if not close(got_half, want_half, rtol=1e-3, atol=1e-6):
+        return Feedback(False, f"half_width = {got_half:g}: take t (printed above) times the standard deviation "
+                               f"of the {n} differences (ddof=1), divided by the square root of {n}.")
+    verdict = "includes zero" if abs(want_delta) <= want_half else "excludes zero"
+    return Feedback(True, f"{want_delta:+.4f} +/- {want_half:.4f}: the interval {verdict}. Ignoring the pairing "
+                          f"gives +/- {unpaired:.4f}; pairing removes what the two share (the same data order), "
+                          f"{'narrowing' if want_half < unpaired else 'not narrowing'} the interval here.")
