@@ -38,6 +38,7 @@ from . import _validate
 from .activations import activate, activate_grad
 from .feedforward import LABELS
 from .kernels import glu, glu_backward
+from .model import rmsnorm, rmsnorm_backward
 
 #: The layer types compared, in the order the course shows them.
 UNITS = ("tanh", "sigmoid", "relu", "gtu", "glu", "geglu", "swiglu")
@@ -112,7 +113,6 @@ def _local_factors(unit, saved):
 
 #: How consecutive layers are connected (see the module docstring).
 MODES = ("plain", "residual", "prenorm")
-_EPS = 1e-6  # RMSNorm's epsilon
 
 
 def gradient_ratios(unit, mode, max_depth, width, batch, seed, gain=1.0):
@@ -130,14 +130,13 @@ def gradient_ratios(unit, mode, max_depth, width, batch, seed, gain=1.0):
     x = rng.standard_normal((batch, width))  # (n, d)
     dys = rng.standard_normal((max_depth, batch, width))  # (L, n, d): dy for each depth
     params = [_layer_params(unit, width, rng, gain) for _ in range(max_depth)]
-    h, saved, rms = x, [], []
+    h, saved, normed = x, [], []
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for W, V in params:
             z = h
             if mode == "prenorm":
-                r = np.sqrt(np.mean(h * h, axis=1, keepdims=True) + _EPS)  # (n, 1)
-                z = h / r  # (n, d)
-                rms.append((z, r))
+                z = rmsnorm(h)  # (n, d): glulib.model's RMSNorm, without a gain
+                normed.append(h)
             f, s = _forward_layer(unit, z, W, V)
             saved.append(s)
             h = f if mode == "plain" else h + f  # (n, d)
@@ -151,9 +150,8 @@ def gradient_ratios(unit, mode, max_depth, width, batch, seed, gain=1.0):
             back = (live * d_gate) @ W.T  # (k, n, d): gradient at the layer's input z
             if d_value is not None:
                 back += (live * d_value) @ V.T
-            if mode == "prenorm":  # through z = h / rms(h)
-                z, r = rms[level - 1]
-                back = (back - z * np.mean(back * z, axis=-1, keepdims=True)) / r
+            if mode == "prenorm":  # through z = rmsnorm(h), for every stack at once
+                back = rmsnorm_backward(back, normed[level - 1])["x"]  # (k, n, d)
             if mode != "plain":
                 back += live
             grads[level - 1:] = back
