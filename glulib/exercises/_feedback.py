@@ -392,16 +392,18 @@ def worst(got, want, rtol=1e-7, atol=1e-12):
     """
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
-    diff = np.abs(got - want)
-    tol = atol + rtol * np.abs(np.where(np.isfinite(want), want, 0.0))
-    same = (got == want) | (np.isnan(got) & np.isnan(want))
-    bad = ~(same | (diff <= tol))
+    with np.errstate(all="ignore"):  # inf - inf is NaN here, and NaN counts as wrong below
+        diff = np.abs(got - want)
+        tol = atol + rtol * np.abs(np.where(np.isfinite(want), want, 0.0))
+        same = (got == want) | (np.isnan(got) & np.isnan(want))
+        bad = ~(same | (diff <= tol))
     if not got.size:
         return Comparison(True, (), 0.0, 0.0, 0.0)
     if not bad.any():
         i = np.unravel_index(int(np.argmax(np.where(same, 0.0, diff))), got.shape)
     else:
-        score = np.where(bad, np.where(np.isfinite(diff), diff / tol, np.inf), -1.0)
+        with np.errstate(all="ignore"):
+            score = np.where(bad, np.where(np.isfinite(diff), diff / np.maximum(tol, 1e-300), np.inf), -1.0)
         i = np.unravel_index(int(np.argmax(score)), got.shape)
     return Comparison(not bad.any(), tuple(int(k) for k in i), float(got[i]), float(want[i]),
                       float(diff[i]) if not same[i] else 0.0)
