@@ -1,31 +1,55 @@
 """Shazeer (2020)'s comparison of eight FFNs, rerun at laptop scale: ``make experiment``.
 
-    python -m glulib.experiment              # FULL: 8 variants x 4 seeds, writes data/results/
-    python -m glulib.experiment --quick      # QUICK settings, 1 seed: under a minute per variant
+    python -m glulib.experiment              # FULL: 8 variants x 4 seeds, replaces data/results/ when done
+    python -m glulib.experiment --quick      # QUICK settings, 1 seed: writes data/results/scratch/
 
 Every run trains ``glulib.model`` with ``glulib.train`` on the committed text; the seeds
 are shared across variants, so each seed gives a paired comparison (same initial data
 order). ``summary`` and ``findings`` turn the saved runs into the notebook's table and
-sentences: nothing about the outcome is typed in. The file format is documented in
-data/results/README.md (``SCHEMA`` below is what the tests check).
+sentences: nothing about the outcome is typed in.
+
+Nothing a run writes can cost the committed comparison: while it trains, progress goes to
+``<out>/partial/`` (an incomplete file, ``complete: false``), and ``<out>/runs.json`` and
+``runs.csv`` are replaced only when every run has finished. Only the full comparison
+(``train.FULL``, all eight FFNs, ``SEEDS``) may write to ``data/results/``; quick runs and
+subsets go to ``data/results/scratch/`` unless ``--out`` says otherwise. Every file is
+written to a temporary file in the same folder and renamed into place, so an interrupt
+leaves either the old file or the new one. The output folder is checked before the first
+run starts.
+
+Reading results: ``load_results()`` returns the checked dict and refuses a malformed file
+(``ResultsError``, naming the file and the problem), a runs.csv that disagrees with its
+runs.json, and, unless ``require_complete=False``, an incomplete one
+(``IncompleteResultsError``, a ``ResultsError``). ``completeness(results)`` says how many
+runs are done and which are missing. The file format is documented in
+data/results/README.md (``SCHEMA`` below is what ``check_schema`` enforces).
 """
 
 import argparse
 import json
 import math
+import numbers
 import os
 import platform
 import sys
+import tempfile
 import time
+from functools import cache
 from pathlib import Path
 
 import numba
 import numpy as np
 
-from . import model, textdata, train
+from . import model, textdata, train, zoo
+from .feedforward import LABELS
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "data" / "results"
+#: Where quick runs and subsets go by default (ignored by git): never the committed results.
+SCRATCH_DIR = RESULTS_DIR / "scratch"
+#: Subfolder of the output folder that holds the results of a run in progress.
+PARTIAL_DIR = "partial"
 RESULTS_FILE = "runs.json"
+CSV_FILE = "runs.csv"
 SCHEMA_VERSION = 1
 SEEDS = (0, 1, 2, 3)
 #: Sample prompt for the generated text stored with each seed-0 run.
@@ -40,19 +64,45 @@ SCHEMA = {
             "initial_heldout_loss", "wall_time_s", "curve", "sample"},
     "curve": {"step", "train_loss", "heldout_loss"},
 }
-
-#: Shazeer (2020), Table 1: held-out log-perplexity after 65,536 steps (std of four runs)
-#: and after 524,288 steps. Source figures for comparison, from the paper.
-PAPER = {
-    "relu": (1.997, 0.005, 1.677), "gelu": (1.983, 0.005, 1.679), "swish": (1.994, 0.003, 1.683),
-    "glu": (1.982, 0.006, 1.663), "bilinear": (1.960, 0.005, 1.648), "geglu": (1.942, 0.004, 1.633),
-    "swiglu": (1.944, 0.010, 1.636), "reglu": (1.953, 0.003, 1.645),
-}
-LABELS = {"relu": "ReLU", "gelu": "GELU", "swish": "Swish", "glu": "GLU", "bilinear": "Bilinear",
-          "geglu": "GEGLU", "swiglu": "SwiGLU", "reglu": "ReGLU"}
+#: The columns of runs.csv: the scalar keys of each run, in this order.
+CSV_COLUMNS = ("variant", "seed", "n_params", "ffn_params", "d_ff", "steps", "tokens", "heldout_loss",
+               "initial_heldout_loss", "wall_time_s")
 # Student's t, two-sided 95 %, by degrees of freedom (for the paired confidence intervals).
 _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
         10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
+
+
+class ResultsError(ValueError):
+    """A results file (or dict) that cannot be used; the message names the file and the problem."""
+
+
+class IncompleteResultsError(ResultsError):
+    """A well-formed results file in which some (variant, seed) runs have not finished."""
+
+
+@cache
+def paper_table():
+    """Shazeer (2020), Table 1, from data/shazeer2020_table1.csv (``glulib.zoo.load_table1``),
+    checked and keyed by FFN name: ``(loss at 65,536 steps, its std over four runs, loss at
+    524,288 steps)``, held-out log-perplexity."""
+    table = zoo.load_table1()
+    by_label = {label: name for name, label in LABELS.items()}
+    rows = {}
+    for i, label in enumerate(table["ffn"]):
+        name = by_label.get(label)
+        if name not in model.FFN_NAMES or name in rows:
+            raise ResultsError(f"paper_table: shazeer2020_table1.csv row {i + 1} names {label!r}; expected each of "
+                               f"{[LABELS[v] for v in model.FFN_NAMES]} once")
+        figures = tuple(float(table[key][i]) for key in ("short", "short_std", "long"))
+        if not all(math.isfinite(x) and x > 0 for x in figures) or figures[1] >= figures[0]:
+            raise ResultsError(f"paper_table: shazeer2020_table1.csv row {label}: the figures {figures} must be "
+                               "positive numbers, the std below the loss")
+        if bool(table["gated"][i]) != (name in model.VARIANTS):
+            raise ResultsError(f"paper_table: shazeer2020_table1.csv row {label}: the gated column is wrong")
+        rows[name] = figures
+    if set(rows) != set(model.FFN_NAMES):
+        raise ResultsError(f"paper_table: shazeer2020_table1.csv lacks {sorted(set(model.FFN_NAMES) - set(rows))}")
+    return {v: rows[v] for v in model.FFN_NAMES}
 
 
 def environment():
@@ -95,76 +145,248 @@ def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run
     return results
 
 
-def save(results, out_dir=RESULTS_DIR):
-    """Write runs.json (everything) and runs.csv (one line per run, no curves); atomic replace."""
+# ---- files: checked before a run, written atomically, verified when read ----
+def is_full_comparison(results):
+    """True for the comparison data/results/ holds: complete, FULL settings, all eight FFNs, SEEDS."""
+    return (completeness(results)["complete"] and results["config"] == train.FULL.as_dict()
+            and list(results["variants"]) == list(model.FFN_NAMES) and list(results["seeds"]) == list(SEEDS))
+
+
+def check_out_dir(out_dir):
+    """The output folder as a Path, created if needed; a clear error unless files can be written
+    there. ``main`` calls it before the first run, not after the last."""
     out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise OSError(f"experiment: cannot write results to {out_dir}: {exc.strerror or exc}") from None
+    return out_dir
+
+
+def _write_atomic(path, text):
+    """Write ``text`` to a temporary file beside ``path``, flush it to disk, then rename it over
+    ``path``: a reader sees the old file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_text(results):
+    """The text of runs.csv for ``results``: a header line, then one line per run (CSV_COLUMNS)."""
+    lines = [",".join(CSV_COLUMNS)] + [",".join(str(r[c]) for c in CSV_COLUMNS) for r in results["runs"]]
+    return "\n".join(lines) + "\n"
+
+
+def save(results, out_dir):
+    """Write runs.csv and runs.json (both from ``results``) into ``out_dir``, each atomically.
+
+    Refuses a malformed ``results``, and refuses to write anything but the complete full
+    comparison (``is_full_comparison``) into data/results/.
+    """
+    _raise_problems(check_schema(results), "save: the results to write")
+    out_dir = Path(out_dir)
+    if out_dir.resolve() == RESULTS_DIR.resolve() and not is_full_comparison(results):
+        raise ResultsError(f"save: only the complete full comparison (train.FULL, all eight FFNs, seeds {list(SEEDS)}) "
+                           f"replaces {RESULTS_DIR}; write these results elsewhere (e.g. {SCRATCH_DIR})")
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / (RESULTS_FILE + ".tmp")
-    tmp.write_text(json.dumps(results, indent=1) + "\n")
-    tmp.replace(out_dir / RESULTS_FILE)
-    cols = ["variant", "seed", "n_params", "ffn_params", "d_ff", "steps", "tokens", "heldout_loss",
-            "initial_heldout_loss", "wall_time_s"]
-    lines = [",".join(cols)] + [",".join(str(r[c]) for c in cols) for r in results["runs"]]
-    (out_dir / "runs.csv").write_text("\n".join(lines) + "\n")
+    # runs.json last: it is the file readers open first, and load_results checks that the two agree
+    _write_atomic(out_dir / CSV_FILE, csv_text(results))
+    _write_atomic(out_dir / RESULTS_FILE, json.dumps(results, indent=1) + "\n")
 
 
-def load_results(path=None):
-    """The saved results (data/results/runs.json by default), checked against SCHEMA."""
-    path = RESULTS_DIR / RESULTS_FILE if path is None else Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"load_results: {path} is missing; make it with `make experiment`")
-    results = json.loads(path.read_text())
-    problems = check_schema(results)
+def _raise_problems(problems, where):
     if problems:
-        raise ValueError(f"load_results: {path.name} does not follow the schema: " + "; ".join(problems))
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise ResultsError(f"{where} does not follow the schema (data/results/README.md): {shown}")
+
+
+def completeness(results):
+    """How far a well-formed results dict got: ``{"complete", "done", "expected", "missing"}``,
+    ``missing`` being the (variant, seed) pairs without a run. ``complete`` needs both the file's
+    own flag and every pair."""
+    done = {(r["variant"], r["seed"]) for r in results["runs"]}
+    missing = [(v, s) for s in results["seeds"] for v in results["variants"] if (v, s) not in done]
+    expected = len(results["seeds"]) * len(results["variants"])
+    return {"complete": bool(results["complete"]) and not missing, "done": expected - len(missing),
+            "expected": expected, "missing": missing}
+
+
+def load_results(path=None, require_complete=True):
+    """The saved results (data/results/runs.json by default; a runs.json or its folder), checked.
+
+    Raises ``ResultsError`` naming the file when it is not valid JSON, does not follow
+    SCHEMA, or disagrees with the runs.csv beside it; and ``IncompleteResultsError`` when
+    some runs have not finished, unless ``require_complete=False``.
+    """
+    path = RESULTS_DIR / RESULTS_FILE if path is None else Path(path)
+    if path.is_dir():
+        path = path / RESULTS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"load_results: {path} is missing; the committed results are restored by "
+                                f"`git checkout {RESULTS_DIR.relative_to(RESULTS_DIR.parents[1])}`, or made by "
+                                f"`make experiment`")
+    try:
+        results = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ResultsError(f"load_results: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"load_results: {path} is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}); an interrupted or edited file?") from None
+    _raise_problems(check_schema(results), f"load_results: {path}")
+    csv_path = path.with_name(CSV_FILE)
+    if not csv_path.is_file():
+        raise ResultsError(f"load_results: {csv_path} is missing; runs.json and runs.csv are written together")
+    got, want = csv_path.read_bytes().decode("utf-8", "replace").splitlines(), csv_text(results).splitlines()
+    if got != want:
+        i = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        raise ResultsError(f"load_results: {csv_path.name} disagrees with {path} ({len(got) - 1} runs in the CSV, "
+                           f"{len(want) - 1} in the JSON; first difference on line {i + 1}); they are written "
+                           "together, so one of them was interrupted or edited")
+    state = completeness(results)
+    if require_complete and not state["complete"]:
+        missing = ", ".join(f"{v} seed {s}" for v, s in state["missing"][:4])
+        more = f" and {len(state['missing']) - 4} more" if len(state["missing"]) > 4 else ""
+        raise IncompleteResultsError(
+            f"load_results: {path} is incomplete: {state['done']} of {state['expected']} runs finished"
+            + (f" (missing {missing}{more})" if missing else " (the file does not say complete)")
+            + "; its table would mislead. Restore the committed results with git, finish `make experiment`, "
+              "or pass require_complete=False to look at the partial results")
     return results
 
 
+def _is_int(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def check_schema(results):
-    """A list of what is wrong with a results dict (empty when it follows SCHEMA)."""
-    problems = []
+    """A list of what is wrong with a results dict (empty when it follows SCHEMA): keys, types,
+    known names, curves that are non-empty lists of equal length ending at the run's loss."""
+    if not isinstance(results, dict):
+        return [f"the top level must be an object (dict), got {type(results).__name__}"]
     if set(results) != SCHEMA["top"]:
-        problems.append(f"top-level keys {sorted(set(results) ^ SCHEMA['top'])} differ")
-        return problems
+        return [f"top-level keys missing {sorted(SCHEMA['top'] - set(results))}, "
+                f"unexpected {sorted(set(results) - SCHEMA['top'])}"]
+    problems = []
     if results["schema_version"] != SCHEMA_VERSION:
-        problems.append(f"schema_version {results['schema_version']} != {SCHEMA_VERSION}")
+        problems.append(f"schema_version {results['schema_version']!r} != {SCHEMA_VERSION}")
+    for key, ok, what in (("command", isinstance(results["command"], str), "a string"),
+                          ("text_sha256", isinstance(results["text_sha256"], str), "a string"),
+                          ("started_utc", isinstance(results["started_utc"], str), "a string"),
+                          ("environment", isinstance(results["environment"], dict), "an object"),
+                          ("complete", isinstance(results["complete"], bool), "true or false"),
+                          ("vocab_size", _is_int(results["vocab_size"]) and results["vocab_size"] > 0,
+                           "a positive integer"),
+                          ("wall_time_s", _is_number(results["wall_time_s"]) and results["wall_time_s"] >= 0,
+                           "a non-negative number"),
+                          ("runs", isinstance(results["runs"], list), "a list")):
+        if not ok:
+            problems.append(f"{key} must be {what}, got {results[key]!r:.60}")
+    try:
+        train.TrainConfig.from_dict(results["config"])
+    except (TypeError, ValueError) as exc:
+        problems.append(f"config is not a valid glulib.train.TrainConfig ({exc})")
+    seeds, variants = results["seeds"], results["variants"]
+    if not (isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds)
+            and len(set(seeds)) == len(seeds)):
+        problems.append(f"seeds must be a non-empty list of distinct non-negative integers, got {seeds!r:.60}")
+        seeds = []
+    if not (isinstance(variants, list) and variants and all(v in model.FFN_NAMES for v in variants)
+            and len(set(variants)) == len(variants)):
+        problems.append(f"variants must be a non-empty list of distinct names from {list(model.FFN_NAMES)}, "
+                        f"got {variants!r:.80}")
+        variants = []
+    if not isinstance(results["runs"], list):
+        return problems
+    seen = set()
     for i, r in enumerate(results["runs"]):
-        if set(r) != SCHEMA["run"]:
-            problems.append(f"run {i}: keys {sorted(set(r) ^ SCHEMA['run'])} differ")
-            continue
-        if set(r["curve"]) != SCHEMA["curve"]:
-            problems.append(f"run {i}: curve keys {sorted(set(r['curve']) ^ SCHEMA['curve'])} differ")
-        elif not (len(r["curve"]["step"]) == len(r["curve"]["train_loss"]) == len(r["curve"]["heldout_loss"])):
-            problems.append(f"run {i}: curve lists have different lengths")
-        elif r["curve"]["heldout_loss"][-1] != r["heldout_loss"]:
-            problems.append(f"run {i}: heldout_loss is not the last point of its curve")
+        problems += [f"run {i}: {p}" for p in _run_problems(r, seeds, variants)]
+        if isinstance(r, dict) and (r.get("variant"), r.get("seed")) in seen:
+            problems.append(f"run {i}: a second run of {r.get('variant')} seed {r.get('seed')}")
+        if isinstance(r, dict):
+            seen.add((r.get("variant"), r.get("seed")))
+    if results["complete"] is True and not problems and completeness(results)["missing"]:
+        problems.append(f"complete is true but {len(completeness(results)['missing'])} (variant, seed) runs "
+                        "are missing")
+    return problems
+
+
+def _run_problems(r, seeds, variants):
+    if not isinstance(r, dict):
+        return [f"must be an object (dict), got {type(r).__name__}"]
+    if set(r) != SCHEMA["run"]:
+        return [f"keys missing {sorted(SCHEMA['run'] - set(r))}, unexpected {sorted(set(r) - SCHEMA['run'])}"]
+    problems = []
+    if variants and r["variant"] not in variants:
+        problems.append(f"variant {r['variant']!r:.40} is not one of the file's variants")
+    if seeds and r["seed"] not in seeds:
+        problems.append(f"seed {r['seed']!r:.40} is not one of the file's seeds")
+    for key in ("n_params", "ffn_params", "d_ff", "steps", "tokens"):
+        if not (_is_int(r[key]) and r[key] > 0):
+            problems.append(f"{key} must be a positive integer, got {r[key]!r:.40}")
+    for key in ("heldout_loss", "initial_heldout_loss", "wall_time_s"):
+        if not _is_number(r[key]):
+            problems.append(f"{key} must be a finite number, got {r[key]!r:.40}")
+    if not isinstance(r["sample"], str):
+        problems.append(f"sample must be a string, got {type(r['sample']).__name__}")
+    curve = r["curve"]
+    if not isinstance(curve, dict) or set(curve) != SCHEMA["curve"]:
+        problems.append(f"curve must be an object with the lists {sorted(SCHEMA['curve'])}, got {curve!r:.60}")
+        return problems
+    lists = [curve[k] for k in ("step", "train_loss", "heldout_loss")]
+    if not all(isinstance(x, list) and x for x in lists) or len({len(x) for x in lists}) != 1:
+        problems.append("curve: step, train_loss and heldout_loss must be non-empty lists of one length")
+    elif not (all(_is_int(s) for s in curve["step"]) and all(_is_number(x) for x in lists[1] + lists[2])):
+        problems.append("curve: steps must be integers and losses finite numbers")
+    elif curve["heldout_loss"][-1] != r["heldout_loss"] or curve["step"][-1] != r["steps"]:
+        problems.append("heldout_loss and steps must be the last point of the curve")
     return problems
 
 
 # ---- from runs to the table and the sentences ----
-def _t95(df):
-    keys = sorted(_T95)
-    return _T95[max(k for k in keys if k <= df)] if df >= 1 else math.inf
+def t95(df):
+    """Student's t for a two-sided 95 % interval with ``df`` degrees of freedom (inf below 1;
+    between tabulated values, the next smaller df's value, which widens the interval)."""
+    if isinstance(df, bool) or not isinstance(df, numbers.Integral):
+        raise TypeError(f"t95: df must be an integer, got {type(df).__name__} {df!r}")
+    return _T95[max(k for k in _T95 if k <= df)] if df >= 1 else math.inf
+
+
+_t95 = t95  # the earlier private name
 
 
 def summary(results):
     """Per variant: mean and std (ddof=1) of the held-out loss over seeds, the paired change
     against ReLU with its 95 % confidence interval, the rank, and the paper's figures."""
+    _raise_problems(check_schema(results), "summary: results")
+    paper = paper_table()
     runs = results["runs"]
     loss = {(r["variant"], r["seed"]): r["heldout_loss"] for r in runs}
     variants = [v for v in results["variants"] if any(k[0] == v for k in loss)]
     rows = {}
     for v in variants:
         seeds = [s for s in results["seeds"] if (v, s) in loss]
-        x = np.array([loss[v, s] for s in seeds])
+        x = np.array([loss[v, s] for s in seeds])  # (n_seeds,)
         paired = [s for s in seeds if ("relu", s) in loss]
-        d = np.array([loss[v, s] - loss["relu", s] for s in paired])
-        half = _t95(d.size - 1) * d.std(ddof=1) / math.sqrt(d.size) if d.size > 1 else math.inf
-        p65, p65_std, p524 = PAPER[v]
+        d = np.array([loss[v, s] - loss["relu", s] for s in paired])  # (n_paired,)
+        half = t95(d.size - 1) * d.std(ddof=1) / math.sqrt(d.size) if d.size > 1 else math.inf
+        p65, p65_std, p524 = paper[v]
         rows[v] = {"label": LABELS[v], "n": int(x.size), "mean": float(x.mean()),
                    "std": float(x.std(ddof=1)) if x.size > 1 else float("nan"),
                    "delta": float(d.mean()) if d.size else float("nan"), "delta_ci": float(half),
-                   "paper": p65, "paper_std": p65_std, "paper_delta": p65 - PAPER["relu"][0],
+                   "paper": p65, "paper_std": p65_std, "paper_delta": p65 - paper["relu"][0],
                    "paper_long": p524, "n_params": next(r["n_params"] for r in runs if r["variant"] == v)}
     for key, rank_key in (("mean", "rank"), ("paper", "paper_rank")):
         for i, v in enumerate(sorted(rows, key=lambda v: rows[v][key])):
@@ -219,8 +441,9 @@ def findings(rows):
     spread = max(r["mean"] for r in rows.values()) - min(r["mean"] for r in rows.values())
     noise = float(np.nanmean([r["std"] for r in rows.values()]))
     paper_spread = max(r["paper"] for r in rows.values()) - min(r["paper"] for r in rows.values())
+    paper_stds = [r["paper_std"] for r in rows.values()]
     out.append(f"The best and worst variant are {spread:.3f} nats apart (mean seed std {noise:.3f}); "
-               f"in the paper {paper_spread:.3f} apart, with stds of 0.003 to 0.010.")
+               f"in the paper {paper_spread:.3f} apart, with stds of {min(paper_stds):.3f} to {max(paper_stds):.3f}.")
     return out
 
 
@@ -240,29 +463,53 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="QUICK settings (under a minute per run)")
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="number of seeds (0, 1, ...)")
     parser.add_argument("--variants", default=",".join(model.FFN_NAMES), help="comma-separated FFN names")
-    parser.add_argument("--out", default=str(RESULTS_DIR), help="output folder (default data/results)")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default: data/results for the full comparison, "
+                             "data/results/scratch otherwise)")
     args = parser.parse_args(argv)
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in model.FFN_NAMES]
-    if unknown or args.seeds < 1:
-        parser.error(f"unknown variants {unknown}; choose from {list(model.FFN_NAMES)}" if unknown
+    if unknown or not variants or args.seeds < 1:
+        parser.error(f"unknown variants {unknown}; choose from {list(model.FFN_NAMES)}" if unknown or not variants
                      else f"--seeds must be at least 1, got {args.seeds}")
     config = train.QUICK if args.quick else train.FULL
+    seeds = list(range(args.seeds))
+    full = not args.quick and variants == list(model.FFN_NAMES) and seeds == list(SEEDS)
+    out = Path(args.out) if args.out else (RESULTS_DIR if full else SCRATCH_DIR)
+    if out.resolve() == RESULTS_DIR.resolve() and not full:
+        parser.error(f"only the full comparison (FULL settings, all eight FFNs, {len(SEEDS)} seeds) replaces "
+                     f"{RESULTS_DIR}; leave out --out to write to {SCRATCH_DIR}, or choose another folder")
+    try:  # before the first run, not after the last
+        check_out_dir(out)
+        partial = check_out_dir(out / PARTIAL_DIR)
+    except OSError as exc:
+        parser.error(str(exc))
     corpus = textdata.load_corpus()
     command = "python -m glulib.experiment " + " ".join(argv if argv is not None else sys.argv[1:])
 
     def on_run(results, k, n):
-        save(results, args.out)
+        save(results, partial)
         r = results["runs"][-1]
         print(f"[run {k:2d}/{n}] {r['variant']:8s} seed {r['seed']}  done: held-out {r['heldout_loss']:.4f} "
               f"in {r['wall_time_s']:.0f} s (total {results['wall_time_s'] / 60:.1f} min)",
               file=sys.stderr, flush=True)
 
-    results = run_experiment(corpus, config, seeds=range(args.seeds), variants=variants, on_run=on_run,
-                             on_step=_progress(sys.stderr), command=command.strip())
-    print(table_markdown(summary(results)), file=sys.stderr)
-    print("\n".join(findings(summary(results))), file=sys.stderr)
-    print(f"wrote {args.out}/{RESULTS_FILE} in {results['wall_time_s'] / 60:.1f} min", file=sys.stderr)
+    try:
+        results = run_experiment(corpus, config, seeds=seeds, variants=variants, on_run=on_run,
+                                 on_step=_progress(sys.stderr), command=command.strip())
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {out / RESULTS_FILE} is unchanged; the finished runs are in {partial} "
+              "(marked incomplete)", file=sys.stderr)
+        raise SystemExit(130) from None
+    save(results, out)
+    for name in (RESULTS_FILE, CSV_FILE):
+        (partial / name).unlink(missing_ok=True)
+    if not any(partial.iterdir()):
+        partial.rmdir()
+    rows = summary(results)
+    print(table_markdown(rows), file=sys.stderr)
+    print("\n".join(findings(rows)), file=sys.stderr)
+    print(f"wrote {out / RESULTS_FILE} in {results['wall_time_s'] / 60:.1f} min", file=sys.stderr)
 
 
 if __name__ == "__main__":

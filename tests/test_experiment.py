@@ -2,6 +2,7 @@
 committed results follow the schema and come from the committed code."""
 
 import json
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -136,3 +137,165 @@ def test_train_config_holds_the_model_config_and_replace_reaches_it():
         train.TrainConfig.from_dict({"variant": "relu"})
     with pytest.raises(ValueError, match="stop_after must be None or an integer"):
         train.train(textdata.load_corpus(), TINY_RUN, seed=0, stop_after=2.5)
+
+
+# ---- nothing lost, nothing wrong accepted: the results files ----
+def _small_results(corpus, tmp_path, **kw):
+    return experiment.run_experiment(corpus, TINY_RUN.replace(steps=2, eval_every=1), seeds=[0, 1],
+                                     variants=["relu", "glu"], sample_chars=4, **kw)
+
+
+@pytest.fixture(scope="module")
+def small(corpus):
+    return experiment.run_experiment(corpus, TINY_RUN.replace(steps=2, eval_every=1), seeds=[0, 1],
+                                     variants=["relu", "glu"], sample_chars=4)
+
+
+def _copy(results):
+    return json.loads(json.dumps(results))
+
+
+def test_the_committed_results_load_as_complete_and_agree_with_their_csv(committed):
+    state = experiment.completeness(committed)
+    assert state == {"complete": True, "done": 32, "expected": 32, "missing": []}
+    assert experiment.is_full_comparison(committed)
+    csv = (experiment.RESULTS_DIR / experiment.CSV_FILE).read_text()
+    assert csv == experiment.csv_text(committed)
+
+
+def test_an_interrupted_experiment_leaves_an_incomplete_file_that_is_flagged(small, tmp_path):
+    partial = _copy(small)
+    partial["runs"], partial["complete"] = partial["runs"][:1], False
+    experiment.save(partial, tmp_path)
+    with pytest.raises(experiment.IncompleteResultsError, match=r"incomplete: 1 of 4 runs finished \(missing glu seed 0"):
+        experiment.load_results(tmp_path)
+    loaded = experiment.load_results(tmp_path / "runs.json", require_complete=False)
+    assert experiment.completeness(loaded) == {"complete": False, "done": 1, "expected": 4,
+                                               "missing": [("glu", 0), ("relu", 1), ("glu", 1)]}
+    assert issubclass(experiment.IncompleteResultsError, experiment.ResultsError)
+
+
+def test_progress_of_a_run_is_saved_after_each_run_and_never_as_complete_early(corpus, tmp_path):
+    seen = []
+
+    def on_run(results, k, n):
+        experiment.save(results, tmp_path)
+        seen.append((k, n, experiment.load_results(tmp_path, require_complete=False)["complete"]))
+
+    _small_results(corpus, tmp_path, on_run=on_run)
+    assert seen == [(1, 4, False), (2, 4, False), (3, 4, False), (4, 4, True)]
+    assert experiment.load_results(tmp_path)["complete"]
+
+
+def test_only_the_full_comparison_may_replace_the_committed_results(small):
+    with pytest.raises(experiment.ResultsError, match="only the complete full comparison"):
+        experiment.save(small, experiment.RESULTS_DIR)
+
+
+def test_quick_and_subset_runs_default_to_scratch_and_cannot_target_data_results(tmp_path, monkeypatch, capsys):
+    for argv in (["--quick"], ["--seeds", "1"], ["--variants", "relu,glu"]):
+        with pytest.raises(SystemExit):
+            experiment.main(argv + ["--out", str(experiment.RESULTS_DIR)])
+        assert "only the full comparison" in capsys.readouterr().err
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit):  # checked before any training starts
+        experiment.main(["--quick", "--out", str(blocker / "sub")])
+    assert "cannot write results to" in capsys.readouterr().err
+
+
+def test_files_are_written_atomically_and_both_from_the_same_data(small, tmp_path, monkeypatch):
+    experiment.save(small, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    calls = []
+    real_replace = experiment.os.replace
+
+    def interrupted_replace(src, dst):  # the CSV is renamed into place, then the process dies
+        calls.append(Path(dst).name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    changed = _copy(small)
+    changed["runs"] = changed["runs"][:3]
+    changed["complete"] = False
+    monkeypatch.setattr(experiment.os, "replace", interrupted_replace)
+    with pytest.raises(KeyboardInterrupt):
+        experiment.save(changed, tmp_path)
+    monkeypatch.undo()
+    assert calls == ["runs.csv", "runs.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.csv", "runs.json"]  # no temp files left
+    assert (tmp_path / "runs.json").read_bytes() == before["runs.json"]
+    with pytest.raises(experiment.ResultsError, match="runs.csv disagrees with .*runs.json"):
+        experiment.load_results(tmp_path)
+
+
+def test_a_truncated_csv_is_caught(small, tmp_path):
+    experiment.save(small, tmp_path)
+    text = (tmp_path / "runs.csv").read_text()
+    (tmp_path / "runs.csv").write_text(text[: len(text) // 2])
+    with pytest.raises(experiment.ResultsError, match="disagrees"):
+        experiment.load_results(tmp_path)
+    (tmp_path / "runs.csv").unlink()
+    with pytest.raises(experiment.ResultsError, match="runs.csv is missing"):
+        experiment.load_results(tmp_path)
+
+
+def _break(results, how):
+    r = _copy(results)
+    how(r)
+    return r
+
+
+MALFORMED = {
+    "a list at the top": (lambda r: None, "the top level must be an object"),
+    "runs null": (lambda r: r.update(runs=None), "runs must be a list"),
+    "an empty curve": (lambda r: r["runs"][0]["curve"].update(step=[], train_loss=[], heldout_loss=[]),
+                       "non-empty lists"),
+    "a missing run key": (lambda r: r["runs"][1].pop("seed"), r"run 1: keys missing \['seed'\]"),
+    "a string loss": (lambda r: r["runs"][0].update(heldout_loss="1.8"), "heldout_loss must be a finite number"),
+    "a NaN loss": (lambda r: r["runs"][0]["curve"]["heldout_loss"].__setitem__(0, float("nan")), "finite"),
+    "a run that is a list": (lambda r: r["runs"].__setitem__(0, []), "run 0: must be an object"),
+    "an unknown variant": (lambda r: r.update(variants=["relu", "swishglu"]), "variants must be"),
+    "seeds null": (lambda r: r.update(seeds=None), "seeds must be"),
+    "a bad config": (lambda r: r["config"].update(steps=-1), "config is not a valid"),
+    "complete but missing runs": (lambda r: r["runs"].pop(), "complete is true but 1"),
+    "a duplicated run": (lambda r: r["runs"].__setitem__(1, r["runs"][0]), "a second run of relu seed 0"),
+    "a curve that is a string": (lambda r: r["runs"][0].update(curve="1,2"), "curve must be an object"),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_a_malformed_file_is_a_clear_error_naming_file_and_problem(small, tmp_path, name):
+    how, match = MALFORMED[name]
+    bad = [] if name == "a list at the top" else _break(small, how)
+    (tmp_path / "runs.json").write_text(json.dumps(bad))
+    (tmp_path / "runs.csv").write_text("")
+    with pytest.raises(experiment.ResultsError, match=match) as info:
+        experiment.load_results(tmp_path / "runs.json")
+    assert str(tmp_path / "runs.json") in str(info.value)
+    if name != "a list at the top":
+        with pytest.raises(experiment.ResultsError, match=match):
+            experiment.summary(bad)
+
+
+def test_files_that_are_not_json_are_clear_errors(tmp_path):
+    path = tmp_path / "runs.json"
+    path.write_text('{"schema_version": 1, "runs": [')
+    with pytest.raises(experiment.ResultsError, match=r"runs.json is not valid JSON .*line 1"):
+        experiment.load_results(path)
+    path.write_bytes(b"\xff\xfe{}")
+    with pytest.raises(experiment.ResultsError, match="is not UTF-8 text"):
+        experiment.load_results(path)
+    with pytest.raises(FileNotFoundError, match="git checkout data/results"):
+        experiment.load_results(tmp_path / "nothing.json")
+
+
+def test_the_paper_table_comes_from_the_csv():
+    table = experiment.paper_table()
+    assert list(table) == list(model.FFN_NAMES)
+    csv_rows = (experiment.RESULTS_DIR.parent / "shazeer2020_table1.csv").read_text().splitlines()[1:]
+    for line, v in zip(csv_rows, model.FFN_NAMES):
+        label, gated, short, std, long = line.split(",")
+        assert table[v] == (float(short), float(std), float(long))
+        assert (gated == "yes") == (v in model.VARIANTS)
