@@ -299,3 +299,32 @@ def test_the_paper_table_comes_from_the_csv():
         label, gated, short, std, long = line.split(",")
         assert table[v] == (float(short), float(std), float(long))
         assert (gated == "yes") == (v in model.VARIANTS)
+
+
+def test_the_command_line_keeps_progress_apart_until_the_end(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(train, "QUICK", TINY_RUN.replace(steps=2, eval_every=1))
+    monkeypatch.setattr(experiment, "SAMPLE_CHARS", 4)
+    out = tmp_path / "out"
+    experiment.main(["--quick", "--variants", "relu,glu", "--seeds", "2", "--out", str(out)])
+    assert sorted(p.name for p in out.iterdir()) == ["runs.csv", "runs.json"]  # partial/ cleaned up
+    done = experiment.load_results(out)
+    assert experiment.completeness(done)["done"] == 4 and not experiment.is_full_comparison(done)
+    assert "wrote" in capsys.readouterr().err
+
+    real_save = experiment.save
+
+    def save_then_interrupt(results, out_dir):  # Ctrl-C right after the first run is saved
+        real_save(results, out_dir)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "save", save_then_interrupt)
+    before = (out / "runs.json").read_bytes()
+    with pytest.raises(SystemExit) as info:
+        experiment.main(["--quick", "--variants", "relu,glu", "--seeds", "2", "--out", str(out)])
+    assert info.value.code == 130
+    assert (out / "runs.json").read_bytes() == before  # the finished results are untouched
+    partial = experiment.load_results(out / experiment.PARTIAL_DIR, require_complete=False)
+    assert experiment.completeness(partial)["done"] == 1
+    with pytest.raises(experiment.IncompleteResultsError):
+        experiment.load_results(out / experiment.PARTIAL_DIR)
+    assert "is unchanged" in capsys.readouterr().err
