@@ -26,7 +26,7 @@ def check_gelu_dip(z, value):
         if close(value, -f_ref, rtol=1e-3):
             return Feedback(False, f"the place is right; check the sign of the value: GELU is below zero there.")
         return Feedback(False, f"the place is right; the value is GELU at that place, not {value:g}.")
-    return Feedback(True, f"GELU({z_ref:.4f}) = {f_ref:.4f}: on the closed side the gate is slightly negative, "
+    return Feedback(True, f"GELU({z_ref:.4f}) = {f_ref:.4f}: for negative gate inputs the opening is slightly negative, "
                           "so the product takes the opposite sign to the value there.")
 
 
@@ -37,8 +37,8 @@ def check_zeros(points):
     u = ZERO_UNIT
     want = np.sort([-u["b"] / u["w"], -u["c"] / u["v"]])  # (2,)
     if got.size != want.size:
-        return Feedback(False, f"there are {want.size} such points: one where the gate path is zero "
-                               f"(GELU(a) = 0 only at a = 0) and one where the value path is zero; "
+        return Feedback(False, f"there are {want.size} such points: one where the opening is zero "
+                               f"(GELU(a) = 0 only at a = 0) and one where the value is zero; "
                                f"you gave {got.size}.")
     if not worst(got, want, rtol=0, atol=1e-3).ok:
         return Feedback(False, f"{got.tolist()} are not both zeros: solve w x + b = 0 and v x + c = 0.")

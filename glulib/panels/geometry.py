@@ -32,16 +32,16 @@ def plane(lim=LIM, n=121):
 
 
 def surface_figure(variant="geglu", lim=LIM, n=61):
-    """A static figure: gate path, value path and product as 3-D surfaces over (a, u)."""
+    """A static figure: opening, value and product as 3-D surfaces over (a, u)."""
     A, U = plane(lim, n)
     s = _geo.surfaces(variant, A, U)
     fig = live_figure(figsize=(9.0, 3.2))
-    for i, (key, title) in enumerate((("gate", f"gate path {VARIANTS[variant]}(a)"),
-                                      ("value", "value path u"), ("product", "product"))):
+    for i, (key, title) in enumerate((("gate", f"opening {VARIANTS[variant]}(a)"),
+                                      ("value", "value u"), ("product", "product"))):
         ax = fig.add_subplot(1, 3, i + 1, projection="3d")
         ax.plot_surface(A, U, s[key], cmap="RdBu_r", linewidth=0, antialiased=True,
                         vmin=-np.abs(s[key]).max(), vmax=np.abs(s[key]).max())
-        ax.set_xlabel("a (gate)")
+        ax.set_xlabel("a (gate input)")
         ax.set_ylabel("u (value)")
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
@@ -49,20 +49,20 @@ def surface_figure(variant="geglu", lim=LIM, n=61):
 
 
 def contour_figure(variant="geglu", lim=LIM, n=121):
-    """A static figure: contour maps of gate path, value path and product over (a, u),
+    """A static figure: contour maps of opening, value and product over (a, u),
     with the zero level drawn in black wherever the map takes both signs."""
     A, U = plane(lim, n)
     s = _geo.surfaces(variant, A, U)
     fig = live_figure(figsize=(9.0, 3.0))
     axes = fig.subplots(1, 3, sharey=True)
-    for ax, (key, title) in zip(axes, (("gate", f"gate path {VARIANTS[variant]}(a)"),
-                                       ("value", "value path u"), ("product", "product"))):
+    for ax, (key, title) in zip(axes, (("gate", f"opening {VARIANTS[variant]}(a)"),
+                                       ("value", "value u"), ("product", "product"))):
         z = s[key]
         m = max(float(np.abs(z).max()), 1e-12)
         ax.contourf(A, U, z, levels=np.linspace(-m, m, 21), cmap="RdBu_r")
         if z.min() < 0 < z.max():
             ax.contour(A, U, z, levels=[0.0], colors="k", linewidths=1.2)
-        ax.set_xlabel("a (gate)")
+        ax.set_xlabel("a (gate input)")
         ax.set_title(title, fontsize=9)
     axes[0].set_ylabel("u (value)")
     fig.tight_layout()
@@ -73,7 +73,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     """Controls: ``variant`` (Dropdown over glulib.VARIANTS), ``w``, ``v``, ``b``, ``c``.
 
     Readouts: ``at_zero`` (output at x = 0), ``zeros`` (where the output is zero along x),
-    ``curvature`` (how much of x the output curves up), ``dip`` (the gate's minimum),
+    ``curvature`` (how much of x the output curves up), ``dip`` (the opening's minimum),
     ``saddle`` (share of the plane that is a saddle).
     """
     A, U = plane(LIM, n)
@@ -89,7 +89,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     in_dots = [axis.plot([], [], "o", color="k", ms=5)[0] for axis in (ax_p, ax_h)]
     for axis, title in ((ax_p, "product over (a, u); zero set black"),
                         (ax_h, "Hessian: saddle / flat / bowl")):
-        axis.set_xlabel("a = w x + b (gate)")
+        axis.set_xlabel("a = w x + b (gate input)")
         axis.set_ylabel("u = v x + c (value)")
         axis.set_xlim(-LIM, LIM)
         axis.set_ylim(-LIM, LIM)
@@ -97,8 +97,8 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     ax_h.legend(handles=[Patch(color=CLASS_CMAP.colors[i], label=lab) for i, lab in
                          enumerate(("saddle (det < 0)", "flat (det = 0)", "bowl or dome (det > 0)"))],
                 fontsize=6, loc="lower right", framealpha=0.9)
-    gate_line = ax_x.plot(x, x, label="gate path act(a)", color="C1")[0]
-    value_line = ax_x.plot(x, x, label="value path u", color="C0")[0]
+    gate_line = ax_x.plot(x, x, label="opening act(a)", color="C1")[0]
+    value_line = ax_x.plot(x, x, label="value u", color="C0")[0]
     up_line = ax_x.plot(x, x, color="k", lw=2, label="product, curving up")[0]
     down_line = ax_x.plot(x, x, color="k", lw=2, ls="--", label="product, curving down")[0]
     flat_line = ax_x.plot(x, x, color="k", lw=0.8, label="product, straight")[0]
@@ -121,7 +121,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     }
     readouts = {k: readout(label) for k, label in (
         ("at_zero", "output at x = 0"), ("zeros", "output = 0 at x"), ("curvature", "curves up on"),
-        ("dip", "gate's minimum"), ("saddle", "saddle share"))}
+        ("dip", "opening's minimum"), ("saddle", "saddle share"))}
     state = {"variant": None}
 
     def update_plane(name):
@@ -136,7 +136,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
         cls = _geo.curvature_class(_geo.hessian(name, A, U)["det"])
         cls_img.set_data(cls)
         dip = _geo.activation_minimum(VARIANTS[name])
-        readouts["dip"].value = ("none: the gate never dips below zero" if dip is None else
+        readouts["dip"].value = ("none: the opening never dips below zero" if dip is None else
                                  f"{VARIANTS[name]}({dip[0]:.4f}) = {dip[1]:.4f}")
         readouts["saddle"].value = (f"{(cls == -1).mean():.1%} saddle, {(cls == 0).mean():.1%} flat, "
                                     f"{(cls == 1).mean():.1%} bowl")
