@@ -70,3 +70,12 @@ def ndim(func, arg, a, n, meaning):
         raise ValueError(
             f"{func}: {arg} must be {n}-D {meaning}, got shape {a.shape} ({a.ndim}-D)"
         )
+
+
+def positive_int(n, func, arg):
+    """``n`` as an exact Python int >= 1. Python and NumPy integers pass; bools, floats and
+    anything else raise. The result is a Python int, so later arithmetic cannot wrap around
+    as NumPy's fixed-width integers do (np.int16(30000) * 2 is -5536)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{func}: {arg} must be a positive integer, got {n!r}")
+    return int(n)

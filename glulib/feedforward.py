@@ -18,6 +18,15 @@ from .activations import CODES
 VARIANTS = {"glu": "sigmoid", "bilinear": "identity", "reglu": "relu", "geglu": "gelu", "swiglu": "silu"}
 #: Ungated FFNs the gated ones are compared against.
 BASELINES = {"relu": "relu", "gelu": "gelu", "swish": "silu"}
+#: Gated FFNs that libraries run beyond Table 1. T5 v1.1's "gated-gelu" (Hugging Face's
+#: ``gelu_new``) and Gemma (``gelu_pytorch_tanh``) gate with the tanh form of GELU,
+#: 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))), not with the exact x Phi(x).
+LIBRARY_VARIANTS = {"geglu_tanh": "gelu_tanh"}
+#: Every FFN name ``ffn`` accepts, mapped to the activation of its gate (or hidden layer).
+FFNS = {**VARIANTS, **LIBRARY_VARIANTS, **BASELINES}
+#: How the course writes each FFN's name (figures, tables, feedback), in Table 1's order.
+LABELS = {"relu": "ReLU", "gelu": "GELU", "swish": "Swish", "glu": "GLU", "bilinear": "Bilinear",
+          "geglu": "GEGLU", "swiglu": "SwiGLU", "reglu": "ReGLU", "geglu_tanh": "GEGLU (tanh form)"}
 
 _SHAPES = {  # entry -> its shape in terms of (d_model, d_ff)
     "W": ("d_model", "d_ff"),
@@ -29,15 +38,16 @@ _SHAPES = {  # entry -> its shape in terms of (d_model, d_ff)
 }
 
 
-def _activation(variant, func):
-    names = {**VARIANTS, **BASELINES}
-    _validate.choice(variant, names, func, "variant")
-    return names[variant], variant in VARIANTS
+def gate_activation(variant, func="gate_activation"):
+    """``(activation, gated)`` for an FFN name: ``("gelu", True)`` for "geglu", ``("relu", False)``
+    for "relu". An unknown name is a ValueError that names ``func``, the public function asked."""
+    _validate.choice(variant, FFNS, func, "variant")
+    return FFNS[variant], variant not in BASELINES
 
 
 def _check(func, x, params, variant):
     """Validated, same-dtype, contiguous copies of x and params; plus the activation code."""
-    activation, gated = _activation(variant, func)
+    activation, gated = gate_activation(variant, func)
     if not isinstance(params, dict):
         raise TypeError(f"{func}: params must be a dict of arrays, got {type(params).__name__}")
     unknown = sorted(set(params) - set(_SHAPES))
@@ -97,8 +107,8 @@ def _hidden(a, u, code, beta):
 def ffn(x, params, variant, beta=1.0):
     """The FFN block on ``x`` of shape (n, d_model); returns (n, d_model).
 
-    ``variant`` is a gated name from VARIANTS or a baseline from BASELINES; ``beta`` is
-    Swish's beta (SwiGLU and the Swish baseline).
+    ``variant`` is a name from FFNS: a gated variant (VARIANTS, LIBRARY_VARIANTS) or an
+    ungated baseline (BASELINES); ``beta`` is Swish's beta (SwiGLU and the Swish baseline).
     """
     x, p, code, _, dtype = _check("ffn", x, params, variant)
     beta = _validate.real_scalar(beta, "ffn", "beta")  # float64, as the kernels compute
@@ -152,10 +162,9 @@ def ffn_backward(dy, x, params, variant, beta=1.0):
 def init_ffn(d_model, d_ff, variant, rng, bias=False, dtype=np.float32):
     """Parameters for ``ffn``: weights from N(0, 1/fan_in), biases (if ``bias``) zero."""
     func = "init_ffn"
-    _, gated = _activation(variant, func)
-    for name, n in (("d_model", d_model), ("d_ff", d_ff)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+    _, gated = gate_activation(variant, func)
+    d_model = _validate.positive_int(d_model, func, "d_model")
+    d_ff = _validate.positive_int(d_ff, func, "d_ff")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"{func}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
                         f"got {type(rng).__name__}")
@@ -179,13 +188,12 @@ def matched_d_ff(d_ff_baseline, variant, multiple_of=1):
 
     Gated variants have three matrices instead of two, so d_ff shrinks to 2/3 (Shazeer 2020:
     3072 -> 2048), then rounds up to a multiple of ``multiple_of`` (LLaMA: 4 * 4096 -> 11008
-    with 256). Ungated variants keep d_ff_baseline, rounded up the same way.
+    with 256). Ungated variants keep d_ff_baseline, rounded up the same way. The arithmetic is
+    exact (Python integers), whatever the integer type of the arguments.
     """
     func = "matched_d_ff"
-    _, gated = _activation(variant, func)
-    for name, n in (("d_ff_baseline", d_ff_baseline), ("multiple_of", multiple_of)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
-    d_ff = int(2 * d_ff_baseline / 3) if gated else int(d_ff_baseline)
-    d_ff = max(d_ff, 1)
-    return multiple_of * ((d_ff + multiple_of - 1) // multiple_of)
+    _, gated = gate_activation(variant, func)
+    d_ff_baseline = _validate.positive_int(d_ff_baseline, func, "d_ff_baseline")  # Python ints: exact
+    multiple_of = _validate.positive_int(multiple_of, func, "multiple_of")
+    d_ff = max((2 * d_ff_baseline) // 3, 1) if gated else d_ff_baseline  # 2/3, rounded down
+    return multiple_of * -(-d_ff // multiple_of)  # rounded up to a multiple of multiple_of

@@ -13,9 +13,6 @@ from .activations import activate, activate_grad
 from .feedforward import VARIANTS
 from .kernels import glu
 
-#: The variants in the order of Shazeer (2020), Table 1, with a display name.
-VARIANT_NAMES = {"glu": "GLU", "bilinear": "Bilinear", "reglu": "ReGLU", "geglu": "GEGLU", "swiglu": "SwiGLU"}
-
 #: Which branch is gated in each source (FACTS.md): (source, gated branch, linear branch, output).
 CONVENTIONS = [
     ("Dauphin et al. 2016", "V", "W", "-"),

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import glulib
+from glulib.feedforward import FFNS, LABELS, LIBRARY_VARIANTS, gate_activation
 from reference import ffn_ref
 
 ALL = list(glulib.VARIANTS) + list(glulib.BASELINES)
@@ -90,6 +91,99 @@ def test_matched_d_ff_keeps_parameters_equal():
     assert glulib.matched_d_ff(3072, "relu") == 3072
     assert glulib.matched_d_ff(3, "glu") == 2
     assert glulib.matched_d_ff(1, "glu") == 1
+
+
+@pytest.mark.parametrize("kind", [np.int8, np.int16, np.int32, np.int64, np.uint16, int])
+def test_matched_d_ff_is_exact_for_every_integer_type(kind):
+    """2 * np.int16(30000) wraps around in NumPy; the answer must not."""
+    n = kind(120) if kind is np.int8 else kind(30000)
+    want = (2 * int(n)) // 3
+    assert glulib.matched_d_ff(n, "swiglu") == want and type(glulib.matched_d_ff(n, "swiglu")) is int
+    assert glulib.matched_d_ff(n, "relu", multiple_of=kind(64)) == 64 * -(-int(n) // 64)
+    assert glulib.matched_d_ff(np.int64(2**62), "glu") == (2**63) // 3  # beyond float64's exact integers
+
+
+@pytest.mark.parametrize("bad", [3072.0, 2.5, True, np.bool_(True), 0, -3, np.int16(-30000), "3072", None,
+                                 np.float32(3072)])
+@pytest.mark.parametrize("arg", ["d_ff_baseline", "multiple_of"])
+def test_matched_d_ff_refuses_what_is_not_a_positive_integer(bad, arg):
+    kwargs = {"d_ff_baseline": 3072, "multiple_of": 1, arg: bad}
+    with pytest.raises(ValueError, match=rf"matched_d_ff: {arg} must be a positive integer, got "):
+        glulib.matched_d_ff(kwargs["d_ff_baseline"], "swiglu", multiple_of=kwargs["multiple_of"])
+
+
+def test_one_label_per_ffn_name():
+    assert set(LABELS) == set(FFNS) == {*glulib.VARIANTS, *LIBRARY_VARIANTS, *glulib.BASELINES}
+    assert len(set(LABELS.values())) == len(LABELS)
+    assert set(FFNS.values()) <= set(glulib.ACTIVATIONS)
+    for name, activation in FFNS.items():
+        assert gate_activation(name) == (activation, name not in glulib.BASELINES)
+    with pytest.raises(ValueError, match="matched_d_ff: unknown variant 'GEGLU'"):
+        gate_activation("GEGLU", "matched_d_ff")
+
+
+# ---- the tanh form of GELU (T5 v1.1's "gated-gelu", Gemma's gelu_pytorch_tanh) ----
+def _gelu_tanh(z):
+    """The formula as T5 v1.1 and Gemma write it, in float64."""
+    return 0.5 * z * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (z + 0.044715 * z**3)))
+
+
+def _geglu_tanh_ffn(x, p):
+    x = x.astype(np.float64)
+    p = {k: v.astype(np.float64) for k, v in p.items()}
+    a = x @ p["W"] + p.get("b", 0.0)  # (n, d_ff)
+    u = x @ p["V"] + p.get("c", 0.0)  # (n, d_ff)
+    return (_gelu_tanh(a) * u) @ p["W2"] + p.get("b2", 0.0)  # (n, d_model)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1, 1), (9, 6, 10), (33, 5, 7)])
+def test_geglu_tanh_is_the_tanh_formula(dtype, bias, shape, rng):
+    n, d_model, d_ff = shape
+    params = glulib.init_ffn(d_model, d_ff, "geglu_tanh", rng, bias=bias, dtype=dtype)
+    assert set(params) == ({"W", "V", "W2", "b", "c", "b2"} if bias else {"W", "V", "W2"})
+    params = {k: v + rng.standard_normal(v.shape).astype(dtype) for k, v in params.items()}
+    x = (3 * rng.standard_normal((n, d_model))).astype(dtype)
+    y = glulib.ffn(x, params, "geglu_tanh")
+    assert y.dtype == dtype and y.shape == (n, d_model)
+    tol = dict(rtol=2e-5, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y, _geglu_tanh_ffn(x, params), **tol)
+
+
+def test_geglu_tanh_differs_from_exact_geglu_by_the_approximation_error():
+    """With W = W2 = 1, V = 0, c = 1 the FFN is the gate activation itself: on [-6, 6] the tanh
+    form is at most 4.7e-4 from x Phi(x), and that far at its worst point."""
+    z = np.linspace(-6, 6, 12001)[:, None]  # (n, 1)
+    params = {"W": np.ones((1, 1)), "V": np.zeros((1, 1)), "c": np.ones(1), "W2": np.ones((1, 1))}
+    tanh_form, exact = glulib.ffn(z, params, "geglu_tanh"), glulib.ffn(z, params, "geglu")  # (n, 1) each
+    np.testing.assert_allclose(tanh_form, _gelu_tanh(z), rtol=1e-13, atol=1e-15)
+    assert 4.6e-4 < np.abs(tanh_form - exact).max() < 4.8e-4
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_geglu_tanh_backward_matches_finite_differences(bias, rng):
+    params = glulib.init_ffn(5, 7, "geglu_tanh", rng, bias=bias, dtype=np.float64)
+    params = {k: v + 0.3 * rng.standard_normal(v.shape) for k, v in params.items()}
+    x = 2 * rng.standard_normal((4, 5))
+    errors = glulib.gradcheck(glulib.ffn, glulib.ffn_backward, x, params, "geglu_tanh")
+    assert set(errors) == {"x", *params}
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_geglu_tanh_float32_gradients_within_1e_5_of_float64(rng):
+    params = glulib.init_ffn(8, 12, "geglu_tanh", rng, bias=True, dtype=np.float64)
+    x, dy = rng.standard_normal((16, 8)), rng.standard_normal((16, 8))
+    g64 = glulib.ffn_backward(dy, x, params, "geglu_tanh")
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    g32 = glulib.ffn_backward(dy.astype(np.float32), x.astype(np.float32), p32, "geglu_tanh")
+    for key in g64:
+        assert g32[key].dtype == np.float32
+        np.testing.assert_allclose(g32[key], g64[key], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def test_geglu_tanh_is_sized_like_geglu():
+    assert glulib.matched_d_ff(3072, "geglu_tanh") == glulib.matched_d_ff(3072, "geglu") == 2048
 
 
 @pytest.mark.parametrize("variant", ALL)

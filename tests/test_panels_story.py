@@ -45,7 +45,7 @@ def test_output_vs_tide_lines():
     plt.close(fig)
 
 
-def test_show_returns_a_png_and_closes():
-    fig = story.two_branches()
-    img = story.show(fig)
-    assert img.data[:4] == b"\x89PNG" and not plt.fignum_exists(fig.number)
+def test_show_returns_a_png_and_leaves_no_figure_in_pyplot():
+    before = plt.get_fignums()
+    img = story.show(story.two_branches())
+    assert img.data[:4] == b"\x89PNG" and plt.get_fignums() == before

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import zoo
 from ..activations import activate
-from ..feedforward import VARIANTS
+from ..feedforward import LABELS, VARIANTS
 from ._feedback import Feedback, array, checker, choice, close, number, text, worst
 
 
@@ -17,7 +17,7 @@ def check_llama_variant(variant):
     """Exercise 1: LLaMA's FeedForward computes w2(silu(w1 x) * w3 x). Which variant is it?"""
     v = choice(variant, VARIANTS, "your answer")
     if VARIANTS[v] != _LLAMA:
-        return Feedback(False, f"{zoo.VARIANT_NAMES[v]} gates with {VARIANTS[v]}; LLaMA's gate is silu (Swish with beta 1).")
+        return Feedback(False, f"{LABELS[v]} gates with {VARIANTS[v]}; LLaMA's gate is silu (Swish with beta 1).")
     return Feedback(True, "SwiGLU: silu on the w1 branch (the gate), w3 the linear branch, w2 the way back to d_model.")
 
 

@@ -10,13 +10,18 @@ LABEL_WIDTH = "11em"
 
 
 def figure(figsize=(7.5, 3.2), **kwargs):
-    """A matplotlib Figure that is not shown on creation (the panel places it).
+    """A matplotlib Figure for a panel: not shown on creation (the panel places it) and not
+    kept by pyplot.
 
-    Under ipympl (``%matplotlib widget``) its canvas is itself a widget; under any other
-    backend the panel shows it through ``canvas_widget``'s Output instead.
+    ``plt.figure`` registers every figure in pyplot's list until it is closed, so a panel
+    rebuilt by rerunning its cell would leave its old figure there (matplotlib warns after
+    20). The backend's figure manager is made directly instead (``plt.new_figure_manager``
+    does not register it): the figure lives as long as the panel that shows it. Under ipympl
+    (``%matplotlib widget``) its canvas is itself a widget; under any other backend the
+    panel shows it through ``canvas_widget``'s Output.
     """
     with plt.ioff():
-        fig = plt.figure(figsize=figsize, **kwargs)
+        fig = plt.new_figure_manager(0, figsize=figsize, **kwargs).canvas.figure
     canvas = fig.canvas
     if isinstance(canvas, widgets.DOMWidget):  # ipympl
         canvas.header_visible = False

@@ -1,4 +1,4 @@
-"""Figures without ipympl's harmless start-up warning.
+"""Figures without ipympl's harmless start-up warning, and static figures without pyplot.
 
 ipympl 0.10 builds its toolbar with an argument that traitlets deprecates, so every new
 figure made under ``%matplotlib widget`` emits a DeprecationWarning ("Passing unrecognized
@@ -9,9 +9,11 @@ warning is silenced, only while a figure is made.
 import contextlib
 import warnings
 
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from ._common import figure
+
+_SUBPLOTS_ARGS = {"sharex", "sharey", "squeeze", "width_ratios", "height_ratios", "subplot_kw", "gridspec_kw"}
 
 
 @contextlib.contextmanager
@@ -29,7 +31,11 @@ def live_figure(figsize, **kwargs):
         return figure(figsize=figsize, **kwargs)
 
 
-def static_subplots(*args, **kwargs):
-    """``plt.subplots`` for a static figure: interactive mode off, so ipympl does not show it live."""
-    with quiet_toolbar(), plt.ioff():
-        return plt.subplots(*args, **kwargs)
+def static_subplots(nrows=1, ncols=1, **kwargs):
+    """``plt.subplots`` for a static figure, without pyplot: a plain Figure that no backend
+    shows live and pyplot does not keep (it goes when the last reference does). Takes
+    plt.subplots' arguments; ``sharex``, ``sharey``, ``squeeze``, ``width_ratios``,
+    ``height_ratios``, ``subplot_kw`` and ``gridspec_kw`` go to the axes, the rest to the Figure."""
+    grid = {k: kwargs.pop(k) for k in _SUBPLOTS_ARGS & set(kwargs)}
+    fig = Figure(**kwargs)
+    return fig, fig.subplots(nrows, ncols, **grid)

@@ -8,14 +8,15 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import costs as _costs
-from ..feedforward import BASELINES, VARIANTS
+from ..feedforward import BASELINES, VARIANTS, gate_activation
 from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw
 from ._quiet import live_figure
 
 MIB = 2 ** 20
-FLOP_KEYS = ("flops_forward", "flops_backward", "flops_recompute_all")
-FLOP_LABELS = ("forward", "backward\n(stored)", "backward\n(recompute\nfrom x)")
-MEM_LABELS = ("store all", "recompute h", "recompute\nfrom x")
+FLOP_KEYS = ("flops_forward", "flops_backward", "flops_backward_recompute_from_x")
+FLOP_LABELS = ("forward", "backward\n(store all)", "backward\n(recompute\nfrom x)")
+#: One bar per strategy of glulib.costs, labelled with its name ("recompute_from_x": "recompute from x").
+MEM_LABELS = tuple(s.replace("_", " ").replace(" from", "\nfrom") for s in _costs.STRATEGIES)
 
 
 def _int_slider(label, value, lo, hi, step):
@@ -25,14 +26,15 @@ def _int_slider(label, value, lo, hi, step):
 
 def baseline_d_ff(d_ff, variant):
     """The ReLU FFN's d_ff with the same parameters as ``variant`` at ``d_ff``."""
-    return (3 * d_ff) // 2 if variant in VARIANTS else d_ff
+    return (3 * d_ff) // 2 if gate_activation(variant, "baseline_d_ff")[1] else d_ff
 
 
 def ffn_costs_panel(d_model=768, d_ff=2048, variant="swiglu", tokens=2048, bytes_per_element=4):
     """Controls: ``d_model``, ``d_ff``, ``tokens`` (IntSliders), ``variant`` (Dropdown).
 
-    Readouts: ``params``, ``flops_forward``, ``flops_backward``, ``flops_recompute_all``,
-    ``memory_store``, ``memory_recompute_h``, ``memory_recompute_all``, ``baseline``.
+    Readouts: ``params``, ``flops_forward``, ``flops_backward``, ``flops_backward_recompute_from_x``,
+    ``memory_store_all``, ``memory_recompute_hidden``, ``memory_recompute_from_x`` (one per
+    strategy of ``glulib.costs.activation_memory``), ``baseline``.
     """
     fig = live_figure(figsize=(9.0, 3.2))
     fx, mx = fig.subplots(1, 2)
@@ -59,8 +61,8 @@ def ffn_costs_panel(d_model=768, d_ff=2048, variant="swiglu", tokens=2048, bytes
         "tokens": _int_slider("tokens", tokens, 1, 65536, 1),
     }
     keys = ("params", *FLOP_KEYS, *(f"memory_{s}" for s in _costs.STRATEGIES), "baseline")
-    labels = ("parameters", "forward FLOPs", "backward FLOPs", "backward, recompute",
-              "memory: store", "memory: recompute h", "memory: from x", "same-params ReLU")
+    labels = ("parameters", "forward FLOPs", "backward FLOPs", "backward, recompute from x",
+              *(f"memory: {s.replace('_', ' ')}" for s in _costs.STRATEGIES), "same-params ReLU")
     readouts = {k: readout(lab) for k, lab in zip(keys, labels)}
 
     def update(change=None):
@@ -74,8 +76,8 @@ def ffn_costs_panel(d_model=768, d_ff=2048, variant="swiglu", tokens=2048, bytes
         for bars, src in ((m_bars, s), (m_base, base)):
             for bar, strat in zip(bars, _costs.STRATEGIES):
                 bar.set_height(src[f"memory_{strat}"] / MIB)
-        fx.set_ylim(0, 1.1 * max(s["flops_recompute_all"], base["flops_recompute_all"]) / 1e9)
-        mx.set_ylim(0, 1.1 * max(s["memory_store"], base["memory_store"]) / MIB)
+        fx.set_ylim(0, 1.1 * max(s["flops_backward_recompute_from_x"], base["flops_backward_recompute_from_x"]) / 1e9)
+        mx.set_ylim(0, 1.1 * max(s["memory_store_all"], base["memory_store_all"]) / MIB)
         fx.set_title(f"{var}, d_model {dm}, d_ff {dff}, {n} tokens", fontsize=9)
         readouts["params"].value = f"{s['params']:,}"
         for k in FLOP_KEYS:

@@ -20,6 +20,7 @@ from IPython.display import Image, display
 from matplotlib.figure import Figure
 
 from .. import experiment, model, train
+from ..feedforward import LABELS
 from ._common import Panel, group, readout
 
 #: One colour per FFN, the same in every figure of notebook 06; gated variants drawn solid.
@@ -44,7 +45,7 @@ def live_panel(variants, config):
     variants = list(variants)
     fig = Figure(figsize=(6.5, 3.0))
     ax = fig.subplots()
-    lines = {v: ax.plot([], [], label=experiment.LABELS[v], **_style(v))[0] for v in variants}
+    lines = {v: ax.plot([], [], label=LABELS[v], **_style(v))[0] for v in variants}
     ax.set_xlim(0, config.steps)
     ax.set_xlabel("step")
     ax.set_ylabel("loss (nats per character)")
@@ -93,7 +94,7 @@ def run_live(panel, corpus, config, seed=0):
     variants = list(panel.data)
     panel.progress.max = config.steps * len(variants)
     for k, v in enumerate(variants):
-        panel.readouts["run"].value = f"<b>{experiment.LABELS[v]}</b> (seed {seed})"
+        panel.readouts["run"].value = f"<b>{LABELS[v]}</b> (seed {seed})"
 
         def hear(event, k=k, v=v):
             if event["step"] % PROGRESS_EVERY == 0 or event["step"] == event["steps"]:
@@ -125,7 +126,7 @@ def curves_figure(results):
         step = np.array(runs[0]["curve"]["step"])  # (n_points,)
         loss = np.array([r["curve"]["heldout_loss"] for r in runs])  # (n_seeds, n_points)
         for ax in (ax_all, ax_zoom):
-            ax.plot(step, loss.mean(axis=0), label=experiment.LABELS[v], **_style(v))
+            ax.plot(step, loss.mean(axis=0), label=LABELS[v], **_style(v))
             ax.fill_between(step, loss.min(axis=0), loss.max(axis=0), color=COLORS[v], alpha=0.12, lw=0)
     steps = results["config"]["steps"]
     half = [r["curve"]["heldout_loss"][i] for r in results["runs"]

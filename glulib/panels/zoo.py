@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..activations import activate, activate_grad
-from ..feedforward import VARIANTS
+from ..feedforward import LABELS, VARIANTS
 from .. import zoo
 from ._blit import BlitPanel, Blitter
 from ._common import Panel, canvas_widget, group, readout, redraw, slider
@@ -26,7 +26,7 @@ def zoo_panel(variant="glu"):
     """The zoo: ToggleButtons ``activation`` over the five variants, slider ``beta`` (SwiGLU)."""
     controls = {
         "activation": widgets.ToggleButtons(
-            options=[(f"{zoo.VARIANT_NAMES[v]} ({a})", a) for v, a in VARIANTS.items()],
+            options=[(f"{LABELS[v]} ({a})", a) for v, a in VARIANTS.items()],
             value=VARIANTS[variant], description="gate", style={"button_width": "auto"}),
         "beta": slider("Swish beta", 1.0, *BETA_RANGE),
     }
@@ -59,7 +59,7 @@ def zoo_panel(variant="glu"):
         variant = names[act]
         f_line.set_ydata(activate(Z, act, beta))
         d_line.set_ydata(activate_grad(Z, act, beta))
-        f_title.set_text(f"{zoo.VARIANT_NAMES[variant]}: gate activation {act}")
+        f_title.set_text(f"{LABELS[variant]}: gate activation {act}")
         _, _, out = zoo.surface(variant, LIM, 121, beta)  # (121, 121)
         image.set_array(out)
         m = float(np.abs(out).max())
@@ -128,7 +128,7 @@ def derivatives_figure():
     """Static: every variant's gate activation (top) and its derivative (bottom)."""
     fig, (ax, ax_d) = _static(1, 2, (10, 3.4))
     for variant, (f, df) in zoo.curves(Z).items():
-        ax.plot(Z, f, lw=1.8, label=f"{zoo.VARIANT_NAMES[variant]}: {VARIANTS[variant]}")
+        ax.plot(Z, f, lw=1.8, label=f"{LABELS[variant]}: {VARIANTS[variant]}")
         ax_d.plot(Z, df, lw=1.8)
     ax.set_ylim(-1.5, 4.2)
     ax.set_title("gate activations", fontsize=10)
@@ -148,7 +148,7 @@ def surfaces_figure():
     m = max(float(np.abs(o).max()) for o in outs.values())
     for ax, (v, out) in zip(axes, outs.items()):
         im = ax.imshow(out, origin="lower", extent=(-LIM, LIM, -LIM, LIM), cmap="RdBu_r", vmin=-m, vmax=m)
-        ax.set_title(f"{zoo.VARIANT_NAMES[v]}\nvalue \u00d7 {VARIANTS[v]}(gate)", fontsize=9)
+        ax.set_title(f"{LABELS[v]}\nvalue \u00d7 {VARIANTS[v]}(gate)", fontsize=9)
         ax.set_xlabel("gate input")
     axes[0].set_ylabel("value")
     fig.colorbar(im, ax=list(axes), shrink=0.85)
