@@ -13,14 +13,20 @@ LLAMA13_D_MODEL = 5120
 MEMORY_CASE = {"d_model": 1024, "d_ff": 2816, "variant": "swiglu", "tokens": 4096}
 
 
+@checker
 def check_llama_hidden(d_ff):
     """Exercise 1: the FFN width of a LLaMA model with d_model = LLAMA13_D_MODEL."""
+    got = integer(d_ff, "d_ff")
     want = matched_d_ff(4 * LLAMA13_D_MODEL, "swiglu", multiple_of=256)
     raw = int(2 * 4 * LLAMA13_D_MODEL / 3)
-    if d_ff == raw:
+    if got == raw:
         return Feedback(False, f"{raw} is 2/3 of 4 d_model before rounding; round it up to a multiple of 256.")
-    if d_ff != want:
-        return Feedback(False, f"{d_ff} is not it: take 4 d_model, keep 2/3 of it (int), "
+    if got == 256 * (raw // 256):
+        return Feedback(False, f"{got} rounds 2/3 of 4 d_model down; LLaMA rounds up to the next multiple of 256.")
+    if got == 4 * LLAMA13_D_MODEL:
+        return Feedback(False, f"{got} is the ReLU FFN's 4 d_model; the gated FFN keeps 2/3 of it.")
+    if got != want:
+        return Feedback(False, f"{got} is not it: take 4 d_model, keep 2/3 of it (int), "
                                "round up to a multiple of 256.")
     gated = _costs.ffn_params(LLAMA13_D_MODEL, want, "swiglu")
     relu = _costs.ffn_params(LLAMA13_D_MODEL, 4 * LLAMA13_D_MODEL, "relu")
@@ -28,25 +34,25 @@ def check_llama_hidden(d_ff):
                           "for the ReLU FFN it replaces.")
 
 
+@checker
 def check_ffn_swiglu(my_ffn):
     """Exercise 2: ``my_ffn(x, W, V, W2)`` in plain NumPy equals glulib.ffn(..., "swiglu")."""
     rng = np.random.default_rng(5)
     x = rng.standard_normal((7, 12))  # (n, d_model)
     p = init_ffn(12, 20, "swiglu", rng, dtype=np.float64)
-    want = ffn(x, p, "swiglu")  # (n, d_model)
-    try:
-        got = np.asarray(my_ffn(x, p["W"], p["V"], p["W2"]), dtype=np.float64)
-    except Exception as exc:  # the learner's code: report, never raise
-        return Feedback(False, f"calling your function raised {type(exc).__name__}: {exc}")
-    if got.shape != want.shape:
-        return Feedback(False, f"the output must be (n, d_model) = {want.shape}; yours is {got.shape}.")
-    if np.allclose(got, ffn(x, {"W": p["V"], "V": p["W"], "W2": p["W2"]}, "swiglu"), atol=1e-10):
+    want = ffn(x, p, "swiglu")  # (n, d_model) computed first, from inputs my_ffn never sees
+    result, _ = call(my_ffn, {"x": x, "W": p["W"], "V": p["V"], "W2": p["W2"]}, "my_ffn")
+    got = result_array(result, want.shape, "what my_ffn returned (n, d_model)")  # (n, d_model)
+    swapped = ffn(x, {"W": p["V"], "V": p["W"], "W2": p["W2"]}, "swiglu")  # (n, d_model)
+    if worst(got, swapped, rtol=1e-9, atol=1e-10).ok:
         return Feedback(False, "W and V are swapped: in Shazeer's letters W feeds Swish, V is the linear branch.")
-    err = float(np.max(np.abs(got - want)))
-    if err > 1e-10:
-        return Feedback(False, f"largest difference from glulib.ffn: {err:.2g}. Swish_1(z) = z sigmoid(z); "
+    c = worst(got, want, rtol=1e-9, atol=1e-10)
+    if not c.ok:
+        return Feedback(False, f"at row {c.index[0]}, column {c.index[1]} your output is {c.got:.6g} and glulib.ffn "
+                               f"gives {c.want:.6g} (the largest difference). Swish_1(z) = z sigmoid(z); "
                                "the product happens before W2.")
-    return Feedback(True, f"matches glulib.ffn to {err:.1e}.")
+    err = float(np.max(np.abs(got - want)))
+    return Feedback(True, f"matches glulib.ffn to {err:.1e} at every one of its {want.size} outputs.")
 
 
 @checker
