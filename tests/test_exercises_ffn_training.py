@@ -90,7 +90,7 @@ def test_paired_interval(results):
 def test_notebook_06_paragraphs_match_the_results(results):
     """The written reading of the results in notebook 06 says: Bilinear near the top and GLU last;
     every gated FFN but GLU beats ReLU beyond the noise, GLU does not; every curve still falling at
-    the end; GLU behind every other FFN at every evaluation after the start. Rerunning the
+    the end; GLU last from early on. Rerunning the
     experiment must not leave those sentences false."""
     rows = experiment.summary(results)
     assert rows["bilinear"]["rank"] <= 2 and rows["glu"]["rank"] == len(rows)
@@ -101,8 +101,10 @@ def test_notebook_06_paragraphs_match_the_results(results):
                   for v in rows}
     for v, c in mean_curve.items():
         assert c[-1] < c[-2] < c[-3], v
-    for i in range(1, len(mean_curve["glu"])):
-        assert mean_curve["glu"][i] == max(c[i] for c in mean_curve.values())
+    steps = results["runs"][0]["curve"]["step"]
+    last_from = [s for i, s in enumerate(steps)
+                 if all(mean_curve["glu"][j] == max(c[j] for c in mean_curve.values()) for j in range(i, len(steps)))]
+    assert last_from and last_from[0] <= steps[-1] / 2  # "fell to last place early and stayed there"
     long = experiment.paper_table()
     assert all(long["bilinear"][2] > long[v][2] for v in ("geglu", "swiglu", "reglu"))
     assert long["glu"][0] < long["relu"][0] and long["glu"][2] < long["relu"][2]
