@@ -11,7 +11,7 @@ from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw
 from ._quiet import live_figure
 
 FLOOR, CEIL = 1e-100, 1e100  # ratios beyond (underflowed to 0, overflowed to inf) are drawn at these
-MODE_LABELS = {"plain": "no residual", "residual": "residual", "prenorm": "RMSNorm + residual"}
+MODE_LABELS = {"plain": "no residual", "residual": "residual", "prenorm": "pre-norm block"}
 
 
 def _shown(r):
