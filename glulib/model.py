@@ -136,12 +136,6 @@ def count_params(params_or_config):
     return int(sum(np.asarray(a).size for a in params_or_config.values()))
 
 
-def ffn_param_count(config):
-    """Parameters in one FFN block (the count matched_d_ff keeps equal across variants)."""
-    matrices = 3 if config.variant in VARIANTS else 2
-    return matrices * config.d_model * config.d_ff
-
-
 # ---- RMSNorm: y = g * x / rms(x), rms(x) = sqrt(mean(x^2) + eps) over the last axis ----
 def _rmsnorm_forward(x, g):
     r = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + RMS_EPS)  # (..., 1)

@@ -31,7 +31,7 @@ import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import _validate, model, optim, textdata
+from . import _validate, costs, model, optim, textdata
 from .model import ModelConfig
 
 
@@ -219,7 +219,7 @@ def _train(corpus, config, seed, callback, stop_after):
             callback({"step": done, "steps": steps, "train_loss": float(loss), "lr": lr,
                       "elapsed": time.perf_counter() - start, "heldout_loss": heldout})
     return Run(variant=cfg.variant, seed=int(seed), config=config, n_params=model.count_params(params),
-               ffn_params=model.ffn_param_count(cfg), d_ff=cfg.d_ff, steps=steps,
+               ffn_params=costs.ffn_params(cfg.d_model, cfg.d_ff, cfg.variant), d_ff=cfg.d_ff, steps=steps,
                tokens=steps * config.batch_size * cfg.seq_len, heldout_loss=curve["heldout_loss"][-1],
                wall_time_s=time.perf_counter() - start, curve=curve, params=params, model_config=cfg)
 
