@@ -286,7 +286,9 @@ def dauphin_factors(value, gate):
     }
 
 
-def _fmt(r):
+def format_ratio(r):
+    """A gradient ratio as the course prints it: 3 significant digits between 1e-3 and 1e3,
+    scientific notation outside, "overflowed" for inf or NaN, "0 (underflow)" for 0."""
     if not np.isfinite(r):
         return "overflowed"
     if r < FLOOR:
@@ -332,14 +334,14 @@ def findings(result, depth=None):
     plain = [u for u in ("tanh", "sigmoid", "relu") if have([u], "plain")]
     if plain:
         out.append(f"Without residuals, at depth {L}, " + ", ".join(
-            f"{NAMES[u]} passes {_fmt(med(u, 'plain'))}" for u in plain) + " of the gradient to its input.")
+            f"{NAMES[u]} passes {format_ratio(med(u, 'plain'))}" for u in plain) + " of the gradient to its input.")
     if have(["glu"], "plain") and gain["glu"] == 1.0:
         g = med("glu", "plain")
-        out.append(f"The GLU passes {_fmt(g)}, close to (1/2)^{L} = {_fmt(0.5 ** L)}: the gate's opening, "
+        out.append(f"The GLU passes {format_ratio(g)}, close to (1/2)^{L} = {format_ratio(0.5 ** L)}: the gate's opening, "
                    f"sigmoid(0) = 1/2 where the gate input is near 0, multiplies the gradient once per layer.")
     if have(["glu", "gtu"], "plain"):
         g, t = med("glu", "plain"), med("gtu", "plain")
-        out.append(f"The GTU passes {_fmt(t)} and the GLU {_fmt(g)}"
+        out.append(f"The GTU passes {format_ratio(t)} and the GLU {format_ratio(g)}"
                    + (": both are far too small to matter, so at this depth the two cannot be ranked."
                       if max(g, t) < 1e-6 else "."))
     smooth = [u for u in ("geglu", "swiglu") if have([u], "plain")]
@@ -348,14 +350,14 @@ def findings(result, depth=None):
         for u in smooth:
             first = _first_depth(result.median(u, "plain"), lambda c: c == 0)
             parts.append(f"{NAMES[u]} passes exactly 0 from depth {first} on (float64 underflows)" if first
-                         else f"{NAMES[u]} passes {_fmt(med(u, 'plain'))}")
+                         else f"{NAMES[u]} passes {format_ratio(med(u, 'plain'))}")
         out.append("Near zero act(hW) * hV is a product of two small numbers, so the signal shrinks "
                    "quadratically: " + "; ".join(parts) + ".")
     if "residual" in result.modes:
         res = {u: med(u, "residual") for u in result.units}
         lo = min(res, key=res.get)
         msg = (f"With plain residual connections no gradient vanishes: the smallest ratio at depth {L} "
-               f"is {_fmt(res[lo])} ({NAMES[lo]}).")
+               f"is {format_ratio(res[lo])} ({NAMES[lo]}).")
         big = [u for u in result.units if not np.isfinite(res[u]) or res[u] > 1e6]
         if big:
             msg += (f" It explodes instead for {', '.join(NAMES[u] for u in big)}: each layer adds its "
@@ -367,8 +369,8 @@ def findings(result, depth=None):
     if "prenorm" in result.modes:
         pre = {u: med(u, "prenorm") for u in result.units}
         lo, hi = min(pre, key=pre.get), max(pre, key=pre.get)
-        out.append(f"In pre-norm blocks every unit passes between {_fmt(pre[lo])} ({NAMES[lo]}) and "
-                   f"{_fmt(pre[hi])} ({NAMES[hi]}) of the gradient at depth {L}.")
+        out.append(f"In pre-norm blocks every unit passes between {format_ratio(pre[lo])} ({NAMES[lo]}) and "
+                   f"{format_ratio(pre[hi])} ({NAMES[hi]}) of the gradient at depth {L}.")
     return out
 
 
@@ -390,23 +392,23 @@ def control_findings(result, control, depth=None):
 
     if both("relu") and "tanh" in result.units:
         r, t = med("relu", control), med("tanh")
-        out.append(f"With He's gain sqrt 2 = {control.gains['relu']:.4g}, ReLU passes {_fmt(r)} at depth {L} "
-                   f"instead of {_fmt(med('relu'))}: {ratio_words(r, t)} tanh at gain {result.gains['tanh']:g} "
-                   f"({_fmt(t)}).")
+        out.append(f"With He's gain sqrt 2 = {control.gains['relu']:.4g}, ReLU passes {format_ratio(r)} at depth {L} "
+                   f"instead of {format_ratio(med('relu'))}: {ratio_words(r, t)} tanh at gain {result.gains['tanh']:g} "
+                   f"({format_ratio(t)}).")
     for u in ("gtu", "glu"):
         if both(u):
             a, b = med(u), med(u, control)
             change = _times(b, a)
             out.append(f"A gain of {control.gains[u]:g} on the {NAMES[u]}'s value branch (1 / sigmoid(0)) moves its "
-                       f"gradient from {_fmt(a)} to {_fmt(b)}" + (f", {change}." if change else "."))
+                       f"gradient from {format_ratio(a)} to {format_ratio(b)}" + (f", {change}." if change else "."))
     quad = [u for u in ("geglu", "swiglu") if both(u)]
     if quad:
         out.append(f"At gain {control.gains[quad[0]]:g}, " + " and ".join(
-            f"{NAMES[u]} " + ("overflows" if not np.isfinite(med(u, control)) else f"passes {_fmt(med(u, control))}")
+            f"{NAMES[u]} " + ("overflows" if not np.isfinite(med(u, control)) else f"passes {format_ratio(med(u, control))}")
             for u in quad) + ": a layer that is quadratic near 0 shrinks a small signal and grows a large one, "
                              "layer after layer.")
     return out
 
 
 __all__ = ["UNITS", "MODES", "NAMES", "FLOOR", "CONTROL_GAINS", "DepthResult", "dauphin_factors", "findings",
-           "control_findings", "gain_sweep", "gradient_ratios", "run"]
+           "control_findings", "format_ratio", "gain_sweep", "gradient_ratios", "run"]

@@ -36,9 +36,9 @@ def test_depth_every_control(result):
             p.controls["unit"].value = unit
             for L in (1, result.max_depth):
                 p.controls["depth"].value = L
-                assert p.readouts["ratio"].value == f"{unit}: {depth._fmt(result.median(unit, mode, L))}"
+                assert p.readouts["ratio"].value == f"{unit}: {depth.format_ratio(result.median(unit, mode, L))}"
                 s = result.seeds_at(unit, mode, L)
-                assert p.readouts["seeds"].value == f"{depth._fmt(s.min())} to {depth._fmt(s.max())}"
+                assert p.readouts["seeds"].value == f"{depth.format_ratio(s.min())} to {depth.format_ratio(s.max())}"
                 assert p.readouts["ranking"].value == " &gt; ".join(result.ranking(mode, L))
                 line = ax.lines[depth.UNITS.index(unit)]
                 want = np.clip(result.median(unit, mode), 1e-100, 1e100)
@@ -82,8 +82,8 @@ def test_gain_panel_every_control():
                 ref = np.array([depth.gradient_ratios(unit, mode, 6, 5, 2, s) for s in seeds])
                 np.testing.assert_allclose(line.get_ydata(), np.clip(np.median(r, axis=0), 1e-100, 1e100))
                 np.testing.assert_allclose(ref_line.get_ydata(), np.clip(np.median(ref, axis=0), 1e-100, 1e100))
-                assert p.readouts["ratio"].value == depth._fmt(float(np.median(r[:, -1])))
-                assert p.readouts["reference"].value == depth._fmt(float(np.median(ref[:, -1])))
+                assert p.readouts["ratio"].value == depth.format_ratio(float(np.median(r[:, -1])))
+                assert p.readouts["reference"].value == depth.format_ratio(float(np.median(ref[:, -1])))
                 assert p.controls["gain"].description == ("gain on V" if unit in ("gtu", "glu", "geglu", "swiglu")
                                                           else "gain on W")
                 _no_nan_text(p)

@@ -77,7 +77,7 @@ def check_deepest(result, mode, unit):
         return Feedback(False, f"unit must be one of {list(result.units)}, got {unit!r}.")
     order = result.ranking(mode, result.max_depth)
     if unit != order[0]:
-        return Feedback(False, f"{unit} passes {_depth._fmt(result.median(unit, mode, result.max_depth))}; "
+        return Feedback(False, f"{unit} passes {_depth.format_ratio(result.median(unit, mode, result.max_depth))}; "
                                f"set the panel to depth {result.max_depth} and read the bars again.")
-    return Feedback(True, f"{unit} passes {_depth._fmt(result.median(unit, mode, result.max_depth))} at depth "
+    return Feedback(True, f"{unit} passes {_depth.format_ratio(result.median(unit, mode, result.max_depth))} at depth "
                           f"{result.max_depth}, then {order[1]}.")

@@ -85,8 +85,8 @@ def depth_panel(result, depth=None, mode=None, unit="glu"):
         bx.set_xlim(min(-1.0, at.min()) - 0.1 * span, max(1.0, at.max()) + 0.1 * span)
         bx.set_title(f"at depth {L}", fontsize=9)
         seeds = result.seeds_at(u, m, L)
-        readouts["ratio"].value = f"{u}: {_depth._fmt(result.median(u, m, L))}"
-        readouts["seeds"].value = f"{_depth._fmt(seeds.min())} to {_depth._fmt(seeds.max())}"
+        readouts["ratio"].value = f"{u}: {_depth.format_ratio(result.median(u, m, L))}"
+        readouts["seeds"].value = f"{_depth.format_ratio(seeds.min())} to {_depth.format_ratio(seeds.max())}"
         readouts["ranking"].value = " &gt; ".join(result.ranking(m, L))
         redraw(fig)
 
@@ -158,9 +158,9 @@ def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch
         ax.set_ylim(min(allv.min(), 1.0) / 10, max(allv.max(), 1.0) * 10)
         ax.set_title(f"{_depth.NAMES[u]}, {MODE_LABELS[m]}, gain {g:.2f}: width {width}, {len(seeds)} seeds",
                      fontsize=9)
-        readouts["ratio"].value = _depth._fmt(float(med[-1]))
-        readouts["seeds"].value = f"{_depth._fmt(r[:, -1].min())} to {_depth._fmt(r[:, -1].max())}"
-        readouts["reference"].value = _depth._fmt(float(med_ref[-1]))
+        readouts["ratio"].value = _depth.format_ratio(float(med[-1]))
+        readouts["seeds"].value = f"{_depth.format_ratio(r[:, -1].min())} to {_depth.format_ratio(r[:, -1].max())}"
+        readouts["reference"].value = _depth.format_ratio(float(med_ref[-1]))
         redraw(fig)
 
     for w in controls.values():
