@@ -23,7 +23,7 @@ CONVENTIONS = [
     ("Hugging Face T5 v1.1 T5DenseGatedActDense", "wi_0", "wi_1", "wo"),
     ("diffusers GEGLU", "second chunk", "first chunk", "-"),
     ("xformers swiglu", "w1", "w2", "w3"),
-    ("seed 000 (the typhoon story)", "V (gate row)", "W (severity row)", "-"),
+    ("the typhoon pump (notebooks 00, 01)", "V (gate row)", "W (severity row)", "-"),
 ]
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import glulib
 from glulib import typhoon, zoo
 from glulib.exercises import reading, typhoon as ex00, zoo as ex02
 
@@ -98,9 +99,15 @@ def test_zoo_checkers():
     assert ex02.check_gated_branch("Dauphin et al. 2016", "V")
     assert not ex02.check_gated_branch("Dauphin et al. 2016", "W")
     assert not ex02.check_gated_branch("no such source", "W")
-    rng = np.random.default_rng(1)
-    W_d, V_d = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    assert ex02.check_letters_swap(V_d, W_d, W_d, V_d)
-    assert not ex02.check_letters_swap(W_d, V_d, W_d, V_d)
-    assert not ex02.check_letters_swap(None, None, W_d, V_d)
+    right = ["bilinear", "swiglu", "geglu", "reglu", "glu"]
+    assert ex02.check_rank_at_point(right)
+    out = {v: float(glulib.glu(np.array([ex02.RANK_POINT["value"]]), np.array([ex02.RANK_POINT["gate input"]]), a)[0])
+           for v, a in glulib.VARIANTS.items()}
+    assert sorted(out, key=out.get) == right  # the answer is computed, not remembered
+    fb = ex02.check_rank_at_point(["bilinear", "geglu", "swiglu", "reglu", "glu"])  # GELU dips deeper? no
+    assert not fb and "GEGLU" in fb.message
+    assert not ex02.check_rank_at_point(right[::-1])
+    assert not ex02.check_rank_at_point(right[:4])
+    assert not ex02.check_rank_at_point(set(right))
+    assert not ex02.check_rank_at_point(None)
     assert zoo.CONVENTIONS

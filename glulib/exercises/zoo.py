@@ -5,7 +5,8 @@ import numpy as np
 from .. import zoo
 from ..activations import activate
 from ..feedforward import LABELS, VARIANTS
-from ._feedback import Feedback, array, checker, choice, close, number, text, worst
+from ..kernels import glu
+from ._feedback import Feedback, checker, choice, choices, close, number, text
 
 
 
@@ -50,21 +51,31 @@ def check_gated_branch(source, answer):
     return Feedback(True, f"in {source} the gate is {want}.")
 
 
+#: Exercise 4: the value and the gate input at which the five variants' outputs are ranked.
+RANK_POINT = {"value": 2.0, "gate input": -1.0}
+
+
 @checker
-def check_letters_swap(W_shazeer, V_shazeer, W_dauphin, V_dauphin):
-    """Exercise 4: Shazeer weights that compute the same GLU as Dauphin's (W_dauphin, V_dauphin)."""
-    Wd = array(W_dauphin, np.shape(W_dauphin), "W_dauphin")  # (d_in, d_out)
-    Vd = array(V_dauphin, Wd.shape, "V_dauphin")  # (d_in, d_out)
-    if Wd.ndim != 2 or not Wd.size:
-        return Feedback(False, f"W_dauphin must be a matrix (d_in, d_out); it has shape {Wd.shape}.")
-    if np.allclose(Wd, Vd):
-        return Feedback(False, "W_dauphin and V_dauphin are equal, so any answer would do: use the notebook's pair.")
-    Ws = array(W_shazeer, Vd.shape, "W_shazeer (the shape of Dauphin's V)")  # (d_in, d_out)
-    Vs = array(V_shazeer, Wd.shape, "V_shazeer (the shape of Dauphin's W)")  # (d_in, d_out)
-    x = np.random.default_rng(0).normal(size=(5, Wd.shape[0]))  # (5, d_in)
-    zero = np.zeros(Wd.shape[1])  # (d_out,)
-    same = worst(zoo.glu_shazeer(x, Ws, Vs, zero, zero), zoo.glu_dauphin(x, Wd, zero, Vd, zero), rtol=1e-6, atol=1e-9)
-    if not same.ok:
-        return Feedback(False, "the two layers disagree on random input: the gate in Dauphin's letters is V, in "
-                               "Shazeer's it is W.")
-    return Feedback(True, "Shazeer's W is Dauphin's V and Shazeer's V is Dauphin's W: same function, other letters.")
+def check_rank_at_point(order):
+    """Exercise 4: the five variants ordered by value * act(gate) at RANK_POINT, lowest first."""
+    if order is None or isinstance(order, (str, bytes)) or not hasattr(order, "__len__"):
+        choices(order, VARIANTS, "order_4")  # words for None, text and single values
+        return Feedback(False, "give a list of the five variant names, lowest output first.")
+    if isinstance(order, (set, frozenset, dict)):
+        return Feedback(False, "give a list in square brackets: a set or a dict has no order.")
+    names = [choice(v, VARIANTS, f"item {i} of order_4") for i, v in enumerate(list(order))]
+    if sorted(names) != sorted(VARIANTS):
+        missing = [LABELS[v] for v in VARIANTS if v not in names]
+        twice = sorted({LABELS[v] for v in names if names.count(v) > 1})
+        said = (f"missing: {', '.join(missing)}" if missing else "") + \
+               ("; " if missing and twice else "") + (f"named twice: {', '.join(twice)}" if twice else "")
+        return Feedback(False, f"list each of the five variants once ({said}).")
+    value, gate = np.array([RANK_POINT["value"]]), np.array([RANK_POINT["gate input"]])
+    out = {v: float(glu(value, gate, act)[0]) for v, act in VARIANTS.items()}
+    for low, high in zip(names, names[1:]):
+        if out[low] > out[high]:
+            return Feedback(False, f"{LABELS[low]} is not below {LABELS[high]} at this point. Which sign does each "
+                                   f"activation have at a gate input of {gate[0]:g}, and how deep does each dip?")
+    shown = ", ".join(f"{LABELS[v]} {out[v]:.3f}" for v in names)
+    return Feedback(True, f"{shown}. Only GLU's output is positive: the sigmoid never goes below zero, while "
+                          "Swish dips deeper than GELU at this gate input and Bilinear passes it straight through.")
