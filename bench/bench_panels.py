@@ -46,7 +46,7 @@ def _cases():
 
 def _baseline_ms():
     """Median time to draw a 7.5 x 3 inch ipympl figure holding two empty axes."""
-    from glulib.panels._quiet import live_figure
+    from glulib.panels import live_figure
 
     fig = live_figure((7.5, 3.0))
     fig.subplots(1, 2)

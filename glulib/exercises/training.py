@@ -99,7 +99,7 @@ def check_beats_relu(answer, results=None):
 def t95(df):
     """Student's t for a two-sided 95 % interval with ``df`` degrees of freedom: the value
     ``experiment.summary`` multiplies by (shown to the learner in exercise 5)."""
-    return experiment._t95(df)
+    return experiment.t95(df)
 
 
 def _paired(results, variant):
