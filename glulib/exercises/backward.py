@@ -6,7 +6,7 @@ from .. import depth as _depth
 from ..feedforward import VARIANTS
 from ..gradcheck import gradcheck
 from ..kernels import glu, glu_backward
-from ._feedback import Feedback, close
+from ._feedback import Feedback, NotAnAnswer, call, checker, choice, close, number, result_array, shown, worst
 
 #: Gradcheck errors below this count as a correct backward (float64, central differences).
 TOL = 1e-6
@@ -15,58 +15,68 @@ DAUPHIN_POINT = (2.0, 0.0)
 
 
 def _grid():
+    """The points check_backward compares at, every one of them: gates from -12 to 12 (never 0,
+    where ReLU has a kink), values and upstream gradients drawn once."""
     rng = np.random.default_rng(3)
-    value = rng.standard_normal(64) * 2  # (64,)
-    gate = np.concatenate([np.linspace(-4, 4, 60), [-0.3, 0.2, 1.1, 2.5]])  # (64,) never 0: ReLU has a kink there
-    return value, gate
+    gate = np.concatenate([np.linspace(-8, 8, 96), [-12.0, -0.3, 0.2, 1.1, 2.5, 12.0]])  # (102,)
+    value = rng.standard_normal(gate.size) * 2  # (102,)
+    dout = rng.standard_normal(gate.size)  # (102,) not ones: a backward must multiply by dout
+    return dout, value, gate
 
 
+@checker
 def check_backward(variant, my_backward):
     """Exercise 1: ``my_backward(dout, value, gate) -> (dvalue, dgate)`` for ``variant``."""
-    if variant not in VARIANTS:
-        return Feedback(False, f"variant must be one of {list(VARIANTS)}, got {variant!r}.")
+    variant = choice(variant, VARIANTS, "variant")
     act = VARIANTS[variant]
-    value, gate = _grid()
-    try:
-        out = my_backward(np.ones_like(value), value, gate)
-        dvalue, dgate = (np.asarray(o, dtype=np.float64) for o in out)
-    except Exception as exc:  # the learner's code: report, never raise
-        return Feedback(False, f"calling your function raised {type(exc).__name__}: {exc}")
-    if dvalue.shape != value.shape or dgate.shape != gate.shape:
-        return Feedback(False, f"return two arrays shaped like value and gate {value.shape}; got "
-                               f"{dvalue.shape} and {dgate.shape}.")
+    dout, value, gate = _grid()
+    want = dict(zip(("dvalue", "dgate"), glu_backward(dout, value, gate, act)))  # computed first: (n,) each
+
+    def backward(dout, value, gate):  # the learner's function, always on copies
+        result, _ = call(my_backward, {"dout": dout, "value": value, "gate": gate}, "my_backward")
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise NotAnAnswer(f"my_backward must return two arrays, (dvalue, dgate); it returned {shown(result)}.")
+        return tuple(result_array(r, value.shape, f"the {k} my_backward returned")
+                     for r, k in zip(result, ("dvalue", "dgate")))
+
+    got = dict(zip(("dvalue", "dgate"), backward(dout, value, gate)))
+    hints = {"dvalue": f"dvalue is dout times the gate's activation, {act}(gate).",
+             "dgate": f"dgate is dout times value times the derivative of {act} at the gate."}
+    for k in ("dvalue", "dgate"):
+        c = worst(got[k], want[k], rtol=1e-6, atol=1e-9)
+        if not c.ok:
+            i = c.index[0]
+            return Feedback(False, f"{k} is wrong at {c.n_wrong} of the {value.size} points checked. The worst: "
+                                   f"at value = {value[i]:.3g}, gate = {gate[i]:.3g}, dout = {dout[i]:.3g} yours is "
+                                   f"{c.got:.6g}, glulib's is {c.want:.6g}. {hints[k]}")
 
     def forward(value, gate):
         return glu(value, gate, act)
 
-    def backward(dout, value, gate):
-        return tuple(np.asarray(g, dtype=np.float64) for g in my_backward(dout, value, gate))
-
-    err = gradcheck(forward, backward, value, gate, max_points=24)
-    bad = [k for k, e in err.items() if not e < TOL]
-    if bad:
-        hints = {"value": f"dvalue is dout times the gate's activation, {act}(gate).",
-                 "gate": f"dgate is dout times value times the derivative of {act} at the gate."}
-        which = ", ".join(f"d{k} (worst relative error {err[k]:.2g})" for k in bad)
-        return Feedback(False, f"gradcheck disagrees on {which}. " + " ".join(hints[k] for k in bad))
-    ref = glu_backward(np.ones_like(value), value, gate, act)
-    agree = max(float(np.max(np.abs(a - b))) for a, b in zip(ref, (dvalue, dgate)))
-    return Feedback(True, f"gradcheck errors {err['value']:.1e} (dvalue) and {err['gate']:.1e} (dgate); "
-                          f"largest difference from glulib's backward {agree:.1e}.")
+    err = gradcheck(forward, backward, value, gate, max_points=value.size)
+    if not all(e <= TOL for e in err.values()):
+        return Feedback(False, f"gradcheck disagrees (worst relative errors {err['value']:.2g} for dvalue, "
+                               f"{err['gate']:.2g} for dgate) although glulib's backward agrees: a backward whose "
+                               "answer depends on more than its three arguments?")
+    agree = max(float(np.max(np.abs(got[k] - want[k]))) for k in want)
+    return Feedback(True, f"gradcheck at all {value.size} points: worst errors {err['value']:.1e} (dvalue) and "
+                          f"{err['gate']:.1e} (dgate); largest difference from glulib's backward {agree:.1e}.")
 
 
+@checker
 def check_dauphin(glu_factor, gtu_factor):
     """Exercise 2: the factors on dX at X = 2, G = 0 for the GLU and the GTU."""
+    glu_factor, gtu_factor = number(glu_factor, "glu_factor"), number(gtu_factor, "gtu_factor")
     X, G = DAUPHIN_POINT
     f = _depth.dauphin_factors(np.array([X]), np.array([G]))
     want_glu, want_gtu = float(f["glu_value"][0]), float(f["gtu_value"][0])
     if not close(glu_factor, want_glu, rtol=1e-3):
-        return Feedback(False, f"the GLU's factor is sigmoid(G) alone, at G = {G:g}; you gave {glu_factor}.")
+        return Feedback(False, f"the GLU's factor is sigmoid(G) alone, at G = {G:g}; you gave {glu_factor:g}.")
     if not close(gtu_factor, want_gtu, rtol=1e-3):
         if close(gtu_factor, want_glu, rtol=1e-3):
             return Feedback(False, "the GTU's factor has tanh'(X) as well as sigmoid(G).")
         return Feedback(False, f"the GTU's factor is tanh'(X) sigmoid(G) = (1 - tanh(X)^2) sigmoid(G) at X = {X:g}; "
-                               f"you gave {gtu_factor}.")
+                               f"you gave {gtu_factor:g}.")
     return Feedback(True, f"GLU {want_glu:.4f}, GTU {want_gtu:.4f}: the GTU passes {want_gtu / want_glu:.3f} "
                           "of what the GLU passes on the value path, at this point alone.")
 
