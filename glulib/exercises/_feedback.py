@@ -374,13 +374,15 @@ def result_array(result, shape, name="your function's result"):
 
 
 class Comparison(NamedTuple):
-    """The outcome of ``worst``: ok, and the worst point (index, got, want, |got - want|)."""
+    """The outcome of ``worst``: ok, the worst point (index, got, want, |got - want|), and how
+    many points are wrong."""
 
     ok: bool
     index: tuple
     got: float
     want: float
     err: float
+    n_wrong: int = 0
 
 
 def worst(got, want, rtol=1e-7, atol=1e-12):
@@ -406,4 +408,4 @@ def worst(got, want, rtol=1e-7, atol=1e-12):
             score = np.where(bad, np.where(np.isfinite(diff), diff / np.maximum(tol, 1e-300), np.inf), -1.0)
         i = np.unravel_index(int(np.argmax(score)), got.shape)
     return Comparison(not bad.any(), tuple(int(k) for k in i), float(got[i]), float(want[i]),
-                      float(diff[i]) if not same[i] else 0.0)
+                      float(diff[i]) if not same[i] else 0.0, int(bad.sum()))
