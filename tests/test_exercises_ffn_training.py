@@ -105,9 +105,12 @@ def test_notebook_06_paragraphs_match_the_results(results):
     last_from = [s for i, s in enumerate(steps)
                  if all(mean_curve["glu"][j] == max(c[j] for c in mean_curve.values()) for j in range(i, len(steps)))]
     assert last_from and last_from[0] <= steps[-1] / 2  # "fell to last place early and stayed there"
-    long = experiment.paper_table()
-    assert all(long["bilinear"][2] > long[v][2] for v in ("geglu", "swiglu", "reglu"))
-    assert long["glu"][0] < long["relu"][0] and long["glu"][2] < long["relu"][2]
+    from glulib import zoo
+
+    t = zoo.load_table1()
+    at = {name: i for i, name in enumerate(t["ffn"])}
+    assert all(t["long"][at["Bilinear"]] > t["long"][at[v]] for v in ("GEGLU", "SwiGLU", "ReGLU"))
+    assert t["short"][at["GLU"]] < t["short"][at["ReLU"]] and t["long"][at["GLU"]] < t["long"][at["ReLU"]]
 
 
 def test_notebook_05_table1_paragraph():
@@ -119,3 +122,14 @@ def test_notebook_05_table1_paragraph():
     assert zoo.ranking(t, "short")[:2] == zoo.ranking(t, "long")[:2] == ["GEGLU", "SwiGLU"]
     g, s = t["ffn"].index("GEGLU"), t["ffn"].index("SwiGLU")
     assert t["short"][s] - t["short"][g] < min(t["short_std"][g], t["short_std"][s])
+
+
+def test_notebook_06_bilinear_claim(results):
+    """Notebook 06 tests the common claim that Bilinear ranks below GLU: negative differences everywhere."""
+    from glulib import zoo
+
+    t = zoo.load_table1()
+    b, g = t["ffn"].index("Bilinear"), t["ffn"].index("GLU")
+    rows = experiment.summary(results)
+    assert t["short"][b] < t["short"][g] and t["long"][b] < t["long"][g]
+    assert rows["bilinear"]["mean"] < rows["glu"]["mean"]
