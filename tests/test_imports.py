@@ -243,3 +243,33 @@ def test_no_module_or_notebook_reaches_for_another_modules_private_names():
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_every_glulib_module_parses(name):
     ast.parse(MODULES[name].read_text())
+
+
+# ---- the README's map of glulib names functions that exist and are public -----------------
+def test_the_readme_map_names_public_glulib_functions_and_real_notebooks():
+    import importlib
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("`glulib/` is small and flat"):]
+    rows = [line for line in section.splitlines() if line.strip().startswith("|")][2:]  # no header
+    section_rows = []
+    for line in rows:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3:
+            break
+        section_rows.append(cells)
+    assert len(section_rows) >= 15
+    notebooks = {p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    glulib = importlib.import_module("glulib")
+    for formula, computed_by, taught_in in section_rows:
+        assert set(taught_in.replace(" ", "").split(",")) <= notebooks, (formula, taught_in)
+        names = [n.rstrip("/") for n in computed_by.split("`")[1::2]]
+        assert names, formula
+        for name in names:
+            assert not any(_is_private(part) for part in name.split(".")), name
+            obj = glulib
+            for part in name.split("."):
+                if not hasattr(obj, part):
+                    obj = importlib.import_module(f"{obj.__name__}.{part}")
+                else:
+                    obj = getattr(obj, part)
