@@ -5,7 +5,7 @@ import pytest
 
 import glulib
 from glulib import costs
-from glulib.feedforward import FFNS
+from glulib.feedforward import FFNS, gate_activation
 
 
 def _count_params(d_model, d_ff, variant, bias, rng):
@@ -73,13 +73,17 @@ class Tape:
         return g * u
 
 
+def _layer(variant, rng, n, d, f):
+    """float64 parameters, input and output gradient of one FFN layer, and the true gradients."""
+    p = glulib.init_ffn(d, f, variant, rng, dtype=np.float64)
+    x, dy = rng.standard_normal((n, d)), rng.standard_normal((n, d))  # (n, d_model) each
+    return p, x, dy, glulib.ffn_backward(dy, x, p, variant)
+
+
 @pytest.mark.parametrize("variant", FFNS)
 def test_store_all_is_what_an_autograd_keeps_and_enough_for_the_backward(variant, rng):
     n, d, f = 3, 4, 6
-    activation, gated = FFNS[variant], variant not in glulib.BASELINES
-    p = glulib.init_ffn(d, f, variant, rng, dtype=np.float64)
-    x = rng.standard_normal((n, d))  # (n, d_model)
-    dy = rng.standard_normal((n, d))  # (n, d_model)
+    (activation, gated), (p, x, dy, want) = gate_activation(variant), _layer(variant, rng, n, d, f)
     tape = Tape()
     a = tape.matmul(x, p["W"])  # (n, d_ff)
     g = tape.act(a, activation)  # (n, d_ff)
@@ -95,7 +99,6 @@ def test_store_all_is_what_an_autograd_keeps_and_enough_for_the_backward(variant
     dh = dy @ p["W2"].T  # (n, d_ff)
     dg = dh * u if gated else dh  # (n, d_ff)
     da = dg * glulib.activate_grad(a, activation)  # (n, d_ff)
-    want = glulib.ffn_backward(dy, x, p, variant)
     np.testing.assert_allclose(h.T @ dy, want["W2"], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(x.T @ da, want["W"], rtol=1e-12, atol=1e-12)
     if gated:
@@ -107,10 +110,7 @@ def test_store_all_is_what_an_autograd_keeps_and_enough_for_the_backward(variant
 @pytest.mark.parametrize("variant", FFNS)
 def test_recompute_hidden_keeps_x_and_the_pre_activations_and_they_suffice(variant, rng):
     n, d, f = 5, 3, 7
-    activation, gated = FFNS[variant], variant not in glulib.BASELINES
-    p = glulib.init_ffn(d, f, variant, rng, dtype=np.float64)
-    x = rng.standard_normal((n, d))  # (n, d_model)
-    dy = rng.standard_normal((n, d))  # (n, d_model)
+    (activation, gated), (p, x, dy, want) = gate_activation(variant), _layer(variant, rng, n, d, f)
     kept = {"x": x, "a": x @ p["W"]}
     if gated:
         kept["u"] = x @ p["V"]
@@ -123,7 +123,6 @@ def test_recompute_hidden_keeps_x_and_the_pre_activations_and_they_suffice(varia
     else:
         h = glulib.activate(kept["a"], activation)  # (n, d_ff)
         da = dh * glulib.activate_grad(kept["a"], activation)  # (n, d_ff)
-    want = glulib.ffn_backward(dy, x, p, variant)
     np.testing.assert_allclose(h.T @ dy, want["W2"], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(kept["x"].T @ da, want["W"], rtol=1e-12, atol=1e-12)
     if gated:
