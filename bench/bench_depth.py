@@ -1,7 +1,7 @@
 """The depth experiment: glulib's serial path for small arrays against the thread pool.
 
 ``glulib.depth`` calls the elementwise kernels thousands of times on arrays of a few
-hundred elements. Below ``kernels.SERIAL_BELOW`` elements the kernels run on the calling
+hundred elements. Below ``SERIAL_BELOW`` elements (glulib/_config.py) the kernels run on the calling
 thread instead of waking Numba's pool. This measures that choice: the same sweep as
 shipped and with the parallel kernels forced for every size, side by side.
 """
@@ -10,7 +10,8 @@ import time
 
 import numba
 
-from glulib import depth, kernels
+from glulib import core, depth
+from glulib.fast import kernels as fast
 
 
 def _sweep():
@@ -28,15 +29,15 @@ def _best_of(fn, repeat=3):
 
 
 def run():
-    original = kernels.SERIAL_BELOW
+    original = core.SERIAL_BELOW
     _sweep()  # compile and warm the caches (serial kernels)
     serial = _best_of(_sweep)
-    kernels.SERIAL_BELOW = 0  # every call goes to the parallel kernels
+    core.SERIAL_BELOW = fast.SERIAL_BELOW = 0  # every call goes to the parallel kernels
     try:
         _sweep()  # compile the parallel kernels
         pooled = _best_of(_sweep)
     finally:
-        kernels.SERIAL_BELOW = original
+        core.SERIAL_BELOW = fast.SERIAL_BELOW = original
     print(f"GLU, 3 connections x 64 layers, width 32, batch 8; Numba pool of {numba.get_num_threads()} threads")
     print(f"  serial below {original} elements (as shipped) {serial * 1e3:8.1f} ms")
     print(f"  thread pool for every call            {pooled * 1e3:8.1f} ms")

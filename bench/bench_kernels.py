@@ -5,7 +5,7 @@ interleaved with the plain NumPy composition, NumPy's in-place ufuncs (where wri
 and PyTorch's CPU eager ops with autograd (if torch is installed: `pip install -e '.[bench]'`).
 Ratios > 1 mean the fused kernel is faster: each is the median of the per-round ratios,
 and comes with the interval that holds the true median with at least 90% confidence
-(``kernelstudy.ratio_interval``; the table prints torch's). A target counts as missed when
+(``bench.stats.ratio_interval``; the table prints torch's). A target counts as missed when
 the ratio's interval lies wholly below it; a ratio below the target with the interval across it is a tie this run cannot
 separate, listed as such (bilinear's forward, one multiply at the memory roof, is one:
 both sides move the same bytes at the same speed). "bw" is the effective bandwidth of the fused
@@ -23,7 +23,8 @@ import numpy as np
 
 import glulib
 from glulib import kernelstudy as ks
-from glulib.activations import reference
+
+from bench import stats
 
 N = 1 << 22
 # Medians of 11 interleaved runs: on a shared machine 7 left the memory-bound rows (bilinear)
@@ -75,7 +76,7 @@ def _accuracy_beside_torch(torch, F):
     z = np.arange(-30, 30, 2.0**-10).astype(np.float32)
     print("\nfloat32 accuracy on [-30, 30] (ulps from the float64 reference; where it is >= 1e-20):")
     for name, act in (("sigmoid", torch.sigmoid), ("silu", F.silu), ("gelu", F.gelu)):
-        ref = reference(z.astype(np.float64), name)[0]
+        ref = glulib.activate(z.astype(np.float64), name)  # the float64 reading path
         big = np.abs(ref) >= 1e-20
         ours = ks.ulp_error(glulib.activate(z, name)[big], ref[big])
         theirs = ks.ulp_error(act(torch.from_numpy(z)).numpy()[big], ref[big])
@@ -127,10 +128,10 @@ def run():
                 t_f, t_fb = _torch_candidates(*tt, name, dtype, value, gate, dout)
                 cands_f["torch"], cands_fb["torch"] = t_f, t_fb
             for label, cands, backward in (("fwd", cands_f, False), ("fwd+bwd", cands_fb, True)):
-                t = ks.interleaved_rounds(cands, repeats=REPEATS)
+                t = stats.interleaved_rounds(cands, repeats=REPEATS)
                 fused = float(np.median(t["fused"]))
                 bw = ks.fused_traffic(N, dtype, backward) / fused / copy_bw
-                r = {name: ks.ratio_interval(t[name], t["fused"]) for name in t if name != "fused"}
+                r = {name: stats.ratio_interval(t[name], t["fused"]) for name in t if name != "fused"}
                 nan3 = (float("nan"),) * 3
                 r_np, r_in, r_t = (r.get(name, nan3) for name in ("numpy", "inplace", "torch"))
                 interval = f"{r_t[1]:5.2f}-{r_t[2]:<5.2f}" if "torch" in r else ""

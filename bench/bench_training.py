@@ -5,8 +5,8 @@ For each variant: tokens per second over ``STEPS`` training steps (forward, back
 AdamW; single-threaded as in ``glulib.train``), its ratio to ReLU's in the same run, and the
 share of the step spent in
 
-* gate kernels: the fused Numba kernels behind ``glulib.ffn`` (``_glu_forward``,
-  ``_glu_backward``, and ``_act_forward``/``_act_forward_and_grad`` for the ungated FFNs);
+* gate kernels: the fused Numba kernels behind ``glulib.ffn`` (the experiment trains in
+  float32: ``glulib.fast.kernels.forward`` and ``backward``, which the ungated FFNs use too);
 * FFN matmuls: the rest of ``ffn`` and ``ffn_backward``, i.e. the BLAS matmuls (including
   the two that ``ffn_backward`` repeats to recompute the hidden pre-activations);
 * attention: the causal self-attention forward and backward, its four projections included;
@@ -30,11 +30,10 @@ ROUNDS = 3
 @contextmanager
 def _timed(timers):
     """Wrap the functions behind each category with timers; restore them afterwards."""
-    from glulib import feedforward as ffn_mod
     from glulib import model
+    from glulib.fast import kernels
 
-    targets = [(ffn_mod, name, "gate kernels") for name in ("_glu_forward", "_glu_backward", "_act_forward",
-                                                             "_act_forward_and_grad")]
+    targets = [(kernels, "forward", "gate kernels"), (kernels, "backward", "gate kernels")]
     targets += [(model, "ffn", "ffn"), (model, "ffn_backward", "ffn"),
                 (model, "_attention_forward", "attention"), (model, "_attention_backward", "attention")]
     saved = []

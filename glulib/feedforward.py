@@ -11,8 +11,9 @@ Matmuls go to BLAS through ``@``; the elementwise work goes to the fused kernels
 import numpy as np
 
 from . import _validate
-from .kernels import _act_forward, _act_forward_and_grad, _glu_backward, _glu_forward
-from .activations import CODES
+from .codes import CODES
+from .core import act_forward as _act_forward, act_forward_and_grad as _act_forward_and_grad
+from .core import fused_backward as _glu_backward, fused_forward as _glu_forward
 
 #: Gated variants and the activation of their gate (Shazeer 2020, Table 1).
 VARIANTS = {"glu": "sigmoid", "bilinear": "identity", "reglu": "relu", "geglu": "gelu", "swiglu": "silu"}

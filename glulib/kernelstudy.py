@@ -1,12 +1,12 @@
-"""Measurements of the kernels, for notebook 07 and the benchmarks (bench/bench_*.py).
+"""Measurements of the kernels, for notebooks 07 and 08 and the benchmarks (bench/).
 
 Everything here measures or counts; nothing is typed in. Timings on a shared machine are
 noisy, so candidates are timed interleaved (one run of each in turn, repeated) and the
-median is kept; ratios measured together mean more than absolute times.
+median is kept; ratios measured together mean more than absolute times. The benchmarks'
+own statistics (every round's timing, intervals on ratios) are in bench/stats.py.
 """
 
 import json
-import math
 import os
 import subprocess
 import sys
@@ -17,16 +17,15 @@ import numpy as np
 from numba import prange
 
 from ._config import CHUNK, njit
-from .activations import reference
-from .feedforward import VARIANTS
+from .core import activate, activate_grad
 
 # ---- timing ----
 
 
-def interleaved_rounds(candidates, repeats=7, warmup=1):
-    """Seconds per call of each candidate (a dict name -> no-argument callable), one list
-    per candidate with one entry per round; each round times every candidate in turn, so
-    that a burst of load on the machine hits them all alike."""
+def interleaved(candidates, repeats=7, warmup=1):
+    """Median seconds per call of each candidate (a dict name -> no-argument callable).
+    Each round times every candidate in turn, so that a burst of load on the machine hits
+    them all alike."""
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
@@ -36,46 +35,7 @@ def interleaved_rounds(candidates, repeats=7, warmup=1):
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
-    return times
-
-
-def interleaved(candidates, repeats=7, warmup=1):
-    """Median seconds per call of each candidate, timed as ``interleaved_rounds`` does."""
-    rounds = interleaved_rounds(candidates, repeats, warmup)
-    return {name: float(np.median(t)) for name, t in rounds.items()}
-
-
-def ratio_interval(baseline, candidate, confidence=0.9):
-    """How many times faster ``candidate`` is than ``baseline``, from timings taken in the
-    same rounds (``interleaved_rounds``): the median of the per-round ratios baseline /
-    candidate, and a distribution-free interval around it that holds the true median with
-    at least ``confidence`` (the order statistics a sign test gives: no assumption on the
-    noise).
-
-    Returns (median, low, high). An interval that contains 1 means the run cannot tell
-    the two apart.
-    """
-    func = "ratio_interval"
-    baseline = np.asarray(baseline, dtype=float)
-    candidate = np.asarray(candidate, dtype=float)
-    if baseline.ndim != 1 or baseline.shape != candidate.shape:
-        raise ValueError(f"{func}: baseline and candidate must be 1-D timings of the same rounds, "
-                         f"got shapes {baseline.shape} and {candidate.shape}")
-    if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise ValueError(f"{func}: confidence must be between 0 and 1, got {confidence!r}")
-    if not (np.all(np.isfinite(baseline)) and np.all(np.isfinite(candidate)) and np.all(candidate > 0)):
-        raise ValueError(f"{func}: timings must be finite, and the candidate's > 0")
-    n = baseline.size
-    ratios = np.sort(baseline / candidate)  # (n,)
-    # cut: the most order statistics that can be dropped from each end while the chance
-    # that the median lies below r_(cut) (or above r_(n + 1 - cut)) stays <= (1 - confidence) / 2.
-    tail = np.cumsum([math.comb(n, j) for j in range(n + 1)]) / 2.0**n  # P(Binomial(n, 1/2) <= j)
-    cut = int(np.sum(tail <= (1 - confidence) / 2))
-    if cut == 0:
-        needed = math.ceil(math.log2(2 / (1 - confidence)))  # the fewest n with 2^-n <= (1 - confidence) / 2
-        raise ValueError(f"{func}: {n} rounds cannot give a {confidence:.0%} interval; "
-                         f"time at least {needed} rounds")
-    return float(np.median(ratios)), float(ratios[cut - 1]), float(ratios[n - cut])
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 @njit(parallel=True)
@@ -267,28 +227,11 @@ def ulp_error(got, ref):
 
 
 def ulp_sweep(name, z=None, grad=False):
-    """(z, ulps) of glulib's float32 activation (or its derivative) against the float64
-    reference over z (default: 20,001 points on [-12, 12])."""
-    from . import activate, activate_grad
-
+    """(z, ulps) of glulib's float32 activation (or its derivative, the fast path) against
+    the float64 reading path over z (default: 20,001 points on [-12, 12])."""
     z = np.linspace(-12, 12, 20001).astype(np.float32) if z is None else np.asarray(z, np.float32)
-    got = (activate_grad if grad else activate)(z, name)
-    ref = reference(z.astype(np.float64), name)[1 if grad else 0]
-    return z, ulp_error(got, ref)
-
-
-def exp_ulp_sweep(x):
-    """ulps (in float64) of glulib's polynomial exp against math.exp, for x <= 0."""
-    import math
-
-    from ._vecmath import exp_nonpos
-
-    x = np.asarray(x, np.float64)
-    out = np.empty(x.size)
-    for i, xi in enumerate(x):
-        e = math.exp(xi)
-        out[i] = abs(exp_nonpos(float(xi)) - e) / math.ulp(e) if e > 0 else 0.0
-    return out
+    func = activate_grad if grad else activate
+    return z, ulp_error(func(z, name), func(z.astype(np.float64), name))
 
 
 # ---- threads ----
@@ -298,7 +241,7 @@ def thread_scaling(n=1 << 21, activation="silu", dtype=np.float32, repeats=5, th
     """Seconds of one fused forward+backward with 1, 2, ... all threads: {threads: s}."""
     import numba
 
-    from . import glu, glu_backward
+    from .core import glu, glu_backward
 
     rng = np.random.default_rng(0)
     value, gate, dout = (rng.standard_normal(n).astype(dtype) for _ in range(3))
@@ -317,30 +260,6 @@ def thread_scaling(n=1 << 21, activation="silu", dtype=np.float32, repeats=5, th
     return result
 
 
-# ---- memory: recompute instead of store ----
-
-
-def saved_for_backward(n_tokens, d_model, d_ff, dtype=np.float32, variant="swiglu"):
-    """Bytes one FFN layer keeps between forward and backward, by strategy:
-
-    - 'store all':        x, a = xW, u = xV, act(a) and the product h (what autograd keeps
-                          when each op saves its inputs);
-    - 'pre-activations':  x, a and u (Liger-Kernel / xformers: backward recomputes act(a)
-                          and h in the fused kernel);
-    - 'x only':           x (glulib.ffn_backward: recomputes a and u with two matmuls).
-    """
-    item = np.dtype(dtype).itemsize
-    x = n_tokens * d_model * item
-    hidden = n_tokens * d_ff * item
-    gated = variant in VARIANTS
-    branches = 2 if gated else 1
-    return {
-        "store all": x + hidden * (branches + 1 + (1 if gated else 0)),
-        "pre-activations": x + hidden * branches,
-        "x only": x,
-    }
-
-
 # ---- compile time and the cache, in a fresh process ----
 
 _COMPILE_PROBE = r"""
@@ -348,15 +267,17 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 import numpy as np
 import glulib
-from glulib import kernels as K
 t_import = time.perf_counter() - t0
 every = sys.argv[1] == "every"
 t1 = time.perf_counter()
 x = np.ones(8, np.float32)
 glulib.glu(x, x, "silu")
 t_first = time.perf_counter() - t1
-if every:
-    K._warm_every_kernel()
+if every:  # both dtypes, below and above the size where the threads take over
+    for dtype in (np.float32, np.float64):
+        for n in (8, glulib.core.SERIAL_BELOW):
+            x = np.ones(n, dtype)
+            glulib.glu(x, x, "silu"), glulib.glu_backward(x, x, x, "silu")
 ru = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"import_s": t_import, "first_call_s": t_first, "total_s": time.perf_counter() - t0,
                   "cpu_s": ru.ru_utime + ru.ru_stime}))
@@ -398,17 +319,13 @@ __all__ = [
     "cold_and_warm",
     "copy_bandwidth",
     "count_traffic",
-    "exp_ulp_sweep",
     "fresh_process_timing",
     "fused_traffic",
     "interleaved",
-    "interleaved_rounds",
     "numpy_act",
     "numpy_glu",
     "numpy_glu_backward",
     "numpy_inplace",
-    "ratio_interval",
-    "saved_for_backward",
     "thread_scaling",
     "ulp_error",
     "ulp_sweep",

@@ -1,11 +1,13 @@
-"""Accuracy of the vectorised activations, counted in units in the last place (ulp).
+"""Accuracy of both kernel families, counted in units in the last place (ulp).
 
-float32: every result within 4 ulp of the float64 reference rounded to float32 wherever
+float32 (the fast path, ``glulib.fast``): every result within 4 ulp of the float64 reading
+path (``glulib.core``) rounded to float32 wherever
 that reference is at least 1e-20 in magnitude, and within 1e-20 absolute below it; for
 activate, activate_grad, glu and glu_backward, over a sweep that includes the extremes
 (+-1000, the largest floats, tiny and subnormal numbers, +-0, +-inf and NaN).
 
-float64: against the ``math``-based reference ``glulib.activations.reference``, within
+float64 (the reading path): against the independent ``math``-based reference
+``tests/reference.py``, within
 
     |got - ref| <= 16 eps (|ref| + |z ref'(z)|) + 1e-300,    eps = 2^-52,
 
@@ -13,10 +15,8 @@ that is: the exact value at an input within 16 eps of z, itself rounded within 1
 The ``z ref'`` term is what an exact function does with a rounding of its input (near
 a zero of silu', gelu' or gelu_tanh' the sum of two terms cancels, and the largest
 term, not the result, sets the size of the error; in the far tail of gelu, exp(-z^2/2)
-turns an input rounding into a relative error of z^2 eps). 16 eps covers the two
-approximations (exp by Taylor to degree 13, erfc by a degree-24 fit, each a few ulp)
-plus the reference's own rounding. 1e-300 covers results below 2^-1021, which the
-kernels flush to 0 (e.g. sigmoid(-720) = 2e-313).
+turns an input rounding into a relative error of z^2 eps). 16 eps covers the few
+roundings of each formula plus the reference's own. 1e-300 covers results below 2^-1021.
 
 Where the float64 reference itself is not accurate to a float32 ulp (only right at the
 zeros of the derivatives, where |ref| < 2^24 times its own rounding error), the float32
@@ -31,7 +31,13 @@ import numpy as np
 import pytest
 
 import glulib
-from glulib.activations import reference
+from reference import act_reference
+
+
+def reading_path(z, name, beta=1.0):
+    """(act(z), act'(z)) from glulib's float64 reading path: the fast path's reference."""
+    z = np.asarray(z, np.float64)
+    return glulib.activate(z, name, beta), glulib.activate_grad(z, name, beta)
 
 EPS64 = 2.0**-52
 TINY = 1e-20
@@ -67,7 +73,7 @@ def near_zeros_of_derivatives(k):
     """The k float32 numbers either side of each zero of silu', gelu' and gelu_tanh'."""
     out = []
     for name in ("silu", "gelu", "gelu_tanh"):
-        r = np.float32(_root(lambda x: reference(x, name)[1], -2.0, -0.5))
+        r = np.float32(_root(lambda x: act_reference(x, name)[1], -2.0, -0.5))
         steps = np.arange(-k, k + 1)
         out.append(r + steps.astype(np.float32) * np.spacing(r))
     return np.concatenate(out)
@@ -119,7 +125,7 @@ def _explain(z, got, ref, bad):
     return f"z={z[i]}, got={np.asarray(got)[i]}, ref={ref[i]}"
 
 
-def _fn(name, beta, which):
+def _fn(name, beta, which, reference=reading_path):
     return lambda x: reference(x, name, beta)[which]
 
 
@@ -127,7 +133,7 @@ def _fn(name, beta, which):
 @pytest.mark.parametrize("beta", [1.0, 1.702])
 def test_float32_activate_and_grad_within_4_ulp(name, beta):
     z = sweep(1500)
-    f, df = reference(z.astype(np.float64), name, beta)
+    f, df = reading_path(z, name, beta)
     for which, got, ref in ((0, glulib.activate(z, name, beta), f), (1, glulib.activate_grad(z, name, beta), df)):
         bad, _ = check32(got, ref, f64_bound(ref, _fn(name, beta, which), z.astype(np.float64)))
         assert bad.size == 0, f"{name}{'' if which == 0 else ' grad'}: " + _explain(z, got, ref, bad)
@@ -142,7 +148,7 @@ def test_float32_glu_and_backward_within_4_ulp(name, rng):
     value = rng.uniform(-1, 1, n).astype(np.float32)
     dout = rng.uniform(-1, 1, n).astype(np.float32)
     value[:8], dout[:8] = 1e30, -1e-30  # large and tiny factors too
-    f, df = reference(gate.astype(np.float64), name)
+    f, df = reading_path(gate, name)
     g64, v64, d64 = gate.astype(np.float64), value.astype(np.float64), dout.astype(np.float64)
     with np.errstate(all="ignore"):
         out_ref, dv_ref, dg_ref = v64 * f, d64 * f, d64 * (v64 * df)
@@ -163,11 +169,11 @@ def test_float32_glu_and_backward_within_4_ulp(name, rng):
 def test_float64_within_justified_bound(name, beta):
     z = np.concatenate([np.linspace(-40, 40, 3001), np.logspace(-320, 308, 400), -np.logspace(-320, 308, 400),
                         SPECIAL, near_zeros_of_derivatives(16).astype(np.float64)])
-    f, df = reference(z, name, beta)
+    f, df = act_reference(z, name, beta)
     for which, got, ref in ((0, glulib.activate(z, name, beta), f), (1, glulib.activate_grad(z, name, beta), df)):
         with np.errstate(all="ignore"):
             err = np.abs(got - ref)
-        bound = f64_bound(ref, _fn(name, beta, which), z)
+        bound = f64_bound(ref, _fn(name, beta, which, act_reference), z)
         ok = (np.isnan(got) == np.isnan(ref)) & ((err <= bound) | (got == ref) | np.isnan(ref))
         assert ok.all(), f"{name}{'' if which == 0 else ' grad'}: " + _explain(z, got, ref, np.flatnonzero(~ok))
 
@@ -177,7 +183,7 @@ def test_float64_within_justified_bound(name, beta):
 def test_float32_dense_sweep_within_4_ulp(name):
     """Every 2^-12 on [-30, 30] and 20,000 points per sign on the log grid."""
     z = np.concatenate([np.arange(-30, 30, 2.0**-12, dtype=np.float32), sweep(40000)])
-    f, df = reference(z.astype(np.float64), name)
+    f, df = reading_path(z, name)
     for which, got, ref in ((0, glulib.activate(z, name), f), (1, glulib.activate_grad(z, name), df)):
         bad, _ = check32(got, ref, f64_bound(ref, _fn(name, 1.0, which), z.astype(np.float64)))
         assert bad.size == 0, f"{name}: " + _explain(z, got, ref, bad)
@@ -188,7 +194,7 @@ def test_float32_holds_4_ulp_almost_everywhere():
     z = sweep(1500)
     for name in glulib.ACTIVATIONS:
         for which in (0, 1):
-            ref = reference(z.astype(np.float64), name)[which]
+            ref = reading_path(z, name)[which]
             _, untrusted = check32(ref.astype(np.float32), ref, f64_bound(ref, _fn(name, 1.0, which), z.astype(np.float64)))
             limit = 3 * 20 if (which == 1 and name in ("silu", "gelu", "gelu_tanh")) else 0
             assert untrusted <= limit, f"{name} {which}: {untrusted} points rely on the float64 bound"
@@ -235,9 +241,26 @@ def test_glu_nan_only_where_it_came_in(name):
     assert not np.isnan(dvalue[[0, 2, 3]]).any()
 
 
+def test_float32_swish_limits_with_a_negative_beta_match_float64():
+    """Swish with beta < 0 tends to 0 at +inf and to -inf at -inf, in both dtypes (not NaN
+    from inf * 0, nor the largest float32 for -inf)."""
+    z = np.array([np.inf, -np.inf, 1e30, -1e30, 3.0], np.float32)
+    for beta in (-1.0, -0.5):
+        f64, df64 = glulib.activate(z.astype(np.float64), "silu", beta), glulib.activate_grad(z.astype(np.float64), "silu", beta)
+        f32, df32 = glulib.activate(z, "silu", beta), glulib.activate_grad(z, "silu", beta)
+        np.testing.assert_array_equal(f64[:2], [0.0, -np.inf])
+        np.testing.assert_array_equal(f32[:2], [0.0, -np.inf])
+        np.testing.assert_array_equal(df32[:2], df64[:2])
+        out = glulib.glu(np.full(5, 2.0, np.float32), z, "silu", beta)
+        np.testing.assert_array_equal(out[:2], [0.0, -np.inf])
+        dvalue, dgate = glulib.glu_backward(np.ones(5, np.float32), np.ones(5, np.float32), z, "silu", beta)
+        np.testing.assert_array_equal(dvalue[:2], [0.0, -np.inf])
+        assert not np.isnan(dgate).any()
+
+
 def test_sigmoid_exp_is_not_a_library_call():
-    """The polynomial exp agrees with math.exp to 2 ulp on [-708, 0] (float64)."""
-    from glulib._vecmath import exp_nonpos
+    """The fast path's polynomial exp agrees with math.exp to 2 ulp on [-708, 0] (float64)."""
+    from glulib.fast.vecmath import exp_nonpos
 
     for x in np.linspace(-708, 0, 301):
         e = exp_nonpos(float(x))

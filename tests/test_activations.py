@@ -1,4 +1,6 @@
-"""Activations and their derivatives against float64 references built from math.exp/erf."""
+"""Activations and their derivatives against float64 references built from math.exp/erf
+(tests/reference.py), the dispatch table from names to kernel codes, and the source the
+notebooks print."""
 
 import math
 import warnings
@@ -7,7 +9,8 @@ import numpy as np
 import pytest
 
 import glulib
-from glulib.activations import reference
+from glulib import codes, core
+from reference import act_reference as reference
 
 SWEEP = np.concatenate([np.linspace(-12, 12, 2401), [-40.0, -20.0, 20.0, 40.0]])
 
@@ -101,3 +104,58 @@ def test_gelu_tanh_form_close_to_exact():
     z = np.linspace(-6, 6, 12001)
     err = np.max(np.abs(glulib.activate(z, "gelu_tanh") - glulib.activate(z, "gelu")))
     assert 4e-4 < err < 5e-4  # FACTS.md: max abs error 4.7e-4 on [-6, 6]
+
+
+def test_the_code_table_names_distinct_constants():
+    assert glulib.ACTIVATIONS == tuple(codes.CODES)
+    assert len(set(codes.CODES.values())) == len(codes.CODES)
+    for name, code in codes.CODES.items():
+        assert getattr(codes, name.upper()) == code  # each code is the constant of its name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", glulib.ACTIVATIONS)
+def test_each_name_runs_its_own_activation(name, dtype):
+    """Each name's output is its own function's (the independent reference) and no other's,
+    through every public entry point, in both kernel families."""
+    z = np.linspace(-3, 3, 61).astype(dtype)
+    ref = {n: reference(z.astype(np.float64), n) for n in glulib.ACTIVATIONS}
+    x = np.ones_like(z)
+    got = {
+        "activate": glulib.activate(z, name),
+        "activate_grad": glulib.activate_grad(z, name),
+        "glu": glulib.glu(x, z, name),
+        "glu_backward dvalue": glulib.glu_backward(x, x, z, name)[0],
+        "glu_backward dgate": glulib.glu_backward(x, x, z, name)[1],
+    }
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    for label, out in got.items():
+        which = 1 if label in ("activate_grad", "glu_backward dgate") else 0
+        np.testing.assert_allclose(out, ref[name][which], rtol=tol, atol=tol, err_msg=f"{name} {label}")
+        for other in glulib.ACTIVATIONS:
+            if other != name:
+                assert np.max(np.abs(out - ref[other][which])) > 100 * tol, f"{name} {label} looks like {other}"
+
+
+@pytest.mark.parametrize("name", glulib.ACTIVATIONS)
+def test_core_functions_are_the_scalar_activations(name):
+    """core's scalar functions, called one by one, give what the arrays give."""
+    z = np.linspace(-4, 4, 9)
+    scalar = getattr(core, name)
+    pairs = np.array([scalar(float(x), 1.0) for x in z])  # (9, 2)
+    np.testing.assert_array_equal(pairs[:, 0], glulib.activate(z, name))
+    np.testing.assert_array_equal(pairs[:, 1], glulib.activate_grad(z, name))
+    code = codes.CODES[name]
+    assert core.activation(code, 0.5, 1.0) == scalar(0.5, 1.0)
+
+
+@pytest.mark.parametrize("name", ["forward", "backward", *glulib.ACTIVATIONS])
+def test_source_of_prints_the_code_that_runs(name):
+    src64, src32 = core.source_of(name), core.source_of(name, np.float32)
+    if name in glulib.ACTIVATIONS:
+        assert f"def {name}(z, beta)" in src64
+        assert f"def {name}32(z, beta)" in src32 and f"def {name}32_and_grad(z, beta)" in src32
+    else:
+        assert f"def {name}_loop(" in src64 and f"def {name}_chunk(" in src32
+    with pytest.raises(ValueError, match="source_of: unknown name 'softplus'"):
+        core.source_of("softplus")

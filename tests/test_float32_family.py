@@ -13,23 +13,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glulib import activations32 as a32
-from glulib import kernels
-from glulib._config import PREFER_512, RECIP_ESTIMATE, jit_disabled, njit
+import glulib
+from glulib._config import SERIAL_BELOW, jit_disabled, njit
+from glulib.fast import float32 as a32
+from glulib.fast import kernels
+from glulib.fast.intrinsics import PREFER_512, RECIP_ESTIMATE
 
 ROOT = Path(__file__).resolve().parents[1]
 JIT = not jit_disabled()
 
 
-@pytest.mark.parametrize("kind", ["glu_forward", "glu_backward"])
-def test_each_dtype_takes_its_own_family(kind):
-    small32, big32 = np.ones(8, np.float32), np.ones(kernels.SERIAL_BELOW, np.float32)
-    small64, big64 = np.ones(8), np.ones(kernels.SERIAL_BELOW)
-    s32, b32, s64, b64 = (getattr(kernels._kernel(kind, a), "py_func", kernels._kernel(kind, a)).__name__
-                          for a in (small32, big32, small64, big64))
-    assert s64.endswith("_serial") and b64.endswith("_parallel")
-    suffix = "32" if JIT else ""  # without the JIT, float32 takes the float64 family
-    assert s32.endswith("_serial" + suffix) and b32.endswith("_parallel" + suffix)
+@pytest.mark.parametrize("n", [8, SERIAL_BELOW])
+def test_float32_arrays_take_the_fast_path_and_float64_the_reading_path(n, monkeypatch):
+    """Compiled, float32 arrays go to glulib.fast through the public functions, and float64
+    arrays never do; without the JIT, both run the reading path (core's loops)."""
+    calls = []
+    monkeypatch.setattr(kernels, "forward", lambda *a: calls.append(("forward", a[0].dtype)))
+    monkeypatch.setattr(kernels, "backward", lambda *a: calls.append(("backward", a[0].dtype)))
+    for dtype in (np.float32, np.float64):
+        x = np.ones(n, dtype)
+        glulib.glu(x, x, "silu"), glulib.glu_backward(x, x, x, "silu")
+        glulib.activate(x, "gelu"), glulib.activate_grad(x, "gelu")
+    f32 = np.dtype(np.float32)
+    expected = [("forward", f32), ("backward", f32), ("forward", f32), ("backward", f32)] if JIT else []
+    assert calls == expected
 
 
 @pytest.mark.skipif(not JIT, reason="the attribute is set while compiling")
@@ -40,7 +47,7 @@ def test_kernels_ask_for_512_bit_vectors():
 
     @numba.njit
     def forward(value, gate, out):
-        kernels._glu_fwd_chunk32(value, gate, out, 0, value.size, 1.0, a32.silu32)
+        kernels.forward_chunk(value, gate, out, 0, value.size, 1.0, a32.silu32)
 
     a = np.ones(8, np.float32)
     forward(a, a, a.copy())
@@ -57,7 +64,7 @@ def test_only_the_erfc_parameter_may_be_an_estimate():
     def compiled(f):
         @numba.njit
         def forward(value, gate, out):
-            kernels._glu_bwd_chunk32(value, value, gate, out, out, 0, value.size, 1.0, f)
+            kernels.backward_chunk(value, value, gate, out, out, 0, value.size, 1.0, f)
 
         a = np.ones(8, np.float32)
         forward(a, a, a.copy())
@@ -136,8 +143,8 @@ def test_one_over_one_plus_e_is_within_half_an_ulp():
 
 
 def _module_constants():
-    """Every float32 constant written in activations32.py, by its text."""
-    text = (ROOT / "glulib" / "activations32.py").read_text()
+    """Every float32 constant written in glulib/fast/float32.py, by its text."""
+    text = (ROOT / "glulib" / "fast" / "float32.py").read_text()
     return {float(m) for m in re.findall(r"F32\((-?[0-9.]+(?:e-?[0-9]+)?)\)", text)}
 
 
@@ -154,4 +161,4 @@ def test_fitted_constants_are_what_the_fit_script_prints():
     constants = _module_constants()
     numbers = printed - set(errors)
     missing = sorted(numbers - constants)
-    assert not missing, f"tools/fit_float32.py prints numbers activations32.py does not use: {missing}"
+    assert not missing, f"tools/fit_float32.py prints numbers glulib/fast/float32.py does not use: {missing}"

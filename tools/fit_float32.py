@@ -1,6 +1,6 @@
-"""Fit the polynomials and split the constants that glulib/activations32.py uses.
+"""Fit the polynomials and split the constants that glulib/fast/float32.py uses.
 
-Run it offline and paste what it prints into activations32.py. It needs mpmath, which is
+Run it offline and paste what it prints into glulib/fast/float32.py. It needs mpmath, which is
 in the test extra but not needed by the course. It computes every number with 50
 significant digits. tests/test_float32_family.py reruns it and checks that every number
 it prints is in the module.

@@ -1,10 +1,9 @@
 """The gate activations for float32 arrays, computed in float32: sixteen lanes per AVX-512 op.
 
-``activations.py`` computes every activation in float64 whatever the input, which keeps a
-float32 result within a few ulp but gives eight lanes per instruction, and the exact GELU
-(an erfc fitted to 1e-16) was compute-bound there. Here the arithmetic is float32, and a
-few error-free transformations keep the results within 4 ulp of the float64 reference
-(tests/test_accuracy.py):
+Computing a float32 array's activations in float64 would keep them within a few ulp but
+give eight lanes per instruction, and the exact GELU is compute-bound there. Here the
+arithmetic is float32, and a few error-free transformations keep the results within 4 ulp
+of the float64 reading path, ``glulib.core`` (tests/test_accuracy.py):
 
 - ``fma(a, b, c)`` rounds once, so ``p = a b`` and ``fma(a, b, -p)`` hold a product
   exactly (Dekker's two-product), and two-sum does the same for a sum.
@@ -24,20 +23,18 @@ few error-free transformations keep the results within 4 ulp of the float64 refe
 The interface the float32 kernels (``kernels.py``) call: ``f(z, beta) -> (hi, lo)`` with
 act(z) = hi + lo (lo is None where act(z) is one float32: sigmoid, tanh, relu, identity),
 and ``f_and_df(z, beta) -> (hi, lo, df)``. Special values (inf, NaN) are not screened
-here: they come out of the kernels' products (``kernels._mul_pair``). The polynomial fits
+here: they come out of the kernels' products (``kernels.mul_pair``). The polynomial fits
 and the split constants come from tools/fit_float32.py (Chebyshev nodes, mpmath values).
 
-Under NUMBA_DISABLE_JIT=1 the kernels send float32 input to the float64 activations
-instead: plain Python has no float32 arithmetic worth stepping through.
+Under NUMBA_DISABLE_JIT=1 float32 input runs the reading path (``glulib.core``) instead:
+plain Python has no float32 arithmetic worth stepping through.
 """
 
 import numpy as np
-from numba import types
-from numba.extending import intrinsic
 
-from ._config import jit_disabled, njit
-from ._vecmath import bits_as_float, float_bits
-from .activations import _gelu_tanh_d
+from .._config import njit
+from .intrinsics import bits_as_float, float_bits, fma, quick_div
+from .vecmath import gelu_tanh_and_grad
 
 F32 = np.float32
 _0 = F32(0.0)
@@ -85,49 +82,6 @@ EXP_P = (F32(0.001374505925923586), F32(0.008368953131139278), F32(0.04166965186
 ABS_Z_MAX = F32(9.899494936611665)  # 7 sqrt 2
 S_A = F32(19.0 / 7.0)
 S_B = F32(12.0 / 7.0)
-
-if jit_disabled():
-
-    def fma(a, b, c):
-        """a b + c with one rounding (pure-Python stand-in for float32 a, b, c: the
-        product of two float32 numbers is exact in float64)."""
-        return F32(float(a) * float(b) + float(c))
-
-else:
-
-    @intrinsic
-    def fma(typingctx, a, b, c):
-        """a b + c with one rounding, for float32: LLVM's llvm.fma, one instruction."""
-        if not all(t == types.float32 for t in (a, b, c)):
-            return None
-
-        def codegen(context, builder, signature, args):
-            return builder.fma(*args)
-
-        return types.float32(a, b, c), codegen
-
-
-if jit_disabled():
-
-    def quick_div(a, b):
-        return F32(a / b)
-
-else:
-
-    @intrinsic
-    def quick_div(typingctx, a, b):
-        """a / b for float32 with a relative error up to 2^-14, for a caller that refines it
-        with a Newton step. Marked ``arcp`` and ``ninf`` (b must be finite), so that in a
-        vector loop LLVM emits a reciprocal estimate (vrcp14ps on AVX-512) times a instead
-        of a division (``_config.wide_vectors``); elsewhere it may be an exact division."""
-        if not (a == types.float32 and b == types.float32):
-            return None
-
-        def codegen(context, builder, signature, args):
-            return builder.fdiv(*args, flags=("arcp", "ninf"))
-
-        return types.float32(a, b), codegen
-
 
 # ---- exp, and the small exact pieces ----
 @njit(inline="always")
@@ -228,10 +182,12 @@ def _sigmoid_parts(w, wl):
 
 @njit(inline="always")
 def _times(z, s):
-    """z s as a pair (hi, lo), hi + lo exact for finite z s. z = -inf is read as the largest
-    float32, so that -inf times 0 is -0, not NaN; for z = +inf, lo is NaN (the kernels'
-    ``_mul_pair`` then uses hi alone)."""
-    zc = -F32_MAX if z < -F32_MAX else z  # NaN stays NaN
+    """z s as a pair (hi, lo), hi + lo exact for finite z s. Where s is 0, z = +-inf is read
+    as the largest float32, so that inf times 0 is 0 (the limit), not NaN; where s is not 0,
+    z = +-inf gives +-inf in hi and NaN in lo (the kernels' ``mul_pair`` then uses hi
+    alone)."""
+    big = z > F32_MAX or z < -F32_MAX  # False for NaN
+    zc = (F32_MAX if z > _0 else -F32_MAX) if (big and s == _0) else z
     hi = zc * s
     return hi, fma(zc, s, -hi)
 
@@ -362,8 +318,8 @@ def gelu_tanh32(z, beta):
 @njit(inline="always")
 def gelu_tanh32_and_grad(z, beta):
     """The derivative of the tanh form cancels near z = -0.75 in a way no identity removes
-    cheaply, so this one is computed in float64 (``activations._gelu_tanh_d``)."""
-    f, df = _gelu_tanh_d(z, beta)
+    cheaply, so this one is computed in float64 (``vecmath.gelu_tanh_and_grad``)."""
+    f, df = gelu_tanh_and_grad(z)
     hi = F32(f)
     lo = F32(f - np.float64(hi))
     return hi, (lo if lo - lo == _0 else _0), F32(df)  # f = inf: lo is 0, not NaN

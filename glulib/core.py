@@ -1,0 +1,228 @@
+"""The gated product as the course teaches it. Read this file first.
+
+    out = value * act(gate)      dvalue = dout * act(gate)      dgate = dout * value * act'(gate)
+
+Each activation returns act(z) and act'(z) together, in float64 with ``math``; the two loops
+are what runs for float64 arrays (the backward computes act(gate) again instead of storing
+it). float32 arrays take the same public functions into ``glulib.fast``, tested against this.
+Public names to print the code that runs: the activations (``sigmoid`` ... ``identity``, each
+``(z, beta) -> (act, act')``), ``activation``, ``forward_loop``, ``backward_loop``, and
+``source_of(name, dtype)`` ('forward', 'backward' or an activation; float32: the fast path).
+"""
+
+import inspect
+import math
+
+import numpy as np
+from numba import prange
+
+from . import _validate
+from ._config import CHUNK, SERIAL_BELOW, jit_disabled, njit, run_parallel
+from .codes import ACTIVATIONS, CODES, GELU, GELU_TANH, RELU, SIGMOID, SILU, TANH
+from .fast import kernels as fast
+
+SQRT_HALF = 0.7071067811865476  # 1 / sqrt(2)
+INV_SQRT_2PI = 0.3989422804014327  # 1 / sqrt(2 pi)
+GELU_TANH_C = 0.7978845608028654  # sqrt(2 / pi)
+
+
+# ---- the activations, each with its derivative ----
+@njit
+def sigmoid(z, beta):
+    """1 / (1 + e^-z), from e = exp(-|z|) only (never overflows); sigmoid' = e / (1 + e)^2."""
+    e = math.exp(-abs(z))
+    q = 1.0 / (1.0 + e)  # sigmoid(|z|)
+    return (q if z >= 0.0 else e * q), e * q * q  # sigmoid(-|z|) = e q: no 1 - q to cancel
+
+
+@njit
+def tanh(z, beta):
+    """tanh(z); tanh' = 1 - tanh^2, written 4e / (1 + e)^2 with e = exp(-2|z|): no cancellation."""
+    e = math.exp(-2.0 * abs(z))
+    return math.tanh(z), 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+@njit
+def relu(z, beta):
+    """max(z, 0); relu'(0) is taken as 0; NaN stays NaN (NaN <= 0 is False)."""
+    return (0.0 if z <= 0.0 else z), (1.0 if z > 0.0 else (0.0 if z <= 0.0 else z))
+
+
+@njit
+def gelu(z, beta):
+    """z Phi(z); gelu' = Phi(z) + z phi(z), Phi and phi the standard normal CDF and density."""
+    if math.isinf(z):  # the limits, not inf * 0
+        return (z, 1.0) if z > 0.0 else (0.0, 0.0)
+    cdf = 0.5 * math.erfc(-z * SQRT_HALF)  # erfc, not 1 + erf: the left tail keeps its digits
+    pdf = INV_SQRT_2PI * math.exp(-0.5 * z * z)
+    return z * cdf, cdf + z * pdf
+
+
+@njit
+def gelu_tanh(z, beta):
+    """0.5 z (1 + tanh(u)), u = sqrt(2/pi) (z + 0.044715 z^3), computed as z sigmoid(2u):
+    the same number, with no 1 + tanh(u) to cancel in the left tail."""
+    if math.isinf(z):
+        return (z, 1.0) if z > 0.0 else (0.0, 0.0)
+    s, ds = sigmoid(2.0 * GELU_TANH_C * (z + 0.044715 * z * z * z), 1.0)
+    du2 = 2.0 * GELU_TANH_C * (1.0 + 3.0 * 0.044715 * z * z)  # d(2u)/dz
+    return z * s, s + (z * ds * du2 if ds != 0.0 else 0.0)  # ds = 0: not 0 * inf
+
+
+@njit
+def silu(z, beta):
+    """Swish z sigmoid(beta z); silu' = s + beta z s', s = sigmoid(beta z). Where s or s' is
+    0 the term is 0, the limit at +-inf, not inf * 0."""
+    s, ds = sigmoid(beta * z, 1.0)
+    return (z * s if s != 0.0 else 0.0), s + (beta * z * ds if ds != 0.0 else 0.0)
+
+
+@njit
+def identity(z, beta):
+    """z, the gate of the Bilinear variant; identity' = 1 (NaN for NaN)."""
+    return z, (1.0 if z == z else z)
+
+
+@njit(inline="always")  # inlined into each loop, so that the compiler sees the code is fixed
+def activation(code, z, beta):
+    """(act(z), act'(z)) for the activation whose code is ``code`` (``glulib.codes``)."""
+    z = float(z)  # compiled, a no-op; in plain Python, a float (NumPy's scalars warn on overflow)
+    if code == SIGMOID:
+        return sigmoid(z, beta)
+    if code == TANH:
+        return tanh(z, beta)
+    if code == RELU:
+        return relu(z, beta)
+    if code == GELU:
+        return gelu(z, beta)
+    if code == GELU_TANH:
+        return gelu_tanh(z, beta)
+    if code == SILU:
+        return silu(z, beta)
+    return identity(z, beta)
+
+
+# ---- the two loops ----
+@njit
+def forward_loop(value, gate, out, code, beta):
+    """out = value * act(gate), one element at a time."""
+    for i in range(out.size):
+        a, _ = activation(code, gate[i], beta)
+        out[i] = value[i] * a
+
+
+@njit
+def backward_loop(dout, value, gate, dvalue, dgate, code, beta):
+    """The gradients of ``forward_loop``; act(gate) is computed again, never stored."""
+    for i in range(dout.size):
+        a, da = activation(code, gate[i], beta)
+        dvalue[i] = dout[i] * a
+        dgate[i] = dout[i] * value[i] * da
+
+
+# Large arrays: the same loops on chunks of CHUNK elements, shared out over the threads.
+@njit(parallel=True)
+def _forward_parallel(value, gate, out, code, beta):
+    for c in prange((out.size + CHUNK - 1) // CHUNK):
+        s = slice(c * CHUNK, (c + 1) * CHUNK)
+        forward_loop(value[s], gate[s], out[s], code, beta)
+
+
+@njit(parallel=True)
+def _backward_parallel(dout, value, gate, dvalue, dgate, code, beta):
+    for c in prange((dout.size + CHUNK - 1) // CHUNK):
+        s = slice(c * CHUNK, (c + 1) * CHUNK)
+        backward_loop(dout[s], value[s], gate[s], dvalue[s], dgate[s], code, beta)
+
+
+def fused_forward(value, gate, out, code, beta):
+    """``forward_loop`` on flat, contiguous arrays of one dtype (routed by ``_run``)."""
+    _run(forward_loop, _forward_parallel, fast.forward, value, gate, out, code, beta)
+
+
+def fused_backward(dout, value, gate, dvalue, dgate, code, beta):
+    """``backward_loop`` on flat, contiguous arrays of one dtype (routed by ``_run``)."""
+    _run(backward_loop, _backward_parallel, fast.backward, dout, value, gate, dvalue, dgate, code, beta)
+
+
+def _run(loop, parallel, fast_kernel, *args):
+    """float32 arrays to the fast path; small ones on the calling thread (waking the
+    threads costs more than they take); large ones in chunks over the threads."""
+    if args[0].dtype == np.float32 and not jit_disabled():
+        fast_kernel(*args)
+    elif args[0].size < SERIAL_BELOW:
+        loop(*args)
+    else:
+        run_parallel(parallel, *args)
+
+
+def act_forward(z, out, code, beta):
+    """out = act(z) on flat arrays: the gated product with value = 1 (exact)."""
+    fused_forward(np.ones_like(z), z, out, code, beta)
+
+
+def act_forward_and_grad(dout, z, out, dz, code, beta):
+    """out = act(z) and dz = dout act'(z), in one pass on flat arrays."""
+    fused_backward(np.ones_like(z), dout, z, out, dz, code, beta)
+
+
+# ---- public wrappers: check the input, then run the loops ----
+def _checked(func, arrays, name, beta, arg="activation"):
+    """Flat arrays of one dtype (float64 in plain Python), the result's (shape, dtype), code, beta."""
+    arrays = {k: _validate.float_array(a, func, k) for k, a in arrays.items()}
+    for a, b in zip(list(arrays), list(arrays)[1:]):
+        _validate.same_shape(func, a, arrays[a], b, arrays[b])
+    code = CODES[_validate.choice(name, ACTIVATIONS, func, arg)]
+    dtype = np.result_type(*arrays.values())
+    work = np.float64 if jit_disabled() else dtype
+    flat = [np.ascontiguousarray(a, dtype=work).reshape(-1) for a in arrays.values()]
+    shape = next(iter(arrays.values())).shape
+    return flat, (shape, dtype), code, _validate.real_scalar(beta, func, "beta")
+
+
+def _shaped(out, like):
+    out = out.reshape(like[0]).astype(like[1], copy=False)
+    return out[()] if out.ndim == 0 else out
+
+
+def glu(value, gate, activation="sigmoid", beta=1.0):
+    """The gated product ``value * act(gate)``, elementwise; same shape as the inputs."""
+    (value, gate), like, code, beta = _checked("glu", {"value": value, "gate": gate}, activation, beta)
+    out = np.empty_like(value)  # (n,)
+    fused_forward(value, gate, out, code, beta)
+    return _shaped(out, like)
+
+
+def glu_backward(dout, value, gate, activation="sigmoid", beta=1.0):
+    """Gradients of ``glu`` given the upstream gradient ``dout``: ``(dvalue, dgate)``."""
+    arrays = {"dout": dout, "value": value, "gate": gate}
+    (dout, value, gate), like, code, beta = _checked("glu_backward", arrays, activation, beta)
+    dvalue, dgate = np.empty_like(value), np.empty_like(value)  # (n,) each
+    fused_backward(dout, value, gate, dvalue, dgate, code, beta)
+    return _shaped(dvalue, like), _shaped(dgate, like)
+
+
+def activate(z, name, beta=1.0):
+    """``act(z)`` elementwise for the activation called ``name``; same shape as ``z``."""
+    (z,), like, code, beta = _checked("activate", {"z": z}, name, beta, "name")
+    out = np.empty_like(z)  # (n,)
+    act_forward(z, out, code, beta)
+    return _shaped(out, like)
+
+
+def activate_grad(z, name, beta=1.0):
+    """``d act(z) / dz`` elementwise; same shape as ``z``."""
+    (z,), like, code, beta = _checked("activate_grad", {"z": z}, name, beta, "name")
+    dz = np.empty_like(z)  # (n,)
+    act_forward_and_grad(np.ones_like(z), z, np.empty_like(z), dz, code, beta)
+    return _shaped(dz, like)
+
+
+def source_of(name, dtype=np.float64):
+    """The source code that runs for ``name`` on arrays of ``dtype``: 'forward' or
+    'backward' gives the loop, an activation name its function (with its derivative)."""
+    _validate.choice(name, ("forward", "backward", *ACTIVATIONS), "source_of", "name")
+    if np.dtype(dtype) == np.float32:
+        return fast.source_of(name)
+    func = {"forward": forward_loop, "backward": backward_loop}.get(name) or globals()[name]
+    return inspect.getsource(getattr(func, "py_func", func))
