@@ -106,3 +106,16 @@ class Panel:
     def static(self):
         """The static twin of the panel's figure."""
         return static_twin(self.fig)
+
+
+def assemble(controls, readouts, fig, update, controls_title, readouts_title):
+    """The usual panel: every control calls ``update`` on a change, ``update`` draws once now,
+    and the controls and the readouts sit side by side, each in a titled box, above the figure."""
+    for w in controls.values():
+        w.observe(update, names="value")
+    update()
+    box = widgets.VBox([
+        widgets.HBox([group(controls_title, list(controls.values())), group(readouts_title, list(readouts.values()))]),
+        canvas_widget(fig),
+    ])
+    return Panel(box, controls, readouts, fig, update)

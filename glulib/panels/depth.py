@@ -7,7 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import depth as _depth
-from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw
+from ._common import LABEL_WIDTH, assemble, readout, redraw
 from ._quiet import live_figure
 
 FLOOR, CEIL = 1e-100, 1e100  # ratios beyond (underflowed to 0, overflowed to inf) are drawn at these
@@ -90,15 +90,7 @@ def depth_panel(result, depth=None, mode=None, unit="glu"):
         readouts["ranking"].value = " &gt; ".join(result.ranking(m, L))
         redraw(fig)
 
-    for w in controls.values():
-        w.observe(update, names="value")
-    update()
-    box = widgets.VBox([
-        widgets.HBox([group("Experiment", [controls["depth"], controls["mode"], controls["unit"]]),
-                      group("Gradient reaching the input", list(readouts.values()))]),
-        canvas_widget(fig),
-    ])
-    return Panel(box, controls, readouts, fig, update)
+    return assemble(controls, readouts, fig, update, "Experiment", "Gradient reaching the input")
 
 
 def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4)):
@@ -163,15 +155,7 @@ def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch
         readouts["reference"].value = _depth.format_ratio(float(med_ref[-1]))
         redraw(fig)
 
-    for w in controls.values():
-        w.observe(update, names="value")
-    update()
-    box = widgets.VBox([
-        widgets.HBox([group("Initialisation", [controls["gain"], controls["unit"], controls["mode"]]),
-                      group("Gradient reaching the input", list(readouts.values()))]),
-        canvas_widget(fig),
-    ])
-    return Panel(box, controls, readouts, fig, update)
+    return assemble(controls, readouts, fig, update, "Initialisation", "Gradient reaching the input")
 
 
 def gain_sweep_figure(unit, gains, sweep, depth):

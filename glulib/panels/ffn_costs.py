@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import costs as _costs
 from ..feedforward import BASELINES, VARIANTS, gate_activation
-from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw
+from ._common import LABEL_WIDTH, assemble, readout, redraw
 from ._quiet import live_figure
 
 MIB = 2 ** 20
@@ -88,15 +88,7 @@ def ffn_costs_panel(d_model=768, d_ff=2048, variant="swiglu", tokens=2048, bytes
         readouts["baseline"].value = f"d_ff {dff_base}: {base['params']:,} parameters"
         redraw(fig)
 
-    for w in controls.values():
-        w.observe(update, names="value")
-    update()
-    box = widgets.VBox([
-        widgets.HBox([group("FFN", list(controls.values())),
-                      group(f"Costs ({bytes_per_element} bytes a number)", list(readouts.values()))]),
-        canvas_widget(fig),
-    ])
-    return Panel(box, controls, readouts, fig, update)
+    return assemble(controls, readouts, fig, update, "FFN", f"Costs ({bytes_per_element} bytes a number)")
 
 
 __all__ = ["baseline_d_ff", "ffn_costs_panel"]
