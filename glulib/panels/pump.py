@@ -84,7 +84,7 @@ def pump_panel():
         controls[f"{branch}_bias"] = slider(f"bias {bias}", start[f"{branch}_bias"], *BIAS_RANGE)
     controls["activation"] = widgets.ToggleButtons(
         options=[(label, name) for name, label in ACTIVATION_LABELS.items()],
-        value=start["activation"], description="gate", style={"button_width": "auto"},
+        value=start["activation"], description="activation", style={"button_width": "auto"},
     )
     controls["beta"] = slider("Swish beta", start["beta"], *BETA_RANGE)
     controls["reset"] = widgets.Button(description="back to the story's storm", icon="undo",

@@ -27,7 +27,7 @@ def zoo_panel(variant="glu"):
     controls = {
         "activation": widgets.ToggleButtons(
             options=[(f"{LABELS[v]} ({a})", a) for v, a in VARIANTS.items()],
-            value=VARIANTS[variant], description="gate", style={"button_width": "auto"}),
+            value=VARIANTS[variant], description="activation", style={"button_width": "auto"}),
         "beta": slider("Swish beta", 1.0, *BETA_RANGE),
     }
     readouts = {"corner": readout("out at value=gate=3"), "slope_at_0": readout("act'(0)")}
