@@ -31,11 +31,17 @@ def live_figure(figsize, **kwargs):
         return figure(figsize=figsize, **kwargs)
 
 
+def static_figure(figsize=None, **kwargs):
+    """A plain Figure for a figure that is only ever shown as its static twin (a PNG): no live
+    canvas widget is made for it, and pyplot does not keep it."""
+    return Figure(figsize=figsize, **kwargs)
+
+
 def static_subplots(nrows=1, ncols=1, **kwargs):
     """``plt.subplots`` for a static figure, without pyplot: a plain Figure that no backend
     shows live and pyplot does not keep (it goes when the last reference does). Takes
     plt.subplots' arguments; ``sharex``, ``sharey``, ``squeeze``, ``width_ratios``,
     ``height_ratios``, ``subplot_kw`` and ``gridspec_kw`` go to the axes, the rest to the Figure."""
     grid = {k: kwargs.pop(k) for k in _SUBPLOTS_ARGS & set(kwargs)}
-    fig = Figure(**kwargs)
+    fig = static_figure(**kwargs)
     return fig, fig.subplots(nrows, ncols, **grid)

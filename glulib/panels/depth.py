@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import depth as _depth
 from ._common import LABEL_WIDTH, assemble, readout, redraw
-from ._quiet import live_figure
+from ._quiet import live_figure, static_figure
 
 FLOOR, CEIL = 1e-100, 1e100  # ratios beyond (underflowed to 0, overflowed to inf) are drawn at these
 MODE_LABELS = {"plain": "no residual", "residual": "residual", "prenorm": "pre-norm block"}
@@ -164,7 +164,7 @@ def gain_sweep_figure(unit, gains, sweep, depth):
     ``sweep`` is ``glulib.depth.gain_sweep(unit, gains, depth=depth, ...)``, (n_gains, n_seeds).
     """
     gains = np.asarray(gains, dtype=float)  # (n_gains,)
-    fig = live_figure(figsize=(6.0, 3.0))
+    fig = static_figure(figsize=(6.0, 3.0))
     ax = fig.subplots()
     ax.fill_between(gains, _shown(sweep.min(axis=1)), _shown(sweep.max(axis=1)), color="C0", alpha=0.2,
                     label="lowest to highest seed")
@@ -183,7 +183,7 @@ def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
     """A static figure: the factor on the value path's gradient, GLU against GTU, over X."""
     X = np.linspace(*value_range, n)  # (n,)
     f = _depth.dauphin_factors(X, np.full_like(X, gate))
-    fig = live_figure(figsize=(6.0, 3.0))
+    fig = static_figure(figsize=(6.0, 3.0))
     ax = fig.subplots()
     ax.plot(X, f["glu_value"], label="GLU: sigmoid(G)")
     ax.plot(X, f["gtu_value"], label="GTU: tanh'(X) sigmoid(G)")
@@ -197,7 +197,7 @@ def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
 
 def modes_figure(result):
     """A static figure: the median curves of every unit, one axis per mode, each its own log scale."""
-    fig = live_figure(figsize=(9.0, 3.2))
+    fig = static_figure(figsize=(9.0, 3.2))
     axes = fig.subplots(1, len(result.modes), squeeze=False)[0]
     for ax, mode in zip(axes, result.modes):
         for i, unit in enumerate(result.units):

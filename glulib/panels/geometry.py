@@ -14,7 +14,7 @@ from matplotlib.patches import Patch
 from .. import geometry as _geo
 from ..feedforward import VARIANTS
 from ._common import LABEL_WIDTH, Panel, canvas_widget, group, readout, redraw, slider
-from ._quiet import live_figure
+from ._quiet import live_figure, static_figure
 
 LIM = 3.0
 CURV_TOL = 1e-6  # |p''(x)| below this: the output is straight there
@@ -35,7 +35,7 @@ def surface_figure(variant="geglu", lim=LIM, n=61):
     """A static figure: opening, value and product as 3-D surfaces over (a, u)."""
     A, U = plane(lim, n)
     s = _geo.surfaces(variant, A, U)
-    fig = live_figure(figsize=(9.0, 3.2))
+    fig = static_figure(figsize=(9.0, 3.2))
     for i, (key, title) in enumerate((("gate", f"opening {VARIANTS[variant]}(a)"),
                                       ("value", "value u"), ("product", "product"))):
         ax = fig.add_subplot(1, 3, i + 1, projection="3d")
@@ -53,7 +53,7 @@ def contour_figure(variant="geglu", lim=LIM, n=121):
     with the zero level drawn in black wherever the map takes both signs."""
     A, U = plane(lim, n)
     s = _geo.surfaces(variant, A, U)
-    fig = live_figure(figsize=(9.0, 3.0))
+    fig = static_figure(figsize=(9.0, 3.0))
     axes = fig.subplots(1, 3, sharey=True)
     for ax, (key, title) in zip(axes, (("gate", f"opening {VARIANTS[variant]}(a)"),
                                        ("value", "value u"), ("product", "product"))):
