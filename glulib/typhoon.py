@@ -41,16 +41,6 @@ STORY = {
     "c": -0.3,
 }
 
-#: The gate activations the pump panel offers, with the variant each one makes.
-GATE_CHOICES = {
-    "sigmoid": "GLU",
-    "tanh": "tanh gate",
-    "relu": "ReGLU",
-    "gelu": "GEGLU",
-    "silu": "SwiGLU",
-    "identity": "Bilinear",
-}
-
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import typhoon
 from ..activations import activate
+from ..feedforward import LABELS
 from ._blit import BlitPanel, Blitter
 from ._common import canvas_widget, group, readout, slider
 from ._quiet import live_figure
@@ -23,14 +24,14 @@ FEATURE_RANGES = typhoon.FEATURE_RANGES
 WEIGHT_RANGE = (-1.0, 1.0, 0.05)
 BIAS_RANGE = (-3.0, 3.0, 0.05)
 BETA_RANGE = (0.0, 10.0, 0.1)
-#: Labels of the gate activations, in the story's words and the variant each makes.
+#: Labels of the gate activations, in the story's words, with the variant each makes (LABELS).
 ACTIVATION_LABELS = {
-    "sigmoid": "sigmoid (GLU)",
+    "sigmoid": f"sigmoid ({LABELS['glu']})",
     "tanh": "tanh",
-    "relu": "ReLU (ReGLU)",
-    "gelu": "GELU (GEGLU)",
-    "silu": "Swish (SwiGLU)",
-    "identity": "none (Bilinear)",
+    "relu": f"ReLU ({LABELS['reglu']})",
+    "gelu": f"GELU ({LABELS['geglu']})",
+    "silu": f"Swish ({LABELS['swiglu']})",
+    "identity": f"none ({LABELS['bilinear']})",
 }
 Z_RANGE = (-6.0, 6.0)  # the gate-input axis of the curve
 CLASS_PREFIX = "glu-"
