@@ -30,12 +30,23 @@ def test_dauphin():
     assert not ex3.check_dauphin(0.25, 0.1)
 
 
-def test_deepest():
-    r = depth.run(units=("tanh", "glu"), modes=("plain",), max_depth=4, width=4, batch=2, seeds=(0,))
-    best = r.ranking("plain", 4)[0]
-    assert ex3.check_deepest(r, "plain", best)
-    assert not ex3.check_deepest(r, "plain", r.ranking("plain", 4)[1])
-    assert not ex3.check_deepest(r, "plain", "lstm")
+def test_gain_prediction():
+    g, L = ex3.PREDICT_GAIN, ex3.GAIN_TASK["depth"]
+    assert ex3.check_gain_prediction((g / 2) ** L)
+    at_one = ex3.check_gain_prediction(0.5 ** L)
+    assert not at_one and "gain 1" in at_one.message
+    assert not ex3.check_gain_prediction(g ** L) and not ex3.check_gain_prediction(-1.0)
+
+
+def test_glu_gain():
+    t = ex3.GAIN_TASK
+    sweep = depth.gain_sweep(t["unit"], [1.0, 1.8, 2.0], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
+    med = np.median(sweep, axis=1)
+    assert med[0] < ex3.LOW and ex3.LOW <= med[1] <= ex3.HIGH and med[2] > ex3.HIGH
+    assert ex3.check_glu_gain(1.8)
+    assert "vanishes" in ex3.check_glu_gain(1.0).message
+    assert "explodes" in ex3.check_glu_gain(2.0).message
+    assert not ex3.check_glu_gain(0.0) and not ex3.check_glu_gain(None)
 
 
 def test_geometry_checkers():

@@ -1,5 +1,7 @@
 """Checkers for notebook 03, the backward pass."""
 
+import functools
+
 import numpy as np
 
 from .. import depth as _depth
@@ -81,13 +83,60 @@ def check_dauphin(glu_factor, gtu_factor):
                           "of what the GLU passes on the value path, at this point alone.")
 
 
-def check_deepest(result, mode, unit):
-    """Exercise 3: which unit passes the most gradient at the deepest depth in ``mode``."""
-    if unit not in result.units:
-        return Feedback(False, f"unit must be one of {list(result.units)}, got {unit!r}.")
-    order = result.ranking(mode, result.max_depth)
-    if unit != order[0]:
-        return Feedback(False, f"{unit} passes {_depth.format_ratio(result.median(unit, mode, result.max_depth))}; "
-                               f"set the panel to depth {result.max_depth} and read the bars again.")
-    return Feedback(True, f"{unit} passes {_depth.format_ratio(result.median(unit, mode, result.max_depth))} at depth "
-                          f"{result.max_depth}, then {order[1]}.")
+#: Exercises 3 and 4: the stack of notebook 03's written-out measurement (GLU without
+#: residuals, gain on V), the median over these seeds of |dx| / |dy| at this depth.
+GAIN_TASK = {"unit": "glu", "mode": "plain", "depth": 64, "width": 32, "batch": 8, "seeds": (0, 1, 2, 3, 4)}
+#: Exercise 3: the gain at which the learner predicts the gradient before measuring it.
+PREDICT_GAIN = 1.5
+#: Exercise 4: "near 1" means within two orders of magnitude: between LOW and HIGH.
+LOW, HIGH = 1e-2, 1e2
+
+
+@functools.lru_cache(maxsize=64)
+def _median_ratio(gain):
+    """Median over GAIN_TASK's seeds of |dx| / |dy| at its depth, for a gain on V (a float)."""
+    t = GAIN_TASK
+    sweep = _depth.gain_sweep(t["unit"], [gain], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
+    return float(np.median(sweep[0]))
+
+
+@checker
+def check_gain_prediction(prediction):
+    """Exercise 3: the predicted |dx| / |dy| of the GLU stack at gain PREDICT_GAIN, before measuring."""
+    p = number(prediction, "your prediction")
+    if not p > 0:
+        return Feedback(False, f"a ratio of two norms is positive; you gave {p:g}.")
+    L, g = GAIN_TASK["depth"], PREDICT_GAIN
+    measured = _median_ratio(g)
+    at_one = _median_ratio(1.0)
+    factor = max(p / measured, measured / p)
+    if factor > 10:
+        if max(p / at_one, at_one / p) < 10:
+            return Feedback(False, f"{p:.2g} is about what the stack passes at gain 1; at gain {g:g} every "
+                                   f"layer multiplies the value branch by {g:g} as well.")
+        return Feedback(False, f"{p:.2g} is off by a factor of about {factor:.2g}. Near a gate input of 0 each layer "
+                               f"multiplies the gradient by about (gain on V) x sigmoid(0); take that to the "
+                               f"power {L}.")
+    return Feedback(True, f"you predicted {p:.2g}; the measurement gives {measured:.2g} (median over "
+                          f"{len(GAIN_TASK['seeds'])} seeds), and ({g:g} x 1/2)^{L} = {(g / 2) ** L:.2g}. The gate "
+                          "input is not exactly 0 at every unit: there the opening is not exactly 1/2, and the "
+                          "gate's own term, value x sigmoid'(gate input), adds to the gradient.")
+
+
+@checker
+def check_glu_gain(gain):
+    """Exercise 4: a gain on V for which the GLU stack's median |dx| / |dy| lies in [LOW, HIGH]."""
+    g = number(gain, "your gain")
+    if not 0 < g <= 10:
+        return Feedback(False, f"choose a gain between 0 and 10; you gave {g:g}.")
+    r = _median_ratio(g)
+    shown_r = _depth.format_ratio(r)
+    if not r >= LOW:
+        return Feedback(False, f"at gain {g:g} the stack passes {shown_r} of the gradient: it still vanishes. "
+                               "Raise the gain.")
+    if not r <= HIGH:
+        return Feedback(False, f"at gain {g:g} the stack passes {shown_r} of the gradient: it explodes. "
+                               "Lower the gain, in small steps.")
+    return Feedback(True, f"at gain {g:g} the {GAIN_TASK['depth']}-layer GLU stack passes {shown_r} of the "
+                          f"gradient to its input (at gain 1: {_depth.format_ratio(_median_ratio(1.0))}). Try a gain "
+                          "0.02 higher and watch how narrow the window is.")
