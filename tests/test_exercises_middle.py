@@ -84,7 +84,7 @@ def test_ffn_checkers():
     assert "swapped" in ex5.check_ffn_swiglu(swapped).message
     assert not ex5.check_ffn_swiglu(project_first)
     c = ex5.MEMORY_CASE
-    store = c["tokens"] * (c["d_model"] + 3 * c["d_ff"]) * 4
+    store = c["tokens"] * (c["d_model"] + 4 * c["d_ff"]) * 4  # store_all: x, a, u, act(a), h
     mid = c["tokens"] * (c["d_model"] + 2 * c["d_ff"]) * 4
     assert ex5.check_memory(store, mid)
     assert not ex5.check_memory(mid, mid)
