@@ -154,7 +154,7 @@ def _unanswered(name):
 def number(answer, name="your answer"):
     """The learner's answer as one finite float, or NotAnAnswer with words.
 
-    Takes ints, floats, NumPy scalars and arrays (or lists) holding exactly one number.
+    Takes ints, floats, NumPy scalars, 0-d arrays, and a list or 1-d array of exactly one number.
     """
     if answer is None:
         raise _unanswered(name)
@@ -172,6 +172,9 @@ def number(answer, name="your answer"):
         if arr.size != 1:
             held = "" if arr.ndim == 1 else f", {arr.size} numbers in all"
             raise NotAnAnswer(f"give one number; {name} is {_what(answer)}{held}.")
+        if arr.ndim > 1:
+            raise NotAnAnswer(f"give one number; {name} is {_what(answer)}, nested {arr.ndim} deep: take the "
+                              "number out of it (x.item() for an array).")
         return number(arr.reshape(-1)[0], name)
     if not isinstance(answer, (_numbers.Number, np.number)):
         raise NotAnAnswer(f"give a number; {name} is {_what(answer)}.")
