@@ -110,7 +110,7 @@ def check_gain_prediction(prediction):
     measured = _median_ratio(g)
     at_one = _median_ratio(1.0)
     factor = max(p / measured, measured / p)
-    if factor > 10:
+    if not factor <= 10:  # NaN counts as far off
         if max(p / at_one, at_one / p) < 10:
             return Feedback(False, f"{p:.2g} is about what the stack passes at gain 1; at gain {g:g} every "
                                    f"layer multiplies the value branch by {g:g} as well.")
