@@ -897,6 +897,12 @@ def test_every_checker_has_its_cases():
     assert not missing, f"add the right and plausible wrong answers of {missing} to CASES in {__file__}"
 
 
+@pytest.mark.parametrize("name", sorted(CHECKERS))
+def test_every_checker_is_wrapped_by_checker(name):
+    """@checker is what turns an unexpected exception into words."""
+    assert CHECKERS[name].__code__ is fb.checker(lambda: None).__code__, f"decorate {name} with @checker"
+
+
 @pytest.mark.parametrize("name", KNOWN)
 def test_right_answer_is_accepted(name, capsys):
     right, _ = case(name)
