@@ -9,9 +9,8 @@ conventions is FACTS.md's, as data.
 import numpy as np
 
 from . import _validate
-from .activations import activate, activate_grad
+from .core import activate, activate_grad, glu
 from .feedforward import VARIANTS
-from .kernels import glu
 
 #: Which branch is gated in each source (FACTS.md): (source, gated branch, linear branch, output).
 CONVENTIONS = [
