@@ -196,7 +196,8 @@ def test_costs_every_control_and_extreme():
 
 def test_costs_two_thirds_rule_shows_equal_bars():
     p = ffn_costs_panel(d_model=768, d_ff=2048, variant="geglu", tokens=128)
-    assert baseline_d_ff(2048, "geglu") == 3072
+    assert baseline_d_ff(2048, "geglu") == baseline_d_ff(2048, "geglu_tanh") == 3072
+    assert baseline_d_ff(2048, "relu") == 2048
     assert p.readouts["baseline"].value == f"d_ff 3072: {costs.ffn_params(768, 3072, 'relu'):,} parameters"
     fwd_chosen, fwd_base = p.fig.axes[0].patches[0].get_height(), p.fig.axes[0].patches[3].get_height()
     assert fwd_chosen == pytest.approx(fwd_base)
