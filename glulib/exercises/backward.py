@@ -86,8 +86,9 @@ def check_dauphin(glu_factor, gtu_factor):
 #: Exercises 3 and 4: the stack of notebook 03's written-out measurement (GLU without
 #: residuals, gain on V), the median over these seeds of |dx| / |dy| at this depth.
 GAIN_TASK = {"unit": "glu", "mode": "plain", "depth": 64, "width": 32, "batch": 8, "seeds": (0, 1, 2, 3, 4)}
-#: Exercise 3: the gain at which the learner predicts the gradient before measuring it.
-PREDICT_GAIN = 1.5
+#: Exercise 3: the gain at which the learner predicts the gradient before measuring it, and
+#: how far from the measurement (a factor, either way) a prediction may be.
+PREDICT_GAIN, PREDICT_FACTOR = 1.5, 10.0
 #: Exercise 4: "near 1" means within two orders of magnitude: between LOW and HIGH.
 LOW, HIGH = 1e-2, 1e2
 
@@ -110,8 +111,8 @@ def check_gain_prediction(prediction):
     measured = _median_ratio(g)
     at_one = _median_ratio(1.0)
     factor = max(p / measured, measured / p)
-    if not factor <= 10:  # NaN counts as far off
-        if max(p / at_one, at_one / p) < 10:
+    if not factor <= PREDICT_FACTOR:  # NaN counts as far off
+        if max(p / at_one, at_one / p) <= PREDICT_FACTOR:
             return Feedback(False, f"{p:.2g} is about what the stack passes at gain 1; at gain {g:g} every "
                                    f"layer multiplies the value branch by {g:g} as well.")
         return Feedback(False, f"{p:.2g} is off by a factor of about {factor:.2g}. Near a gate input of 0 each layer "
