@@ -1,7 +1,7 @@
 """Shazeer (2020)'s comparison of eight FFNs, rerun at laptop scale: ``make experiment``.
 
-    python -m glulib.experiment              # FULL: 8 variants x 4 seeds, replaces data/results/ when done
-    python -m glulib.experiment --quick      # QUICK settings, 1 seed: writes data/results/scratch/
+    python -m glulib.experiment                     # FULL: 8 variants x 4 seeds, replaces data/results/ when done
+    python -m glulib.experiment --quick --seeds 1   # QUICK settings, one seed: to data/results/scratch/
 
 Every run trains ``glulib.model`` with ``glulib.train`` on the committed text; the seeds
 are shared across variants, so each seed gives a paired comparison (same initial data

@@ -110,19 +110,19 @@ def init_params(config, rng, dtype=np.float32):
     def normal(shape, std):
         return (rng.standard_normal(shape) * std).astype(dtype)
 
-    p = {"tok_emb": normal((V, d), 0.1), "pos_emb": normal((T, d), 0.1)}  # (V, d), (T, d)
+    params = {"tok_emb": normal((V, d), 0.1), "pos_emb": normal((T, d), 0.1)}  # (V, d), (T, d)
     for i in range(config.n_layers):
-        p[f"{i}.norm1"] = np.ones(d, dtype=dtype)  # (d,)
+        params[f"{i}.norm1"] = np.ones(d, dtype=dtype)  # (d,)
         for name in ("Wq", "Wk", "Wv"):
-            p[f"{i}.{name}"] = normal((d, d), 1.0 / np.sqrt(d))  # (d, d)
-        p[f"{i}.Wo"] = normal((d, d), 1.0 / np.sqrt(d) / depth)  # (d, d)
-        p[f"{i}.norm2"] = np.ones(d, dtype=dtype)  # (d,)
-        f = init_ffn(d, config.d_ff, config.variant, rng, dtype=dtype)
-        f["W2"] = (f["W2"] / depth).astype(dtype)
-        p.update({f"{i}.ffn.{k}": v for k, v in f.items()})
-    p["norm_f"] = np.ones(d, dtype=dtype)  # (d,)
-    p["W_out"] = normal((d, V), 0.5 / np.sqrt(d))  # (d, V)
-    return p
+            params[f"{i}.{name}"] = normal((d, d), 1.0 / np.sqrt(d))  # (d, d)
+        params[f"{i}.Wo"] = normal((d, d), 1.0 / np.sqrt(d) / depth)  # (d, d)
+        params[f"{i}.norm2"] = np.ones(d, dtype=dtype)  # (d,)
+        ffn_params = init_ffn(d, config.d_ff, config.variant, rng, dtype=dtype)  # W, V, W2
+        ffn_params["W2"] = (ffn_params["W2"] / depth).astype(dtype)
+        params.update({f"{i}.ffn.{k}": v for k, v in ffn_params.items()})
+    params["norm_f"] = np.ones(d, dtype=dtype)  # (d,)
+    params["W_out"] = normal((d, V), 0.5 / np.sqrt(d))  # (d, V)
+    return params
 
 
 def count_params(params_or_config):
