@@ -77,14 +77,14 @@ def njit(*args, **kwargs):
 
 # Numba's "workqueue" threading layer (its fallback when neither OpenMP nor TBB loads) is
 # not thread-safe: two Python threads launching parallel kernels at once abort the process.
-# Until the first launch has chosen a layer, and from then on if it chose workqueue, parallel
-# kernels run one launch at a time.
+# Until the first launch has chosen a layer, and from then on if it chose workqueue, kernels
+# run one launch at a time.
 _LAUNCH = threading.Lock()
 _serialise = True
 
 
-def run_parallel(kernel, *args):
-    """Call the parallel kernel ``kernel(*args)``, one launch at a time under workqueue."""
+def launch(kernel, *args):
+    """Call the kernel ``kernel(*args)``: one launch at a time under workqueue (see above)."""
     global _serialise
     if not _serialise:
         return kernel(*args)

@@ -79,3 +79,13 @@ def positive_int(n, func, arg):
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{func}: {arg} must be a positive integer, got {n!r}")
     return int(n)
+
+
+def float_arrays_alike(func, arrays):
+    """The arrays of ``arrays`` (a dict argument name -> array-like), in order, as float
+    arrays (``float_array``) of one shape; returns (arrays, shape, their promoted dtype)."""
+    arrays = {arg: float_array(a, func, arg) for arg, a in arrays.items()}
+    names = list(arrays)
+    for a, b in zip(names, names[1:]):
+        same_shape(func, a, arrays[a], b, arrays[b])
+    return list(arrays.values()), arrays[names[0]].shape, np.result_type(*arrays.values())

@@ -1,13 +1,10 @@
-"""The gated product as the course teaches it. Read this file first.
+"""The gated product as the course teaches it: read this file first.
 
     out = value * act(gate)      dvalue = dout * act(gate)      dgate = dout * value * act'(gate)
 
-Each activation returns act(z) and act'(z) together, in float64 with ``math``; the two loops
-are what runs for float64 arrays (the backward computes act(gate) again instead of storing
-it). float32 arrays take the same public functions into ``glulib.fast``, tested against this.
-Public names to print the code that runs: the activations (``sigmoid`` ... ``identity``, each
-``(z, beta) -> (act, act')``), ``activation``, ``forward_loop``, ``backward_loop``, and
-``source_of(name, dtype)`` ('forward', 'backward' or an activation; float32: the fast path).
+Each activation gives act(z) and act'(z) together, in float64 ``math``; float64 arrays run the
+two loops below (the backward computes act(gate) again instead of storing it); float32 arrays
+run ``glulib.fast`` through the same functions. To print what runs: ``source_of(name, dtype)``.
 """
 
 import inspect
@@ -17,7 +14,7 @@ import numpy as np
 from numba import prange
 
 from . import _validate
-from ._config import CHUNK, SERIAL_BELOW, jit_disabled, njit, run_parallel
+from ._config import CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 from .codes import ACTIVATIONS, CODES, GELU, GELU_TANH, RELU, SIGMOID, SILU, TANH
 from .fast import kernels as fast
 
@@ -71,8 +68,7 @@ def gelu_tanh(z, beta):
 
 @njit
 def silu(z, beta):
-    """Swish z sigmoid(beta z); silu' = s + beta z s', s = sigmoid(beta z). Where s or s' is
-    0 the term is 0, the limit at +-inf, not inf * 0."""
+    """Swish z sigmoid(beta z); silu' = s + beta z s', s = sigmoid(beta z); terms with s or s' = 0 are 0."""
     s, ds = sigmoid(beta * z, 1.0)
     return (z * s if s != 0.0 else 0.0), s + (beta * z * ds if ds != 0.0 else 0.0)
 
@@ -136,24 +132,19 @@ def _backward_parallel(dout, value, gate, dvalue, dgate, code, beta):
 
 
 def fused_forward(value, gate, out, code, beta):
-    """``forward_loop`` on flat, contiguous arrays of one dtype (routed by ``_run``)."""
-    _run(forward_loop, _forward_parallel, fast.forward, value, gate, out, code, beta)
+    """``forward_loop`` on flat, contiguous arrays of one dtype: float32 to the fast path,
+    small arrays on this thread (waking the threads costs more than they take)."""
+    if value.dtype == np.float32 and not jit_disabled():
+        return fast.forward(value, gate, out, code, beta)
+    launch(forward_loop if value.size < SERIAL_BELOW else _forward_parallel, value, gate, out, code, beta)
 
 
 def fused_backward(dout, value, gate, dvalue, dgate, code, beta):
-    """``backward_loop`` on flat, contiguous arrays of one dtype (routed by ``_run``)."""
-    _run(backward_loop, _backward_parallel, fast.backward, dout, value, gate, dvalue, dgate, code, beta)
-
-
-def _run(loop, parallel, fast_kernel, *args):
-    """float32 arrays to the fast path; small ones on the calling thread (waking the
-    threads costs more than they take); large ones in chunks over the threads."""
-    if args[0].dtype == np.float32 and not jit_disabled():
-        fast_kernel(*args)
-    elif args[0].size < SERIAL_BELOW:
-        loop(*args)
-    else:
-        run_parallel(parallel, *args)
+    """``backward_loop`` on flat, contiguous arrays of one dtype, sent where ``fused_forward`` sends."""
+    if value.dtype == np.float32 and not jit_disabled():
+        return fast.backward(dout, value, gate, dvalue, dgate, code, beta)
+    loop = backward_loop if value.size < SERIAL_BELOW else _backward_parallel
+    launch(loop, dout, value, gate, dvalue, dgate, code, beta)
 
 
 def act_forward(z, out, code, beta):
@@ -167,60 +158,44 @@ def act_forward_and_grad(dout, z, out, dz, code, beta):
 
 
 # ---- public wrappers: check the input, then run the loops ----
-def _checked(func, arrays, name, beta, arg="activation"):
-    """Flat arrays of one dtype (float64 in plain Python), the result's (shape, dtype), code, beta."""
-    arrays = {k: _validate.float_array(a, func, k) for k, a in arrays.items()}
-    for a, b in zip(list(arrays), list(arrays)[1:]):
-        _validate.same_shape(func, a, arrays[a], b, arrays[b])
-    code = CODES[_validate.choice(name, ACTIVATIONS, func, arg)]
-    dtype = np.result_type(*arrays.values())
-    work = np.float64 if jit_disabled() else dtype
-    flat = [np.ascontiguousarray(a, dtype=work).reshape(-1) for a in arrays.values()]
-    shape = next(iter(arrays.values())).shape
-    return flat, (shape, dtype), code, _validate.real_scalar(beta, func, "beta")
-
-
-def _shaped(out, like):
-    out = out.reshape(like[0]).astype(like[1], copy=False)
-    return out[()] if out.ndim == 0 else out
-
-
 def glu(value, gate, activation="sigmoid", beta=1.0):
     """The gated product ``value * act(gate)``, elementwise; same shape as the inputs."""
-    (value, gate), like, code, beta = _checked("glu", {"value": value, "gate": gate}, activation, beta)
-    out = np.empty_like(value)  # (n,)
-    fused_forward(value, gate, out, code, beta)
-    return _shaped(out, like)
+    return _checked_run("glu", {"value": value, "gate": gate}, activation, beta)[0]
 
 
 def glu_backward(dout, value, gate, activation="sigmoid", beta=1.0):
     """Gradients of ``glu`` given the upstream gradient ``dout``: ``(dvalue, dgate)``."""
-    arrays = {"dout": dout, "value": value, "gate": gate}
-    (dout, value, gate), like, code, beta = _checked("glu_backward", arrays, activation, beta)
-    dvalue, dgate = np.empty_like(value), np.empty_like(value)  # (n,) each
-    fused_backward(dout, value, gate, dvalue, dgate, code, beta)
-    return _shaped(dvalue, like), _shaped(dgate, like)
+    return tuple(_checked_run("glu_backward", {"dout": dout, "value": value, "gate": gate}, activation, beta))
 
 
 def activate(z, name, beta=1.0):
     """``act(z)`` elementwise for the activation called ``name``; same shape as ``z``."""
-    (z,), like, code, beta = _checked("activate", {"z": z}, name, beta, "name")
-    out = np.empty_like(z)  # (n,)
-    act_forward(z, out, code, beta)
-    return _shaped(out, like)
+    return _checked_run("activate", {"z": z}, name, beta, arg="name")[0]  # glu with value = 1
 
 
 def activate_grad(z, name, beta=1.0):
     """``d act(z) / dz`` elementwise; same shape as ``z``."""
-    (z,), like, code, beta = _checked("activate_grad", {"z": z}, name, beta, "name")
-    dz = np.empty_like(z)  # (n,)
-    act_forward_and_grad(np.ones_like(z), z, np.empty_like(z), dz, code, beta)
-    return _shaped(dz, like)
+    return _checked_run("activate_grad", {"z": z}, name, beta, arg="name")[1]  # dgate with dout = value = 1
+
+
+def _checked_run(func, arrays, name, beta, arg="activation"):
+    """Check the input; run the forward (2 arrays) or the backward (3), ones standing in for
+    a missing value or dout, on flat arrays; give the results the input's shape."""
+    arrays, shape, dtype = _validate.float_arrays_alike(func, arrays)
+    code = CODES[_validate.choice(name, ACTIVATIONS, func, arg)]
+    beta = _validate.real_scalar(beta, func, "beta")
+    work = np.float64 if jit_disabled() else dtype  # plain Python: float64, rounded once at the end
+    flat = [np.ascontiguousarray(a, dtype=work).reshape(-1) for a in arrays]  # (n,) each
+    backward = func in ("glu_backward", "activate_grad")
+    flat = [np.ones_like(flat[0])] * ((3 if backward else 2) - len(flat)) + flat
+    outs = [np.empty_like(flat[0]) for _ in range(2 if backward else 1)]  # (n,) each
+    (fused_backward if backward else fused_forward)(*flat, *outs, code, beta)
+    outs = [out.reshape(shape).astype(dtype, copy=False) for out in outs]
+    return [out[()] if out.ndim == 0 else out for out in outs]
 
 
 def source_of(name, dtype=np.float64):
-    """The source code that runs for ``name`` on arrays of ``dtype``: 'forward' or
-    'backward' gives the loop, an activation name its function (with its derivative)."""
+    """The code that runs for ``name`` ('forward', 'backward' or an activation) on ``dtype`` arrays."""
     _validate.choice(name, ("forward", "backward", *ACTIVATIONS), "source_of", "name")
     if np.dtype(dtype) == np.float32:
         return fast.source_of(name)

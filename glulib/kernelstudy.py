@@ -16,7 +16,7 @@ import time
 import numpy as np
 from numba import prange
 
-from ._config import CHUNK, njit, run_parallel
+from ._config import CHUNK, njit, launch
 from .core import activate, activate_grad
 
 # ---- timing ----
@@ -55,7 +55,7 @@ def copy_bandwidth(n=1 << 22, dtype=np.float32, repeats=7):
     """
     src = np.ones(n, dtype=dtype)
     dst = np.empty_like(src)
-    t = interleaved({"numpy": lambda: np.copyto(dst, src), "threads": lambda: run_parallel(_parallel_copy, src, dst)},
+    t = interleaved({"numpy": lambda: np.copyto(dst, src), "threads": lambda: launch(_parallel_copy, src, dst)},
                     repeats=repeats)
     return 2 * src.nbytes / min(t.values())
 

@@ -82,9 +82,9 @@ def test_launches_are_serialised_only_under_workqueue(monkeypatch):
     calls = []
     monkeypatch.setattr(_config, "_serialise", True)
     monkeypatch.setattr(numba, "threading_layer", lambda: "omp")
-    _config.run_parallel(lambda x: calls.append(x), 1)
+    _config.launch(lambda x: calls.append(x), 1)
     assert calls == [1] and _config._serialise is False  # OpenMP is thread-safe: no lock from now on
     monkeypatch.setattr(_config, "_serialise", True)
     monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
-    _config.run_parallel(lambda x: calls.append(x), 2)
+    _config.launch(lambda x: calls.append(x), 2)
     assert calls == [1, 2] and _config._serialise is True

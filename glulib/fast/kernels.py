@@ -17,7 +17,7 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from .._config import CHUNK, SERIAL_BELOW, jit_disabled, njit, run_parallel
+from .._config import CHUNK, SERIAL_BELOW, jit_disabled, njit, launch
 from ..codes import ACTIVATIONS, CODES, GELU, GELU_TANH, RELU, SIGMOID, SILU, TANH
 from . import float32 as f32
 from .intrinsics import fma, wide_vectors
@@ -163,7 +163,7 @@ def forward(value, gate, out, code, beta):
     if value.size < SERIAL_BELOW:
         _forward_serial(value, gate, out, code, beta)
     else:
-        run_parallel(_forward_parallel, value, gate, out, code, beta)
+        launch(_forward_parallel, value, gate, out, code, beta)
 
 
 def backward(dout, value, gate, dvalue, dgate, code, beta):
@@ -171,7 +171,7 @@ def backward(dout, value, gate, dvalue, dgate, code, beta):
     if value.size < SERIAL_BELOW:
         _backward_serial(dout, value, gate, dvalue, dgate, code, beta)
     else:
-        run_parallel(_backward_parallel, dout, value, gate, dvalue, dgate, code, beta)
+        launch(_backward_parallel, dout, value, gate, dvalue, dgate, code, beta)
 
 
 def compile_all():
