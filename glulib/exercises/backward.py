@@ -42,8 +42,8 @@ def check_backward(variant, my_backward):
                      for r, k in zip(result, ("dvalue", "dgate")))
 
     got = dict(zip(("dvalue", "dgate"), backward(dout, value, gate)))
-    hints = {"dvalue": f"dvalue is dout times the gate's activation, {act}(gate).",
-             "dgate": f"dgate is dout times value times the derivative of {act} at the gate."}
+    hints = {"dvalue": f"dvalue is dout times the opening, {act}(gate).",
+             "dgate": f"dgate is dout times value times the derivative of {act} at the gate input."}
     for k in ("dvalue", "dgate"):
         c = worst(got[k], want[k], rtol=1e-6, atol=1e-9)
         if not c.ok:
