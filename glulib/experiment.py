@@ -312,11 +312,12 @@ def check_schema(results):
         return problems
     seen = set()
     for i, r in enumerate(results["runs"]):
-        problems += [f"run {i}: {p}" for p in _run_problems(r, seeds, variants)]
-        if isinstance(r, dict) and (r.get("variant"), r.get("seed")) in seen:
-            problems.append(f"run {i}: a second run of {r.get('variant')} seed {r.get('seed')}")
-        if isinstance(r, dict):
-            seen.add((r.get("variant"), r.get("seed")))
+        run_problems = _run_problems(r, seeds, variants)
+        problems += [f"run {i}: {p}" for p in run_problems]
+        if not run_problems and (r["variant"], r["seed"]) in seen:
+            problems.append(f"run {i}: a second run of {r['variant']} seed {r['seed']}")
+        elif not run_problems:
+            seen.add((r["variant"], r["seed"]))
     if results["complete"] is True and not problems and completeness(results)["missing"]:
         problems.append(f"complete is true but {len(completeness(results)['missing'])} (variant, seed) runs "
                         "are missing")
@@ -329,9 +330,9 @@ def _run_problems(r, seeds, variants):
     if set(r) != SCHEMA["run"]:
         return [f"keys missing {sorted(SCHEMA['run'] - set(r))}, unexpected {sorted(set(r) - SCHEMA['run'])}"]
     problems = []
-    if variants and r["variant"] not in variants:
+    if not (isinstance(r["variant"], str) and r["variant"] in (variants or model.FFN_NAMES)):
         problems.append(f"variant {r['variant']!r:.40} is not one of the file's variants")
-    if seeds and r["seed"] not in seeds:
+    if not (_is_int(r["seed"]) and r["seed"] in (seeds or [r["seed"]])):
         problems.append(f"seed {r['seed']!r:.40} is not one of the file's seeds")
     for key in ("n_params", "ffn_params", "d_ff", "steps", "tokens"):
         if not (_is_int(r[key]) and r[key] > 0):

@@ -7,6 +7,8 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from glulib import experiment, model, textdata, train
 
@@ -328,3 +330,29 @@ def test_the_command_line_keeps_progress_apart_until_the_end(tmp_path, monkeypat
     with pytest.raises(experiment.IncompleteResultsError):
         experiment.load_results(out / experiment.PARTIAL_DIR)
     assert "is unchanged" in capsys.readouterr().err
+
+
+_JUNK = st.recursive(st.none() | st.booleans() | st.integers(-3, 10**20) | st.floats() | st.text(max_size=5),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                                  max_size=3), max_leaves=6)
+
+
+@settings(max_examples=150)
+@given(data=st.data())
+def test_any_damage_to_a_results_dict_is_reported_never_raised(small, data):
+    """Replace one value anywhere in a valid results dict with junk: check_schema returns a
+    list of problems (never raises), and summary either works or raises ResultsError."""
+    results = _copy(small)
+    node, path = results, []
+    while isinstance(node, (dict, list)) and node and data.draw(st.booleans()):
+        key = data.draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
+        parent, node = node, node[key]
+        path.append(key)
+    if path:
+        parent[path[-1]] = data.draw(_JUNK)
+    problems = experiment.check_schema(results)
+    assert isinstance(problems, list)
+    try:
+        experiment.summary(results)
+    except experiment.ResultsError:
+        assert problems
