@@ -470,9 +470,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in model.FFN_NAMES]
-    if unknown or not variants or args.seeds < 1:
-        parser.error(f"unknown variants {unknown}; choose from {list(model.FFN_NAMES)}" if unknown or not variants
-                     else f"--seeds must be at least 1, got {args.seeds}")
+    if unknown or not variants:
+        parser.error(f"--variants: {f'unknown {unknown}' if unknown else 'no name given'}; "
+                     f"choose from {list(model.FFN_NAMES)}")
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
     config = train.QUICK if args.quick else train.FULL
     seeds = list(range(args.seeds))
     full = not args.quick and variants == list(model.FFN_NAMES) and seeds == list(SEEDS)
