@@ -49,6 +49,10 @@ class AdamW:
         self.weight_decay = _validate.real_scalar(weight_decay, func, "weight_decay")
         if self.eps <= 0 or self.weight_decay < 0:
             raise ValueError(f"{func}: need eps > 0 and weight_decay >= 0, got eps={eps}, weight_decay={weight_decay}")
+        for k, w in params.items():
+            if not isinstance(w, np.ndarray) or w.dtype not in (np.float32, np.float64):
+                raise TypeError(f"{func}: params[{k!r}] must be a float32 or float64 array (updated in place), "
+                                f"got {type(w).__name__} {getattr(w, 'dtype', '')}")
         self.params = params
         self.decay = set(params) if decay is None else set(decay)
         unknown = sorted(self.decay - set(params))
@@ -61,17 +65,25 @@ class AdamW:
     def step(self, grads, lr):
         """One update with learning rate ``lr``; ``grads`` has the keys and shapes of params."""
         lr = _validate.real_scalar(lr, "AdamW.step", "lr")
+        if lr < 0:
+            raise ValueError(f"AdamW.step: lr must be non-negative, got {lr}")
+        if not isinstance(grads, dict):
+            raise TypeError(f"AdamW.step: grads must be a dict of arrays, got {type(grads).__name__}")
         if set(grads) != set(self.params):
             raise ValueError(f"AdamW.step: grads must have the keys of params; missing "
                              f"{sorted(set(self.params) - set(grads))}, extra {sorted(set(grads) - set(self.params))}")
+        for k, w in self.params.items():  # every gradient checked before any parameter moves
+            g = grads[k]
+            if not isinstance(g, np.ndarray):
+                raise TypeError(f"AdamW.step: grads[{k!r}] must be an array, got {type(g).__name__}")
+            if g.shape != w.shape:
+                raise ValueError(f"AdamW.step: grads[{k!r}] has shape {g.shape}, the parameter has {w.shape}")
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         c1 = 1.0 - b1 ** self.t  # bias corrections
         c2 = 1.0 - b2 ** self.t
         for k, w in self.params.items():
             g = grads[k]
-            if g.shape != w.shape:
-                raise ValueError(f"AdamW.step: grads[{k!r}] has shape {g.shape}, the parameter has {w.shape}")
             t = w.dtype.type
             m, v = self.m[k], self.v[k]
             m *= t(b1)

@@ -75,3 +75,18 @@ def test_bad_input_is_a_clear_error():
         opt.step({}, 0.1)
     with pytest.raises(ValueError, match="has shape"):
         opt.step({"W": np.ones(3)}, 0.1)
+
+
+def test_bad_parameters_and_gradients_are_clear_errors():
+    with pytest.raises(TypeError, match=r"AdamW: params\['W'\] must be a float32 or float64 array"):
+        optim.AdamW({"W": [1.0, 2.0]})
+    with pytest.raises(TypeError, match=r"params\['n'\] must be a float32 or float64 array"):
+        optim.AdamW({"n": np.ones(2, dtype=np.int64)})
+    opt = optim.AdamW({"W": np.ones(2)})
+    with pytest.raises(ValueError, match="lr must be non-negative"):
+        opt.step({"W": np.ones(2)}, -0.1)
+    with pytest.raises(TypeError, match=r"grads\['W'\] must be an array"):
+        opt.step({"W": [1.0, 1.0]}, 0.1)
+    with pytest.raises(TypeError, match="grads must be a dict"):
+        opt.step([np.ones(2)], 0.1)
+    assert opt.t == 0  # nothing was half-applied
