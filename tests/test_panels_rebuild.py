@@ -48,3 +48,44 @@ def test_static_subplots_takes_plt_subplots_arguments():
     assert axes.shape == (2, 3) and tuple(fig.get_size_inches()) == (6, 3)
     assert axes[0, 1].get_shared_y_axes().joined(axes[0, 0], axes[0, 1])
     assert plt.get_fignums() == before
+
+
+def test_rerunning_a_cell_closes_the_panels_its_last_run_built(monkeypatch):
+    """In a kernel every widget stays registered with ipywidgets until closed, and with it the
+    figure: a rerun of a cell closes what its previous run built, and the memory goes."""
+    import gc
+    import weakref
+
+    from glulib.panels import _common
+
+    run = {"now": ("cell-a", 1)}
+    monkeypatch.setattr(_common, "_cell_run", lambda: run["now"])
+    monkeypatch.setattr(_common, "_BUILT", {})
+    first = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    second = zoo.swish_panel()  # the same run of the same cell: both stay
+    run["now"] = ("cell-b", 2)
+    other = pump.pump_panel()  # another cell: left alone by cell-a's rerun
+    run["now"] = ("cell-a", 3)
+    rerun = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+
+    def registered(panel):  # a closed widget has no comm and is out of ipywidgets' registry
+        return [w.comm is not None for w in panel.controls.values()]
+
+    assert not any(registered(first)) and not any(registered(second))
+    assert all(registered(other)) and all(registered(rerun))
+    rerun.controls["tokens"].value = 16  # the new panel works
+    assert rerun.readouts["memory_recompute_from_x"].value.startswith(f"{16 * 64 * 4:,} bytes")
+    figs = [weakref.ref(first.fig), weakref.ref(second.fig)]
+    del first, second
+    gc.collect()
+    assert all(ref() is None for ref in figs)
+
+
+def test_outside_a_kernel_nothing_is_closed():
+    from glulib.panels import _common
+
+    assert _common._cell_run() is None  # pytest: no kernel, no cell id
+    a = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    b = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    a.controls["tokens"].value = 4
+    assert a.readouts["memory_recompute_from_x"].value.startswith(f"{4 * 64 * 4:,} bytes") and b.fig is not a.fig

@@ -1,6 +1,7 @@
 """Building blocks shared by every panel: figures, labelled controls, readouts, static twins."""
 
 import io
+import weakref
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -85,10 +86,35 @@ def group(title, children):
                         layout=widgets.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
 
 
+def _cell_run():
+    """(cell id, execution count) of the notebook cell running now, or None outside a Jupyter
+    kernel or when the front end sends no cell id (JupyterLab and Notebook 7 do)."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        cell_id = shell.kernel.get_parent()["metadata"]["cellId"]
+        return (cell_id, shell.execution_count) if cell_id else None
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+#: cell id -> (execution count, weak references to the panels that run of the cell built)
+_BUILT = {}
+
+
+def _close_tree(widget):
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
 class Panel:
     """A built panel: ``widget`` to display, ``controls`` and ``readouts`` by name, ``fig``.
 
     Subclasses (or factories) fill these in and call ``self.update()`` on every change.
+    Rerunning a notebook cell closes the panels its previous run built (``close``): every
+    widget stays registered with ipywidgets until closed, and with it the figure.
     """
 
     def __init__(self, widget, controls, readouts, fig, update):
@@ -97,6 +123,26 @@ class Panel:
         self.readouts = readouts
         self.fig = fig
         self.update = update
+        run = _cell_run()
+        if run is not None:
+            cell, count = run
+            last_count, panels = _BUILT.get(cell, (None, []))
+            if last_count != count:  # a new run of the cell: what its last run built is gone
+                for ref in panels:
+                    if ref() is not None:
+                        ref().close()
+                panels = []
+            _BUILT[cell] = (count, [*panels, weakref.ref(self)])
+
+    def close(self):
+        """Close every widget of the panel (its figure's canvas and Output too), so that
+        ipywidgets lets go of them and of the figure."""
+        for w in (*self.controls.values(), *self.readouts.values()):
+            _close_tree(w)
+        _close_tree(self.widget)
+        for w in (self.fig.canvas, getattr(self.fig, "_glulib_output", None)):
+            if isinstance(w, widgets.Widget):
+                w.close()
 
     def _ipython_display_(self):
         from IPython.display import display
