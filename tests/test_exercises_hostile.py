@@ -1015,7 +1015,11 @@ def test_numbers_names_a_string_where_a_list_is_expected():
         fb.numbers([1.0, 2.0, 3.0], n=2)
     with pytest.raises(fb.NotAnAnswer, match="not a list"):
         fb.choices("swiglu", ["relu", "swiglu"])
-    assert fb.integer(10**400) == 10**400 and fb.integer(2048.0) == 2048
+    assert fb.integer(2**80 + 1) == 2**80 + 1 and fb.integer(2048.0) == 2048 and fb.integer(np.int64(-3)) == -3
+    with pytest.raises(fb.NotAnAnswer, match="far larger"):
+        fb.integer(10**400)
+    with pytest.raises(fb.NotAnAnswer, match="not a whole number"):
+        fb.integer(2.5)
 
 
 def test_close_and_worst_never_pass_nan():

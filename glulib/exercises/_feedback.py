@@ -125,6 +125,9 @@ def shown(x, limit=60):
         s = repr(x)
     except Exception:  # noqa: BLE001 - a learner's object whose repr fails
         return f"a {type(x).__name__}"
+    if s.startswith("<") and " at 0x" in s:  # the default repr says nothing more than the type
+        kind = type(x).__name__
+        return "an object" if kind == "object" else f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind} object"
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
@@ -144,7 +147,9 @@ def _what(x):
         return f"a {type(x).__name__} ({shown(x)})"
     if callable(x):
         return shown(x)
-    return f"{shown(x)} (of type {type(x).__name__})"
+    s = shown(x)
+    plain = s.endswith(" object") or s in (f"a {type(x).__name__}", "an object")
+    return s if plain else f"{s} (of type {type(x).__name__})"
 
 
 def _unanswered(name):
@@ -195,6 +200,8 @@ def number(answer, name="your answer"):
 def integer(answer, name="your answer"):
     """The learner's answer as an exact Python int (whole floats such as 2048.0 are taken)."""
     if isinstance(answer, (int, np.integer)) and not isinstance(answer, (bool, np.bool_)):
+        if int(answer).bit_length() > 300:  # some 90 digits: more than anything an exercise counts
+            raise NotAnAnswer(f"{name} is {shown(answer)}: far larger than anything this exercise counts.")
         return int(answer)
     x = number(answer, name)
     if x != math.floor(x):
