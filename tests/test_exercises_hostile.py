@@ -38,6 +38,10 @@ def required(checker):
             if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
 
 
+#: How @checker starts its answer to an exception no reader caught (a last resort).
+FALLBACK = "the checker could not use your answer"
+
+
 def assert_not_right(feedback, what):
     """A Feedback that says "Not yet." in a non-empty sentence that renders."""
     assert isinstance(feedback, Feedback), f"{what}: returned {feedback!r}, not a Feedback"
@@ -963,7 +967,10 @@ def test_every_class_of_hostile_answer_in_every_place_gets_words(name):
             if _equals(value, right.get(slot)):
                 continue
             args = {**{p: right.get(p) for p in required(checker)}, slot: value}
-            assert_not_right(checker(**args), f"{name}({slot}=<{label}>)")
+            feedback = checker(**args)
+            assert_not_right(feedback, f"{name}({slot}=<{label}>)")
+            assert name not in CASES or FALLBACK not in feedback.message, \
+                f"{name}({slot}=<{label}>): read the answer with a _feedback reader, so the words say what is wrong"
     for label, make in EXAMPLES.items():
         assert_not_right(checker(**{p: make() for p in required(checker)}), f"{name}(<{label}> everywhere)")
 

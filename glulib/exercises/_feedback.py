@@ -24,8 +24,8 @@ How to write a checker
 1. Decorate it with ``@checker``. Any exception inside becomes a "Not yet." naming what went
    wrong; numpy warnings are silenced while it runs.
 2. Read every answer through a reader: ``number``, ``integer``, ``numbers`` (a flat list),
-   ``array`` (a fixed shape), ``text``, ``choice`` (one of some names), ``choices`` (a list of
-   names). A reader returns a clean Python value or raises ``NotAnAnswer`` with words for the
+   ``array`` (a fixed shape), ``text``, ``choice`` (one of some names), ``choices`` (a set of
+   names, given as a list), ``ordered`` (a list of names whose order matters). A reader returns a clean Python value or raises ``NotAnAnswer`` with words for the
    learner (``None`` -> "replace `None` ...", NaN, inf, text, bools, complex numbers, integers too
    large for a float, arrays where one number is expected, lists of the wrong length, text where
    a list is expected); ``@checker`` turns it into the answer. Read the answers before any slow
@@ -298,19 +298,30 @@ def choice(answer, options, name="your answer"):
     raise NotAnAnswer(f"{shown(answer)} is not one of {listed}.")
 
 
-def choices(answer, options, name="your answer"):
-    """A set of names from ``options`` given as a list (an empty list is an answer too)."""
+def ordered(answer, options, name="your answer"):
+    """A list of names from ``options`` in the learner's order (a set or dict has none: words)."""
     options = list(options)
-    listed = ", ".join(repr(o) for o in options)
+    example = f"[{options[0]!r}, {options[-1]!r}]"
     if answer is None:
         raise _unanswered(name)
     if isinstance(answer, (str, bytes)):
-        raise NotAnAnswer(f"give a list of names, such as [{options[0]!r}] or []; {name} is the text "
+        raise NotAnAnswer(f"give a list of names in square brackets, such as {example}; {name} is the text "
                           f"{shown(answer)}, not a list.")
-    if isinstance(answer, dict) or not isinstance(answer, (list, tuple, set, frozenset, np.ndarray)):
-        raise NotAnAnswer(f"give a list of names, such as [{options[0]!r}] or []; {name} is {_what(answer)}.")
+    if isinstance(answer, (set, frozenset, dict)):
+        raise NotAnAnswer(f"give a list in square brackets, such as {example}: {name} is "
+                          f"{'a set' if not isinstance(answer, dict) else 'a dict'}, which has no order.")
+    if not isinstance(answer, (list, tuple, np.ndarray)):
+        raise NotAnAnswer(f"give a list of names in square brackets, such as {example}; {name} is {_what(answer)}.")
     items = list(np.asarray(answer, dtype=object).reshape(-1)) if isinstance(answer, np.ndarray) else list(answer)
-    return {choice(a, options, f"item {i} of {name}") for i, a in enumerate(items)}
+    return [choice(a, options, f"item {i} of {name}") for i, a in enumerate(items)]
+
+
+def choices(answer, options, name="your answer"):
+    """A set of names from ``options`` given as a list (an empty list is an answer too)."""
+    options = list(options)
+    if isinstance(answer, (set, frozenset)):  # order does not matter here
+        answer = sorted(answer, key=repr)
+    return set(ordered(answer, options, name))
 
 
 def close(answer, expected, rtol=1e-3, atol=1e-6):

@@ -6,7 +6,7 @@ from .. import zoo
 from ..activations import activate
 from ..feedforward import LABELS, VARIANTS
 from ..kernels import glu
-from ._feedback import Feedback, checker, choice, choices, close, number, text
+from ._feedback import Feedback, checker, choice, close, number, ordered, text
 
 
 
@@ -58,12 +58,7 @@ RANK_POINT = {"value": 2.0, "gate input": -1.0}
 @checker
 def check_rank_at_point(order):
     """Exercise 4: the five variants ordered by value * act(gate) at RANK_POINT, lowest first."""
-    if order is None or isinstance(order, (str, bytes)) or not hasattr(order, "__len__"):
-        choices(order, VARIANTS, "order_4")  # words for None, text and single values
-        return Feedback(False, "give a list of the five variant names, lowest output first.")
-    if isinstance(order, (set, frozenset, dict)):
-        return Feedback(False, "give a list in square brackets: a set or a dict has no order.")
-    names = [choice(v, VARIANTS, f"item {i} of order_4") for i, v in enumerate(list(order))]
+    names = ordered(order, VARIANTS, "order_4")  # words for None, text, sets, single values, unknown names
     if sorted(names) != sorted(VARIANTS):
         missing = [LABELS[v] for v in VARIANTS if v not in names]
         twice = sorted({LABELS[v] for v in names if names.count(v) > 1})
