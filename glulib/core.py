@@ -41,8 +41,8 @@ def tanh(z, beta):
 
 @njit
 def relu(z, beta):
-    """max(z, 0); relu'(0) is taken as 0; NaN stays NaN (NaN <= 0 is False)."""
-    return (0.0 if z <= 0.0 else z), (1.0 if z > 0.0 else (0.0 if z <= 0.0 else z))
+    """max(z, 0) (NaN stays NaN); relu' = 1 for z > 0, else 0 (relu'(0) is taken as 0)."""
+    return max(z, 0.0), (z if z != z else (z > 0.0) * 1.0)  # a bool times 1.0: no branch
 
 
 @njit
