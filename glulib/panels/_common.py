@@ -135,12 +135,13 @@ class Panel:
             _BUILT[cell] = (count, [*panels, weakref.ref(self)])
 
     def close(self):
-        """Close every widget of the panel (its figure's canvas and Output too), so that
-        ipywidgets lets go of them and of the figure."""
+        """Close every widget of the panel (its figure's canvas, toolbar and Output too), so
+        that ipywidgets lets go of them and of the figure."""
         for w in (*self.controls.values(), *self.readouts.values()):
             _close_tree(w)
         _close_tree(self.widget)
-        for w in (self.fig.canvas, getattr(self.fig, "_glulib_output", None)):
+        canvas = self.fig.canvas  # under ipympl a widget, with its toolbar another one
+        for w in (canvas, getattr(canvas, "toolbar", None), getattr(self.fig, "_glulib_output", None)):
             if isinstance(w, widgets.Widget):
                 w.close()
 
