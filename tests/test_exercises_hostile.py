@@ -274,7 +274,8 @@ def _swish_beta0():
 def _gated_branch():
     src, gate, linear, _ = zoo.CONVENTIONS[0]
     wrong = {"the linear branch": {"answer": linear.split(" (")[0]}, "the output projection": {"answer": "down_proj"},
-             "empty": {"answer": ""}}
+             "empty": {"answer": ""}, "the activation's name": {"answer": "silu"},
+             "the gate with a typo": {"answer": gate.split(" (")[0][:-1]}}
     return {"source": src, "answer": gate.split(" (")[0]}, wrong
 
 
@@ -634,7 +635,7 @@ def _glu_gain():
     ex = _ex("backward")
     (name,) = required(ex.check_glu_gain)
     t = ex.GAIN_TASK
-    gains = [round(1.5 + 0.01 * k, 2) for k in range(60)]
+    gains = [round(1.7 + 0.01 * k, 2) for k in range(26)]  # 1.70 to 1.95: the window lies in here
     med = np.median(depth.gain_sweep(t["unit"], gains, t["mode"], t["depth"], t["width"], t["batch"], t["seeds"]),
                     axis=1)
     inside = [g for g, m in zip(gains, med) if ex.LOW <= m <= ex.HIGH]
