@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate
-from .activations import activate, activate_grad
+from .core import activate, activate_grad, glu, glu_backward
 from .feedforward import LABELS
-from .kernels import glu, glu_backward
 from .model import rmsnorm, rmsnorm_backward
 
 #: The layer types compared, in the order the course shows them.

@@ -18,9 +18,8 @@ kernels' exact first derivatives.
 import numpy as np
 
 from . import _validate
-from .activations import activate, activate_grad
+from .core import activate, activate_grad, glu, glu_backward
 from .feedforward import VARIANTS
-from .kernels import glu, glu_backward
 
 #: Step of the central differences that give second derivatives.
 STEP = 1e-4

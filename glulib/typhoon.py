@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from . import _validate
-from .activations import ACTIVATIONS, activate
-from .kernels import glu, glu_backward
+from .codes import ACTIVATIONS
+from .core import activate, glu, glu_backward
 
 #: The three features, in the order of ``x``.
 FEATURES = ("rainfall", "tide", "wind")

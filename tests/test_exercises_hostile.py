@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import glulib.exercises
-from glulib import activations, typhoon, zoo
+from glulib import typhoon, zoo
 from glulib.exercises import Feedback
 from glulib.exercises import _feedback as fb
 
@@ -826,14 +826,14 @@ def _rank_at_point():
     ex = _ex("zoo")
     (name,) = required(ex.check_rank_at_point)
     value, gate = ex.RANK_POINT["value"], np.array([ex.RANK_POINT["gate input"]])
-    out = {v: value * float(activations.activate(gate, act)[0]) for v, act in glulib.VARIANTS.items()}
+    out = {v: value * float(glulib.activate(gate, act)[0]) for v, act in glulib.VARIANTS.items()}
     order = sorted(out, key=out.get)
     return {name: order}, {
         "highest first": {name: order[::-1]}, "one missing": {name: order[:-1]},
         "one twice": {name: order[:-1] + order[:1]}, "as a set": {name: set(order)},
         "as one text": {name: ", ".join(order)}, "first two swapped": {name: [order[1], order[0]] + order[2:]},
         "by the activation alone, at value 1 with the gate's sign flipped": {
-            name: sorted(out, key=lambda v: float(activations.activate(-gate, glulib.VARIANTS[v])[0]))},
+            name: sorted(out, key=lambda v: float(glulib.activate(-gate, glulib.VARIANTS[v])[0]))},
     }
 
 

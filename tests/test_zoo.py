@@ -7,6 +7,7 @@ import pytest
 
 import glulib
 from glulib import zoo
+from reference import act_reference
 
 
 def test_gelu_tanh_error_matches_facts():
@@ -28,7 +29,7 @@ def test_surface_is_value_times_act_gate(variant):
     act = glulib.VARIANTS[variant]
     for i in (0, 4, 8):
         for j in (0, 3, 8):
-            f, _ = glulib.activations.reference(np.array(gates[j]), act, 1.0)
+            f, _ = act_reference(np.array(gates[j]), act, 1.0)
             assert out[i, j] == pytest.approx(values[i] * float(f), abs=1e-12)
 
 
@@ -40,7 +41,7 @@ def test_surface_bad_variant():
 def test_curves_are_activation_and_derivative():
     z = np.linspace(-3, 3, 13)
     for variant, (f, df) in zoo.curves(z, beta=1.5).items():
-        ref_f, ref_df = glulib.activations.reference(z, glulib.VARIANTS[variant], 1.5)
+        ref_f, ref_df = act_reference(z, glulib.VARIANTS[variant], 1.5)
         np.testing.assert_allclose(f, ref_f, atol=1e-12)
         np.testing.assert_allclose(df, ref_df, atol=1e-12)
 

@@ -7,7 +7,7 @@ import numpy as np
 from .. import depth as _depth
 from ..feedforward import VARIANTS
 from ..gradcheck import gradcheck
-from ..kernels import glu, glu_backward
+from ..core import glu, glu_backward
 from ._feedback import Feedback, NotAnAnswer, call, checker, choice, close, number, result_array, shown, worst
 
 #: Gradcheck errors below this count as a correct backward (float64, central differences).

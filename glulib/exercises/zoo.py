@@ -3,9 +3,9 @@
 import numpy as np
 
 from .. import zoo
-from ..activations import activate
+from ..core import activate
 from ..feedforward import LABELS, VARIANTS
-from ..kernels import glu
+from ..core import glu
 from ._feedback import Feedback, checker, choice, close, number, ordered, text
 
 
