@@ -5,6 +5,12 @@ PYTHON   ?= python3
 VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.glulib-installed
+# Numba's compile cache of every glulib kernel, filled by the install step (tools/warm_numba_cache.py);
+# made again whenever a glulib source changes (the cache is stamped by the sources' hash).
+WARM     := $(VENV)/.glulib-warm
+WEB      := docs/node_modules/.installed
+# The notebooks `make slides` renders for a projector (SLIDES="00_typhoon_pump 03_backward" picks others)
+SLIDES   ?= 00_typhoon_pump 02_gate_zoo 05_ffn
 CHROMIUM ?= /usr/bin/chromium
 NOTEBOOK := notebooks/00_typhoon_pump.ipynb
 # Jupyter refuses to start as root (a container, a CI box) unless told it may
@@ -20,7 +26,7 @@ export OPENBLAS_THREAD_TIMEOUT ?= 4
 export OMP_WAIT_POLICY ?= PASSIVE
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab app site test test-nojit bench experiment clean browser-deps
+.PHONY: help install lab app site slides test test-nojit bench experiment clean browser-deps web-deps
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,10 +39,15 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,site]'
 	@touch $@
 
-install: $(STAMP) ## Create .venv and install the course and its dependencies
+# Compile every kernel now, so that a notebook's first call loads it from the cache
+$(WARM): $(STAMP) $(shell find glulib -name '*.py' 2>/dev/null)
+	$(PY) tools/warm_numba_cache.py
+	@touch $@
+
+install: $(STAMP) $(WARM) ## Create .venv, install the course and its dependencies, compile the kernels
 
 lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
 	$(VENV)/bin/jupyter lab $(AS_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(NOTEBOOK) $(LAB_ARGS)
@@ -44,8 +55,27 @@ lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
 app: install ## Serve the pump control room alone as a Voila page on localhost (no code shown)
 	$(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1
 
-site: install ## Run every notebook and render the course to static HTML in _site/
-	$(PY) tools/build_site.py --out _site
+# MathJax and reveal.js for the site and the slides: local copies from npm (docs/package-lock.json),
+# so that no page loads anything from a CDN
+$(WEB): docs/package.json docs/package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's npm for the site's MathJax and the slides' reveal.js"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "make site and make slides need npm (Node.js): sudo apt-get install npm"; exit 1; fi; }
+	cd docs && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web-deps: $(WEB) ## Install MathJax and reveal.js (npm) for the site and the slides
+
+# Sphinx + myst-nb + sphinx-book-theme (docs/conf.py). Warnings are errors: a broken link, a failing
+# cell. Executed notebooks are cached in _build/jupyter_cache: an unchanged one does not run again.
+site: install $(WEB) ## Run every notebook (only changed ones run again) and build the course site in _build/site/
+	$(PY) -m sphinx -b html -c docs -d _build/doctrees -W --keep-going -q . _build/site
+	@echo "The course site: _build/site/index.html"
+
+slides: install $(WEB) ## Render notebooks as reveal.js slides in _slides/ (SLIDES="00_typhoon_pump ...")
+	$(PY) tools/build_slides.py --out _slides $(SLIDES)
 
 browser-deps: ## Install Debian's Chromium for the browser tests (needs root)
 	@if [ -x $(CHROMIUM) ]; then :; \
@@ -77,6 +107,6 @@ experiment: install ## Train the eight FFNs x 4 seeds (~45 min on 2 shared cores
 	$(PY) -m glulib.experiment
 
 clean: ## Remove the virtual environment, caches and build output
-	rm -rf $(VENV) build _site screenshots .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) build _build _slides docs/node_modules screenshots .pytest_cache .hypothesis *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . \( -name '*.nbi' -o -name '*.nbc' \) -delete

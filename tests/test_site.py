@@ -1,208 +1,224 @@
-"""`make site`: the course rendered to static HTML, with an index in course order, every figure,
-and links that all lead somewhere."""
+"""`make site`: the course built with Sphinx, myst-nb and sphinx-book-theme. The sidebar in
+course order, previous/next links, a Binder launch link and an .ipynb download on every
+notebook page, the README's course map as the front page and its References as a page, every
+figure on its page, links that lead somewhere, and nothing loaded from outside the site.
 
-import importlib.util
+The site is built once per session (tests/site_build.py) with the Makefile's command and the
+execution cache of `make site`; tests/browser/test_site_browser.py opens it in Chromium."""
+
+import html
 import json
 import re
-from html.parser import HTMLParser
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from site_build import NOTEBOOKS, ROOT, Page, build_site, internal, target_of
 
-
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_site = _load_builder()
-
-
-class _Page(HTMLParser):
-    """Links, images and element ids of one HTML page."""
-
-    def __init__(self, path):
-        super().__init__()
-        self.links, self.images, self.ids = [], [], set()
-        self.course = []  # hrefs inside <ol class="course">
-        self._in_course = False
-        self.feed(Path(path).read_text(encoding="utf-8"))
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if "id" in attrs:
-            self.ids.add(attrs["id"])
-        if tag == "a" and "name" in attrs:
-            self.ids.add(attrs["name"])
-        if tag == "ol" and "course" in (attrs.get("class") or "").split():
-            self._in_course = True
-        if tag == "a" and attrs.get("href"):
-            self.links.append(attrs["href"])
-            if self._in_course:
-                self.course.append(attrs["href"])
-        if tag == "img" and attrs.get("src"):
-            self.images.append(attrs["src"])
-
-    def handle_endtag(self, tag):
-        if tag == "ol":
-            self._in_course = False
-
-
-def _internal(url):
-    parts = urlsplit(url)
-    return not (parts.scheme or parts.netloc or url.startswith("/"))
-
-
-# ------------------------------------------------------------------ the builder's parts, fast
-
-
-def test_links_to_notebooks_become_links_to_pages(tmp_path):
-    src = ROOT / "notebooks" / "00_typhoon_pump.ipynb"
-    course = {"01_x.ipynb": "01_x.html", "00_typhoon_pump.ipynb": "00_typhoon_pump.html"}
-    page = ('<a href="01_x.ipynb#the-gate">next</a> <a href="./01_x.ipynb">again</a> '
-            '<a href="#here">anchor</a> <a href="https://example.org/a.ipynb">web</a>')
-    out, broken = build_site.rewrite_links(page, src, tmp_path, course)
-    assert broken == []
-    assert 'href="01_x.html#the-gate"' in out and 'href="01_x.html"' in out
-    assert 'href="#here"' in out and 'href="https://example.org/a.ipynb"' in out
-
-
-def test_links_to_repository_files_are_copied_and_dead_links_reported(tmp_path):
-    src = ROOT / "notebooks" / "00_typhoon_pump.ipynb"
-    page = '<a href="../pyproject.toml">deps</a> <a href="99_missing.ipynb">gone</a> <img src="nope.png">'
-    out, broken = build_site.rewrite_links(page, src, tmp_path, {})
-    assert (tmp_path / "pyproject.toml").read_bytes() == (ROOT / "pyproject.toml").read_bytes()
-    assert 'href="../pyproject.toml"' in out
-    assert broken == ["99_missing.ipynb", "nope.png"]
-
-
-def test_widget_views_are_dropped_and_static_outputs_kept():
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
-    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "m"}}
-    cell = nbformat.v4.new_code_cell("panel")
-    cell.outputs = [
-        nbformat.v4.new_output("display_data", data={**view, "text/plain": "VBox(...)"}),
-        nbformat.v4.new_output("display_data", data={**view, "image/png": "iVBORw0KGgo="}),
-        nbformat.v4.new_output("stream", name="stdout", text="kept\n"),
-    ]
-    nb.cells = [cell]
-    build_site.drop_widgets(nb)
-    assert "widgets" not in nb.metadata
-    assert [list(o.get("data", {})) for o in cell.outputs] == [["image/png"], []]
-    assert build_site.count_figures(nb) == 1
-
-
-def test_refuses_to_empty_a_folder_that_is_not_a_site(tmp_path):
-    for folder in (ROOT, ROOT.parent, ROOT / "notebooks"):
-        with pytest.raises(build_site.SiteError, match="refusing"):
-            build_site.check_out(folder)
-    (tmp_path / "mine.txt").write_text("keep me")
-    with pytest.raises(build_site.SiteError, match="not an earlier site"):
-        build_site.check_out(tmp_path)
-    assert build_site.check_out(tmp_path / "new") == (tmp_path / "new").resolve()
-    (tmp_path / "old").mkdir()
-    (tmp_path / "old" / "pages.json").write_text("[]")
-    assert build_site.check_out(tmp_path / "old") == (tmp_path / "old").resolve()
-
-
-# ------------------------------------------------------------------ the whole site, built
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BINDER = re.search(r"\]\((https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/[\w./-]+)\?urlpath=lab/tree/([^)\s]+)\)", README)
+MATHJAX = "_static/mathjax/tex-mml-chtml.js"
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site") / "_site"
-    pages = build_site.build(out, log=lambda *a: None)
-    return out, pages
+    return build_site(tmp_path_factory.getbasetemp() / "site-build")
 
 
+def _page(out, stem):
+    return out / "notebooks" / f"{stem}.html"
 
 
-@pytest.mark.notebook
-@pytest.mark.slow
-def test_every_notebook_has_its_page_in_course_order(site):
-    out, pages = site
-    assert NOTEBOOKS, "no notebooks to render"
-    index = _Page(out / "index.html")
-    assert index.course == [f"notebooks/{p.stem}.html" for p in NOTEBOOKS]
+def _text(path):
+    """The visible text of a page, tags removed and entities decoded, whitespace collapsed."""
+    raw = Path(path).read_text(encoding="utf-8")
+    raw = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", raw, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", raw)).translate(QUOTES)  # MyST's smart quotes, undone
+    return re.sub(r"\s+", " ", text)
+
+
+def _sidebar(path):
+    """hrefs of the sidebar's navigation, in order."""
+    raw = Path(path).read_text(encoding="utf-8")
+    nav = re.search(r'<nav class="bd-links bd-docs-nav".*?</nav>', raw, re.S)
+    assert nav, f"{path.name} has no sidebar navigation"
+    return re.findall(r'<a class="[^"]*\breference internal[^"]*" href="([^"]+)"', nav.group(0))
+
+
+def _prev_next(path):
+    raw = Path(path).read_text(encoding="utf-8")
+    found = {}
+    for side in ("left-prev", "right-next"):
+        m = re.search(rf'<a class="{side}"\s+href="([^"]+)"', raw)
+        found[side] = m and m.group(1)
+    return found
+
+
+def _readme_map():
+    """(number, title, path, what you learn) of each row of the README's course map."""
+    return re.findall(r"^\| (\d\d) \| \[([^\]]+)\]\((notebooks/[^)]+\.ipynb)\) \| (.+?) \|", README, re.M)
+
+
+def test_the_sidebar_lists_every_notebook_in_course_order_then_the_references(site):
+    assert NOTEBOOKS, "no notebooks"
+    want = [f"../notebooks/{p.stem}.html" for p in NOTEBOOKS] + ["references.html"]
+    assert _sidebar(site / "docs" / "index.html") == want
+    for p in NOTEBOOKS:  # the same sidebar on every notebook page (the page itself links to "#")
+        page = _page(site, p.stem)
+        assert [target_of(page, u) for u in _sidebar(page)] == \
+            [_page(site, q.stem).resolve() for q in NOTEBOOKS] + [(site / "docs" / "references.html").resolve()]
+
+
+def test_previous_and_next_follow_the_course(site):
+    order = [site / "docs" / "index.html", *(_page(site, p.stem) for p in NOTEBOOKS), site / "docs" / "references.html"]
+    for before, page, after in zip(order, order[1:], order[2:]):
+        links = _prev_next(page)
+        assert links["left-prev"] and target_of(page, links["left-prev"]) == before.resolve(), (page.name, links)
+        assert links["right-next"] and target_of(page, links["right-next"]) == after.resolve(), (page.name, links)
+
+
+def test_every_notebook_page_launches_that_notebook_on_binder_and_downloads_it(site):
+    assert BINDER, "README has no Binder link"
+    assert BINDER.group(2) == "notebooks/00_typhoon_pump.ipynb"
     for p in NOTEBOOKS:
-        assert (out / "notebooks" / f"{p.stem}.html").stat().st_size > 10_000, f"{p.stem}.html is missing or empty"
-        executed = nbformat.read(out / "notebooks" / p.name, as_version=4)
-        code = [c for c in executed.cells if c.cell_type == "code"]
-        assert all(c.execution_count for c in code), f"{p.name}: not every cell ran"
+        page = Page(_page(site, p.stem))
+        launch = [u for u in page.links if u.startswith("https://mybinder.org/")]
+        assert launch == [f"{BINDER.group(1)}?urlpath=lab/tree/notebooks/{p.name}"], (p.name, launch)
+        downloads = [u for u in page.links if internal(u) and u.endswith(".ipynb")]
+        assert downloads, f"{p.stem}.html offers no .ipynb download"
+        for url in downloads:
+            # the notebook as stored: without outputs, as a learner opens it
+            assert target_of(page.path, url).read_bytes() == p.read_bytes(), url
 
 
-@pytest.mark.notebook
-@pytest.mark.slow
-def test_every_figure_is_on_its_page(site):
+def test_the_front_page_is_the_readme_course_map(site):
+    rows = _readme_map()
+    assert [f"notebooks/{p.name}" for p in NOTEBOOKS] == [path for _, _, path, _ in rows]
+    index = site / "docs" / "index.html"
+    text, page = _text(index), Page(index)
+    title = re.match(r"# (.+)", README).group(1)
+    assert title in text
+    for number, name, path, learn in rows:
+        assert name in text and f"../{path[:-len('.ipynb')]}.html" in page.links, name
+        plain = re.sub(r"[*_`]", "", learn)  # what Markdown emphasis leaves as text
+        assert plain[:80] in text, f"the front page lacks the map's row {number}: {plain[:80]!r}"
+
+
+def test_the_references_page_is_the_readme_references(site):
+    section = README.split("## References", 1)[1].split("\n## ", 1)[0]
+    bullets = re.findall(r"^- .+$", section, re.M)
+    assert bullets
+    page = site / "docs" / "references.html"
+    links, raw = Page(page).links, page.read_text(encoding="utf-8")
+    assert raw.count("<li>") >= len(bullets)
+    for bullet in bullets:
+        for url in re.findall(r"\]\((https?://[^)]+)\)", bullet):
+            assert url in links, url
+
+
+def test_no_page_loads_a_script_or_stylesheet_from_outside_the_site(site):
+    pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)  # not the theme's partials
+    assert len(pages) >= len(NOTEBOOKS) + 3
+    for path in pages:
+        page = Page(path)
+        for url in page.scripts + page.styles:
+            assert internal(url), f"{path.relative_to(site)} loads {url}"
+            assert target_of(path, url).is_file(), f"{path.relative_to(site)}: {url} is missing"
+        raw = path.read_text(encoding="utf-8")
+        assert "require.min.js" not in raw and "html-manager" not in raw, f"{path.name} loads widget code"
+        assert "@import url(http" not in raw
+
+
+def test_math_is_typeset_by_the_local_mathjax(site):
+    assert (site / MATHJAX).is_file()
+    with_math = 0
+    for p in NOTEBOOKS:
+        page, raw = Page(_page(site, p.stem)), _page(site, p.stem).read_text(encoding="utf-8")
+        if 'class="math' in raw:
+            with_math += 1
+            assert [s for s in page.scripts if s.split("?")[0] == f"../{MATHJAX}"], f"{p.stem}: no local MathJax"
+    assert with_math >= 3, "expected math on several notebook pages"
+
+
+def test_every_figure_is_on_its_page_and_not_blank(site):
+    import numpy as np
     from PIL import Image
 
-    out, _ = site
+    from jupyter_cache import get_cache
+
+    cache = get_cache(ROOT / "_build" / "jupyter_cache")  # docs/conf.py's nb_execution_cache_path
     for p in NOTEBOOKS:
-        executed = nbformat.read(out / "notebooks" / p.name, as_version=4)
-        figures = sum(1 for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                      if any(k.startswith("image/") for k in o.get("data", {})))
-        page = _Page(out / "notebooks" / f"{p.stem}.html")
-        images = [src for src in page.images if not src.startswith("data:image/svg")]
-        assert len(images) >= figures, f"{p.stem}.html shows {len(images)} of {figures} figures"
+        _, executed = cache.merge_match_into_notebook(nbformat.read(p, as_version=4))
+        code = [c for c in executed.cells if c.cell_type == "code"]
+        assert any(c.get("outputs") for c in code), f"{p.name}: no cell has an output"
+        errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, f"{p.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+        figures = sum(1 for c in code for o in c.get("outputs", [])
+                      if any(k in ("image/png", "image/jpeg", "image/svg+xml") for k in o.get("data", {})))
+        page = Page(_page(site, p.stem))
+        images = [src for src in page.images if "_images/" in src]
+        assert len(images) == figures, f"{p.stem}.html shows {len(images)} of {figures} figures"
         for src in images:
-            if src.startswith("data:"):
-                continue
-            path = out / "notebooks" / unquote(urlsplit(src).path)
-            assert path.is_file(), f"{p.stem}.html: figure {src} is missing"
+            path = target_of(page.path, src)
             with Image.open(path) as im:
-                im.verify()
-                assert im.size[0] > 50 and im.size[1] > 50, f"{src} is {im.size}"
+                pixels = np.asarray(im.convert("L"), dtype=float)  # (height, width)
+            assert min(pixels.shape) > 50 and pixels.std() > 5, f"{p.stem}: {src} is blank or tiny"
 
 
-@pytest.mark.notebook
-@pytest.mark.slow
 def test_every_internal_link_resolves(site):
-    out, _ = site
-    pages = {path: _Page(path) for path in out.rglob("*.html")}
+    pages = {path.resolve(): Page(path) for path in site.rglob("*.html")}
     problems = []
     for path, page in pages.items():
         for url in page.links + page.images:
-            if not _internal(url):
+            if not internal(url):
                 continue
-            parts = urlsplit(url)
-            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
-            if out not in target.parents or not target.is_file():
-                problems.append(f"{path.relative_to(out)}: {url} leads nowhere")
-            elif parts.fragment and target.suffix == ".html":
-                ids = pages[target].ids if target in pages else _Page(target).ids
-                # as a browser does: the fragment as written, then percent-decoded
-                if parts.fragment not in ids and unquote(parts.fragment) not in ids:
-                    problems.append(f"{path.relative_to(out)}: {url}: no #{parts.fragment} there")
+            target = target_of(path, url)
+            fragment = urlsplit(url).fragment
+            if site.resolve() not in target.parents or not target.is_file():
+                problems.append(f"{path.relative_to(site.resolve())}: {url} leads nowhere")
+            elif fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else Page(target).ids
+                if fragment not in ids and unquote(fragment) not in ids:
+                    problems.append(f"{path.relative_to(site.resolve())}: {url}: no #{fragment} there")
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.notebook
-@pytest.mark.slow
-def test_links_between_notebooks_point_at_pages(site):
-    out, _ = site
-    for p in NOTEBOOKS:
-        source = json.loads(p.read_text())
-        markdown = "\n".join("".join(c["source"]) for c in source["cells"] if c["cell_type"] == "markdown")
-        linked = set(re.findall(r"\]\((?:\./)?(\d\d_[\w-]+)\.ipynb", markdown))
-        page = _Page(out / "notebooks" / f"{p.stem}.html")
-        assert not [u for u in page.links if _internal(u) and ".ipynb" in u], f"{p.stem}.html links to a .ipynb"
-        hrefs = {Path(urlsplit(u).path).stem for u in page.links if _internal(u)}
-        assert linked <= hrefs, f"{p.stem}.html lost links to {sorted(linked - hrefs)}"
+def test_search_index_holds_every_notebook(site):
+    raw = (site / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(raw[raw.index("(") + 1:raw.rindex(")")])
+    assert sorted(index["docnames"]) == sorted(["docs/index", "docs/references", *(f"notebooks/{p.stem}" for p in NOTEBOOKS)])
+    assert "swiglu" in index["terms"]
 
 
-@pytest.mark.notebook
-@pytest.mark.slow
-def test_pages_need_no_widget_code_from_a_cdn(site):
-    out, _ = site
-    for path in (out / "notebooks").glob("*.html"):
-        text = path.read_text(encoding="utf-8")
-        assert "application/vnd.jupyter.widget-view+json" not in text, f"{path.name} embeds a widget view"
-        assert "require.min.js" not in text and "html-manager" not in text, f"{path.name} loads widget code"
+@pytest.mark.parametrize("fault", ["failing cell", "broken link"])
+def test_a_failing_cell_or_a_broken_link_fails_the_build(tmp_path, fault):
+    """The Makefile's sphinx-build options on a tiny course: a cell that raises, or a link to
+    a page that does not exist, stops the build with a message that names it."""
+    from site_build import make_site_command
+
+    src = tmp_path / "src"
+    (src / "docs").mkdir(parents=True)
+    (src / "notebooks").mkdir()
+    (src / "README.md").write_text(README)
+    link = "See [a missing page](missing.md)." if fault == "broken link" else "Fine."
+    (src / "docs" / "index.md").write_text(f"# Tiny\n\n{link}\n\n"
+                                           "```{toctree}\n:glob:\n\n/notebooks/*\n```\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# 00 · Broken"), nbformat.v4.new_code_cell("1 / 0" if fault == "failing cell" else "1 + 1")]
+    nbformat.write(nb, src / "notebooks" / "00_broken.ipynb")
+    *options, _, _ = make_site_command()
+    options[options.index("-c") + 1] = str(ROOT / "docs")
+    options[options.index("-d") + 1] = str(tmp_path / "doctrees")
+    proc = subprocess.run([sys.executable, "-m", "sphinx", *options,
+                           "-D", f"nb_execution_cache_path={tmp_path / 'cache'}", str(src), str(tmp_path / "out" / "site")],
+                          capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0, log[-3000:]
+    assert ("ZeroDivisionError" if fault == "failing cell" else "missing") in log, log[-3000:]
