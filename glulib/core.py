@@ -48,22 +48,18 @@ def relu(z, beta):
 @njit
 def gelu(z, beta):
     """z Phi(z); gelu' = Phi(z) + z phi(z), Phi and phi the standard normal CDF and density."""
-    if math.isinf(z):  # the limits, not inf * 0
-        return (z, 1.0) if z > 0.0 else (0.0, 0.0)
     cdf = 0.5 * math.erfc(-z * SQRT_HALF)  # erfc, not 1 + erf: the left tail keeps its digits
     pdf = INV_SQRT_2PI * math.exp(-0.5 * z * z)
-    return z * cdf, cdf + z * pdf
+    return (z * cdf if cdf != 0.0 else 0.0), cdf + (z * pdf if pdf != 0.0 else 0.0)  # at +-inf: not inf * 0
 
 
 @njit
 def gelu_tanh(z, beta):
     """0.5 z (1 + tanh(u)), u = sqrt(2/pi) (z + 0.044715 z^3), computed as z sigmoid(2u):
     the same number, with no 1 + tanh(u) to cancel in the left tail."""
-    if math.isinf(z):
-        return (z, 1.0) if z > 0.0 else (0.0, 0.0)
     s, ds = sigmoid(2.0 * GELU_TANH_C * (z + 0.044715 * z * z * z), 1.0)
     du2 = 2.0 * GELU_TANH_C * (1.0 + 3.0 * 0.044715 * z * z)  # d(2u)/dz
-    return z * s, s + (z * ds * du2 if ds != 0.0 else 0.0)  # ds = 0: not 0 * inf
+    return (z * s if s != 0.0 else 0.0), s + (z * ds * du2 if ds != 0.0 else 0.0)
 
 
 @njit
