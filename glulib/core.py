@@ -2,9 +2,10 @@
 
     out = value * act(gate)      dvalue = dout * act(gate)      dgate = dout * value * act'(gate)
 
-Each activation gives act(z) and act'(z) together, in float64 ``math``; float64 arrays run the
-two loops below (the backward computes act(gate) again instead of storing it); float32 arrays
-run ``glulib.fast`` through the same functions. To print what runs: ``source_of(name, dtype)``.
+Each activation gives (act(z), act'(z)) in float64 ``math``. float64 arrays run ``forward_loop``
+and ``backward_loop`` (which computes act(gate) again, never stores it); float32 arrays run
+``glulib.fast`` through the same public functions. Public names for notebooks: ``sigmoid`` ...
+``identity``, ``activation``, the two loops, and ``source_of(name, dtype)``, the code that runs.
 """
 
 import inspect
