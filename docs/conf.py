@@ -74,3 +74,6 @@ html_theme_options = {
     "show_toc_level": 2,
     "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
 }
+# The theme's light/dark switch starts in light mode (an unset mode logs an error in the console)
+html_context = {"default_mode": "light"}
+html_favicon = str(DOCS / "favicon.svg")  # without one, the browser asks for /favicon.ico (a 404)

@@ -47,7 +47,8 @@ def test_after_the_warm_step_a_fresh_clone_compiles_nothing(tmp_path):
     assert list((clone / "glulib").rglob("*.nbi")), "the warm step wrote no cache files into the clone"
 
     warm = _warm(clone)  # a learner's new kernel: the first call of every kernel
-    assert warm["kernels"].keys() == cold["kernels"].keys()
+    # the kernels load whole: the functions they call (compiled with them cold) are not needed
+    assert EXPECTED <= warm["kernels"].keys() <= cold["kernels"].keys()
     for name, k in warm["kernels"].items():
         assert k["cache_misses"] == 0, f"{name} compiled again: {k}"
         assert k["cache_hits"] == k["signatures"] > 0, f"{name} did not load from the cache: {k}"
