@@ -5,12 +5,6 @@ from .. import experiment, model, train
 from ._feedback import Feedback, checker, choice, choices, close, integer, number
 
 
-def _count(cfg):
-    """Parameters of a model config, without drawing any weights (kept for older notebooks:
-    ``glulib.model.count_params(cfg)`` is the public name)."""
-    return model.count_params(cfg)
-
-
 @checker
 def check_width_params(answer, vocab_size):
     """Exercise 1: parameters the quick ReLU model loses when d_ff_baseline is halved."""
