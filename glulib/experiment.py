@@ -40,7 +40,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from . import model, textdata, train, zoo
+from . import checkpoints, model, textdata, train, zoo
 from .feedforward import LABELS
 
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "data" / "results"
@@ -111,9 +111,13 @@ def environment():
             "machine": platform.machine(), "cpu_count": os.cpu_count()}
 
 
-def one_run(corpus, config, seed, callback=None, stop_after=None, sample_chars=SAMPLE_CHARS):
-    """Train one (variant, seed) and return its record in the results schema."""
+def one_run(corpus, config, seed, callback=None, stop_after=None, sample_chars=SAMPLE_CHARS, params_dir=None):
+    """Train one (variant, seed) and return its record in the results schema. With ``params_dir``,
+    a seed in ``checkpoints.SAVED_SEEDS`` also saves its trained parameters there
+    (``glulib.checkpoints.save_run``: float32 .npz plus a manifest entry)."""
     run = train.train(corpus, config, seed, callback=callback, stop_after=stop_after)
+    if params_dir is not None and seed in checkpoints.SAVED_SEEDS:
+        checkpoints.save_run(run, params_dir, text_sha256=corpus.sha256)
     sample = train.sample_text(corpus, run, PROMPT, sample_chars, seed=seed) if seed == 0 else ""
     return {"variant": run.variant, "seed": run.seed, "n_params": run.n_params, "ffn_params": run.ffn_params,
             "d_ff": run.d_ff, "steps": run.steps, "tokens": run.tokens, "heldout_loss": run.heldout_loss,
@@ -122,9 +126,10 @@ def one_run(corpus, config, seed, callback=None, stop_after=None, sample_chars=S
 
 
 def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run=None, on_step=None,
-                   command="", sample_chars=SAMPLE_CHARS):
+                   command="", sample_chars=SAMPLE_CHARS, params_dir=None):
     """Train every (variant, seed); returns the results dict. ``on_run(results, k, n)`` is called
-    after each finished run (to save progress), ``on_step(variant, seed, k, n, event)`` every step."""
+    after each finished run (to save progress), ``on_step(variant, seed, k, n, event)`` every step;
+    with ``params_dir``, the seed-0 models are saved there (``one_run``)."""
     for v in variants:
         config.replace(variant=v)  # checks the name
     results = {"schema_version": SCHEMA_VERSION, "command": command, "config": config.as_dict(),
@@ -137,7 +142,7 @@ def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run
     for k, (seed, variant) in enumerate(jobs):
         step_cb = None if on_step is None else (lambda e, v=variant, s=seed, k=k: on_step(v, s, k, len(jobs), e))
         results["runs"].append(one_run(corpus, config.replace(variant=variant), seed, callback=step_cb,
-                                       sample_chars=sample_chars))
+                                       sample_chars=sample_chars, params_dir=params_dir))
         results["wall_time_s"] = time.perf_counter() - start
         results["complete"] = k + 1 == len(jobs)
         if on_run is not None:
@@ -498,8 +503,10 @@ def main(argv=None):
               file=sys.stderr, flush=True)
 
     try:
+        # the full comparison keeps its seed-0 models in data/models/ (glulib.checkpoints)
+        params_dir = checkpoints.MODELS_DIR if out.resolve() == RESULTS_DIR.resolve() else None
         results = run_experiment(corpus, config, seeds=seeds, variants=variants, on_run=on_run,
-                                 on_step=_progress(sys.stderr), command=command.strip())
+                                 on_step=_progress(sys.stderr), command=command.strip(), params_dir=params_dir)
     except KeyboardInterrupt:
         print(f"\ninterrupted: {out / RESULTS_FILE} is unchanged; the finished runs are in {partial} "
               "(marked incomplete)", file=sys.stderr)
