@@ -12,6 +12,7 @@ import importlib
 import inspect
 import math
 import pkgutil
+import re
 
 import numpy as np
 import pytest
@@ -48,6 +49,9 @@ def assert_not_right(feedback, what):
     assert not feedback, f"{what}: said Right: {feedback.message}"
     assert isinstance(feedback.message, str) and feedback.message.strip(), what
     assert str(feedback).startswith("Not yet.") and feedback._repr_markdown_().startswith("**Not yet.**")
+    prose = re.sub(r"`[^`]*`", "", feedback.message)  # outside code spans
+    tag = re.search(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>", prose)  # what Markdown takes for HTML and hides
+    assert not tag, f"{what}: Markdown would hide {tag.group(0)}: {feedback.message}"
 
 
 # ---- hostile answers ----------------------------------------------------------------------------

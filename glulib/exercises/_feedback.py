@@ -118,7 +118,8 @@ def shown(x, limit=60):
     if isinstance(x, np.ndarray) and x.size > 6:
         return f"an array of shape {x.shape} ({x.dtype})"
     if callable(x) and not isinstance(x, (np.ndarray, np.generic)):
-        return f"the function {getattr(x, '__name__', type(x).__name__)}"
+        fname = str(getattr(x, "__name__", type(x).__name__))
+        return "a lambda function" if fname.startswith("<") else f"the function {fname}"  # no <...>: Markdown hides it
     if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
         return f"a whole number with about {int(x.bit_length() * math.log10(2)) + 1} digits"
     try:
