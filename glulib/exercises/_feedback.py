@@ -11,24 +11,25 @@ How to write a checker
     from ._feedback import Feedback, checker, close, number
 
     @checker
-    def check_gate(gate):
-        \"\"\"Exercise 2: the pump fraction of storm A.\"\"\"
-        g = number(gate, "the gate")               # words for None, text, NaN, inf, arrays, ...
-        want = float(typhoon.pump(STORM)["gate"])  # computed from glulib, never typed in
-        if close(g, 1 - want):                     # a typical mistake gets its own hint
-            return Feedback(False, "that is the closed fraction; the gate is the open one.")
+    def check_opening(opening):
+        \"\"\"Exercise 2: the opening of the pumps for storm A.\"\"\"
+        g = number(opening, "opening")                # words for None, text, NaN, inf, arrays, ...
+        want = float(typhoon.pump(STORM)["opening"])  # computed from glulib, never typed in
+        if close(g, 1 - want):                        # a typical mistake gets its own hint
+            return Feedback(False, "that is the closed part; the opening is sigmoid(gate input).")
         if not close(g, want):
-            return Feedback(False, f"the gate is sigmoid(gate input), not {g:g}.")
+            return Feedback(False, f"the opening is sigmoid(gate input), not {g:g}.")
         return Feedback(True, f"{want:.3f}: ...what the right answer means...")
 
 1. Decorate it with ``@checker``. Any exception inside becomes a "Not yet." naming what went
    wrong; numpy warnings are silenced while it runs.
 2. Read every answer through a reader: ``number``, ``integer``, ``numbers`` (a flat list),
    ``array`` (a fixed shape), ``text``, ``choice`` (one of some names), ``choices`` (a set of
-   names, given as a list), ``ordered`` (a list of names whose order matters). A reader returns a clean Python value or raises ``NotAnAnswer`` with words for the
-   learner (``None`` -> "replace `None` ...", NaN, inf, text, bools, complex numbers, integers too
-   large for a float, arrays where one number is expected, lists of the wrong length, text where
-   a list is expected); ``@checker`` turns it into the answer. Read the answers before any slow
+   names, given as a list), ``ordered`` (a list of names whose order matters). A reader returns
+   a clean Python value or raises ``NotAnAnswer`` with words for the learner (``None`` ->
+   "replace `None` ...", NaN, inf, text, bools, complex numbers, integers too large for a float,
+   arrays where one number is expected, lists of the wrong length, text where a list is
+   expected); ``@checker`` turns it into the answer. Read the answers before any slow
    work, so a wrong form is answered at once.
 3. A learner's function: compute what is expected from your own inputs FIRST, then call it with
    ``call(fn, {"value": value, "gate": gate})``: it gets copies, so it cannot change what you
@@ -39,8 +40,10 @@ How to write a checker
    ``if err > tol: <wrong>`` (NaN > tol is False, so NaN would pass); write ``if not err <= tol``.
 5. Return ``Feedback(True, ...)`` once, at the end, after every test. Echo a learner's value with
    ``shown(x)`` (short, even for a 400-digit integer) or a parsed float with ``:g``.
-6. Put its computed right answer and its plausible wrong answers in
-   tests/test_exercises_hostile.py; the hostile-answer tests there find every ``check_*`` alone.
+6. Put its computed right answer and its plausible wrong answers in CASES in
+   tests/test_exercises_hostile.py. The tests there find every ``check_*`` alone, feed each
+   place one of every kind of hostile answer, and want a reader's words back, not @checker's
+   last-resort sentence.
 """
 
 import copy
