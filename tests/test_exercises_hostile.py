@@ -841,6 +841,113 @@ def _rank_at_point():
     }
 
 
+def _microscope():
+    from glulib import microscope
+    ex = _ex("microscope")
+    return ex, microscope
+
+
+def _exact_zeros():
+    ex, _ = _microscope()
+    g = ex._states("reglu").opening
+    want = float(np.mean(g[1] == 0))
+    return {"answer": want}, {"a percentage": {"answer": 100 * want}, "the non-zero fraction": {"answer": 1 - want},
+                              "layer 0": {"answer": float(np.mean(g[0] == 0))},
+                              "near zero, not exactly": {"answer": float(np.mean(np.abs(g[1]) < 0.05))}}
+
+
+def _line_break_unit():
+    ex, _ = _microscope()
+    s = ex._scores("swiglu")["line break"]
+    order = np.argsort(s, axis=None)
+    best, second, worst = (np.unravel_index(int(k), s.shape) for k in (order[-1], order[-2], order[0]))
+    return {"layer": int(best[0]), "unit": int(best[1])}, {
+        "the runner-up": {"layer": int(second[0]), "unit": int(second[1])},
+        "the unit that closes on line breaks": {"layer": int(worst[0]), "unit": int(worst[1])},
+        "the other layer": {"layer": 1 - int(best[0]), "unit": int(best[1])},
+        "layer and unit swapped": {"layer": int(best[1]), "unit": int(best[0])}}
+
+
+def _most_harmful():
+    ex, microscope = _microscope()
+    t = microscope.load_ablations()["models"]["swiglu"]
+    change = t["opening at mean"][1]
+    best = int(np.argmax(change))
+    return {"unit": best}, {"the least harmful": {"unit": int(np.argmin(change))},
+                            "the layer-0 unit": {"unit": int(np.argmax(t["opening at mean"][0]))},
+                            "the next unit": {"unit": (best + 1) % change.size},
+                            "the runner-up": {"unit": int(np.argsort(change)[-2])}}
+
+
+def _decides():
+    return {"answer": "hedges"}, {"the pump's answer": {"answer": "decides"}, "yes": {"answer": "yes"},
+                                  "a number": {"answer": 0.5}}
+
+
+_MICRO = {}
+
+
+def _micro_states(variant):
+    from glulib import microscope, textdata
+    if variant not in _MICRO:
+        _MICRO[variant] = microscope.record_all(textdata.load_corpus(), variants=(variant,))[variant]
+    return _MICRO[variant]
+
+
+def _distinct(right, wrong):
+    """The wrong answers that differ from the right one (a shortcut can land on it by chance)."""
+    return {k: v for k, v in wrong.items() if any(v[p] != right[p] for p in v)}
+
+
+def _exact_zeros():
+    (name,) = required(_ex("microscope").check_exact_zeros)
+    g = _micro_states("reglu").opening  # per layer (n, d_ff)
+    want = float(np.mean(g[1] == 0))
+    return {name: want}, _distinct({name: want}, {
+        "a percentage": {name: 100 * want}, "the fraction not zero": {name: 1 - want},
+        "layer 0": {name: float(np.mean(g[0] == 0))}, "near zero, not exactly": {name: float(np.mean(np.abs(g[1]) < 0.05))},
+        "none": {name: 0.0}, "half": {name: 0.5},
+    })
+
+
+def _line_break_unit():
+    from glulib import microscope
+    layer, unit = required(_ex("microscope").check_line_break_unit)
+    s = microscope.selectivity(_micro_states("swiglu"))["line break"]  # (n_layers, d_ff)
+    order = np.argsort(s, axis=None)
+    best, second, lowest = (tuple(int(i) for i in np.unravel_index(k, s.shape)) for k in (order[-1], order[-2], order[0]))
+    right = {layer: best[0], unit: best[1]}
+    return right, _distinct(right, {
+        "the lowest AUC": {layer: lowest[0], unit: lowest[1]}, "the second best": {layer: second[0], unit: second[1]},
+        "layer and unit swapped": {layer: best[1], unit: best[0]}, "the other layer": {layer: 1 - best[0]},
+        "past the last unit": {unit: s.shape[1]}, "a negative unit": {unit: -1},
+    })
+
+
+def _most_harmful():
+    from glulib import microscope
+    (name,) = required(_ex("microscope").check_most_harmful)
+    t = microscope.load_ablations()["models"]["swiglu"]
+    change = np.asarray(t["opening at mean"][1])  # (d_ff,)
+    want = int(np.argmax(change))
+    return {name: want}, _distinct({name: want}, {
+        "the value held, not the opening": {name: int(np.argmax(t["value at mean"][1]))},
+        "layer 0's": {name: int(np.argmax(t["opening at mean"][0]))},
+        "the smallest change": {name: int(np.argmin(change))},
+        "past the last unit": {name: change.size}, "a negative unit": {name: -1},
+    })
+
+
+def _decides():
+    from glulib import microscope
+    (name,) = required(_ex("microscope").check_decides)
+    middle = float(np.mean([r["middle"] for r in microscope.opening_stats(_micro_states("glu"))]))
+    want = "hedges" if middle > 0.5 else "decides"
+    other = "decides" if want == "hedges" else "hedges"
+    return {name: want.upper()}, {"the other": {name: other}, "both": {name: "decides and hedges"},
+                                  "a yes": {name: "yes"}, "a number": {name: middle}}
+
+
 CASES = {
     "typhoon.check_by_hand": _by_hand,
     "typhoon.check_full_pumps": _full_pumps,
@@ -868,6 +975,10 @@ CASES = {
     "float32.check_rounded_square": _rounded_square,
     "float32.check_two_sum": _two_sum,
     "float32.check_silu_zero": _silu_zero,
+    "microscope.check_exact_zeros": _exact_zeros,
+    "microscope.check_line_break_unit": _line_break_unit,
+    "microscope.check_most_harmful": _most_harmful,
+    "microscope.check_decides": _decides,
     "ffn.check_llama_hidden": _llama_hidden,
     "ffn.check_ffn_swiglu": _ffn_swiglu,
     "ffn.check_memory": _memory,
@@ -878,6 +989,10 @@ CASES = {
     "training.check_best_variant": _best_variant,
     "training.check_beats_relu": _beats_relu,
     "training.check_paired_interval": _paired_interval,
+    "microscope.check_exact_zeros": _exact_zeros,
+    "microscope.check_line_break_unit": _line_break_unit,
+    "microscope.check_most_harmful": _most_harmful,
+    "microscope.check_decides": _decides,
 }
 #: What the notebook passes rather than the learner (never replaced by a hostile answer).
 CONTEXT = {"zoo.check_gated_branch": {"source"}, "ffn.check_split": {"library"},

@@ -1,0 +1,105 @@
+"""Checkers for notebook 07 (the gate microscope). Each computes its right answer from the saved
+models (``glulib.checkpoints``), the notebook's passage and the committed ablation table, never
+from a typed number."""
+
+from functools import cache
+
+import numpy as np
+
+from .. import microscope, textdata
+from ..feedforward import LABELS
+from ._feedback import Feedback, checker, choice, close, integer, number
+
+
+@cache
+def _states(variant):
+    return microscope.record_all(textdata.load_corpus(), variants=(variant,))[variant]
+
+
+@cache
+def _scores(variant):
+    return microscope.selectivity(_states(variant))
+
+
+@checker
+def check_exact_zeros(answer):
+    """Exercise 1: the fraction of ReGLU's layer-1 openings on the passage that are exactly 0."""
+    got = number(answer, "your fraction")
+    g = _states("reglu").opening[1]  # (n, d_ff)
+    want = float(np.mean(g == 0))
+    if close(got, want, rtol=1e-3, atol=1e-4):
+        return Feedback(True, f"{want:.1%} of ReGLU's layer-1 openings are exactly 0: relu(a) = 0 whenever "
+                              "a < 0, so at those characters the value is multiplied by nothing at all. "
+                              "SwiGLU and GEGLU never give exactly 0; they pass a little negative instead.")
+    if close(got, 100 * want, rtol=1e-3, atol=1e-2):
+        return Feedback(False, "That looks like a percentage; give the fraction, between 0 and 1.")
+    if close(got, 1 - want, rtol=1e-3, atol=1e-4):
+        return Feedback(False, "That is the fraction that is NOT zero; count the openings equal to 0.")
+    if close(got, float(np.mean(_states("reglu").opening[0] == 0)), rtol=1e-3, atol=1e-4):
+        return Feedback(False, "That is layer 0; the exercise asks about layer 1 (index 1).")
+    if close(got, float(np.mean(np.abs(g) < 0.05)), rtol=1e-3, atol=1e-4):
+        return Feedback(False, "That counts openings near 0 (below 0.05); count only those exactly 0 (g == 0).")
+    return Feedback(False, "Take states['reglu'].opening[1], compare it with 0 and average the result.")
+
+
+@checker
+def check_line_break_unit(layer, unit):
+    """Exercise 2: the SwiGLU unit whose opening separates line breaks best (highest AUC)."""
+    L, j = integer(layer, "layer"), integer(unit, "unit")
+    scores = _scores("swiglu")["line break"]  # (n_layers, d_ff)
+    if not (0 <= L < scores.shape[0] and 0 <= j < scores.shape[1]):
+        return Feedback(False, f"layer must lie in [0, {scores.shape[0]}) and unit in [0, {scores.shape[1]}); "
+                               f"got layer {L}, unit {j}.")
+    best = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    worst = np.unravel_index(int(np.argmin(scores)), scores.shape)
+    if (L, j) == best:
+        return Feedback(True, f"Layer {L}, unit {j}: AUC {scores[L, j]:.3f}. A line break scores higher on "
+                              "this unit than almost any other character does. Look at its top contexts in the "
+                              "microscope: is it the line break itself, or the character after it?")
+    if (L, j) == worst:
+        return Feedback(False, f"That unit has the LOWEST AUC ({scores[L, j]:.3f}): it closes on line breaks. "
+                               "The exercise asks for the unit that opens on them: take the argmax.")
+    if scores[L, j] > 0.9:
+        return Feedback(False, f"Close: that unit separates line breaks well (AUC {scores[L, j]:.3f}), but "
+                               "another does better. Search both layers: np.unravel_index(np.argmax(s), s.shape).")
+    return Feedback(False, f"That unit's AUC for line breaks is {scores[L, j]:.3f} (0.5 = no separation). "
+                           "Search both layers of scores['line break'] for the largest value.")
+
+
+@checker
+def check_most_harmful(unit):
+    """Exercise 3: the SwiGLU layer-1 unit whose opening, held at its mean, raises the loss most."""
+    j = integer(unit, "unit")
+    table = microscope.load_ablations()["models"]["swiglu"]
+    change = table["opening at mean"][1]  # (d_ff,)
+    if not 0 <= j < change.size:
+        return Feedback(False, f"unit must lie in [0, {change.size}); got {j}.")
+    best = int(np.argmax(change))
+    if j == best:
+        return Feedback(True, f"Unit {j}: holding its opening at its mean raises the held-out loss by "
+                              f"{change[j]:.4f} nats on these characters, the most in layer 1. Compare with "
+                              f"holding its value at its mean ({table['value at mean'][1][j]:+.4f}).")
+    if j == int(np.argmax(table["value at mean"][1])):
+        return Feedback(False, "That is the unit whose VALUE matters most; the exercise holds the opening.")
+    if j == int(np.argmax(table["opening at mean"][0])):
+        return Feedback(False, "That is the most harmful unit of layer 0; the exercise asks about layer 1.")
+    if j == int(np.argmin(change)):
+        return Feedback(False, f"Holding that unit's opening LOWERS the loss ({change[j]:+.4f}): take the largest "
+                               "change, not the smallest.")
+    return Feedback(False, f"Unit {j} changes the loss by {change[j]:+.4f}; find the largest change in "
+                           "table['swiglu']['opening at mean'][1].")
+
+
+@checker
+def check_decides(answer):
+    """Exercise 4: does the trained GLU's gate mostly decide (openings near 0 or 1), or mostly hedge?"""
+    got = choice(answer, ("decides", "hedges"), "your prediction")
+    rows = microscope.opening_stats(_states("glu"))
+    middle = float(np.mean([r["middle"] for r in rows]))
+    want = "hedges" if middle > 0.5 else "decides"
+    if got == want:
+        return Feedback(True, f"{middle:.0%} of {LABELS['glu']}'s openings, averaged over its layers, lie between "
+                              "0.05 and 0.95: its gates mostly pass part of the value. A gate that decided, "
+                              "like a pump that is either on or off, would put most openings near 0 or 1.")
+    return Feedback(False, f"Look at the 'middle' column of opening_stats for GLU: {middle:.0%} of its "
+                           "openings lie between 0.05 and 0.95.")
