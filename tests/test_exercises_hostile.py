@@ -841,49 +841,6 @@ def _rank_at_point():
     }
 
 
-def _microscope():
-    from glulib import microscope
-    ex = _ex("microscope")
-    return ex, microscope
-
-
-def _exact_zeros():
-    ex, _ = _microscope()
-    g = ex._states("reglu").opening
-    want = float(np.mean(g[1] == 0))
-    return {"answer": want}, {"a percentage": {"answer": 100 * want}, "the non-zero fraction": {"answer": 1 - want},
-                              "layer 0": {"answer": float(np.mean(g[0] == 0))},
-                              "near zero, not exactly": {"answer": float(np.mean(np.abs(g[1]) < 0.05))}}
-
-
-def _line_break_unit():
-    ex, _ = _microscope()
-    s = ex._scores("swiglu")["line break"]
-    order = np.argsort(s, axis=None)
-    best, second, worst = (np.unravel_index(int(k), s.shape) for k in (order[-1], order[-2], order[0]))
-    return {"layer": int(best[0]), "unit": int(best[1])}, {
-        "the runner-up": {"layer": int(second[0]), "unit": int(second[1])},
-        "the unit that closes on line breaks": {"layer": int(worst[0]), "unit": int(worst[1])},
-        "the other layer": {"layer": 1 - int(best[0]), "unit": int(best[1])},
-        "layer and unit swapped": {"layer": int(best[1]), "unit": int(best[0])}}
-
-
-def _most_harmful():
-    ex, microscope = _microscope()
-    t = microscope.load_ablations()["models"]["swiglu"]
-    change = t["opening at mean"][1]
-    best = int(np.argmax(change))
-    return {"unit": best}, {"the least harmful": {"unit": int(np.argmin(change))},
-                            "the layer-0 unit": {"unit": int(np.argmax(t["opening at mean"][0]))},
-                            "the next unit": {"unit": (best + 1) % change.size},
-                            "the runner-up": {"unit": int(np.argsort(change)[-2])}}
-
-
-def _decides():
-    return {"answer": "hedges"}, {"the pump's answer": {"answer": "decides"}, "yes": {"answer": "yes"},
-                                  "a number": {"answer": 0.5}}
-
-
 _MICRO = {}
 
 
@@ -989,10 +946,6 @@ CASES = {
     "training.check_best_variant": _best_variant,
     "training.check_beats_relu": _beats_relu,
     "training.check_paired_interval": _paired_interval,
-    "microscope.check_exact_zeros": _exact_zeros,
-    "microscope.check_line_break_unit": _line_break_unit,
-    "microscope.check_most_harmful": _most_harmful,
-    "microscope.check_decides": _decides,
 }
 #: What the notebook passes rather than the learner (never replaced by a hostile answer).
 CONTEXT = {"zoo.check_gated_branch": {"source"}, "ffn.check_split": {"library"},
