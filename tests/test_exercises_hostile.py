@@ -862,7 +862,8 @@ def _exact_zeros():
     want = float(np.mean(g[1] == 0))
     return {name: want}, _distinct({name: want}, {
         "a percentage": {name: 100 * want}, "the fraction not zero": {name: 1 - want},
-        "layer 0": {name: float(np.mean(g[0] == 0))}, "near zero, not exactly": {name: float(np.mean(np.abs(g[1]) < 0.05))},
+        "layer 0": {name: float(np.mean(g[0] == 0))},
+        "near zero, not exactly": {name: float(np.mean(np.abs(g[1]) < 0.05))},
         "none": {name: 0.0}, "half": {name: 0.5},
     })
 
@@ -872,7 +873,8 @@ def _line_break_unit():
     layer, unit = required(_ex("microscope").check_line_break_unit)
     s = microscope.selectivity(_micro_states("swiglu"))["line break"]  # (n_layers, d_ff)
     order = np.argsort(s, axis=None)
-    best, second, lowest = (tuple(int(i) for i in np.unravel_index(k, s.shape)) for k in (order[-1], order[-2], order[0]))
+    best, second, lowest = (tuple(int(i) for i in np.unravel_index(k, s.shape))
+                            for k in (order[-1], order[-2], order[0]))
     right = {layer: best[0], unit: best[1]}
     return right, _distinct(right, {
         "the lowest AUC": {layer: lowest[0], unit: lowest[1]}, "the second best": {layer: second[0], unit: second[1]},

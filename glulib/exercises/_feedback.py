@@ -171,7 +171,8 @@ def number(answer, name="your answer"):
         raise NotAnAnswer(f"{name} is {answer}, a yes/no value; give a number.")
     if isinstance(answer, (str, bytes)):
         raise NotAnAnswer(f"{name} is the text {shown(answer)}; write the number itself, without quotes.")
-    if isinstance(answer, (_numbers.Complex, np.complexfloating)) and not isinstance(answer, (_numbers.Real, np.floating, np.integer)):
+    real = (_numbers.Real, np.floating, np.integer)
+    if isinstance(answer, (_numbers.Complex, np.complexfloating)) and not isinstance(answer, real):
         raise NotAnAnswer(f"{name} is the complex number {shown(answer)}; give a real number.")
     if isinstance(answer, (list, tuple, np.ndarray)):
         try:
