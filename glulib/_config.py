@@ -84,9 +84,10 @@ _serialise = True
 
 
 def launch(kernel, *args):
-    """Call the kernel ``kernel(*args)``: one launch at a time under workqueue (see above)."""
+    """Call the kernel ``kernel(*args)``; a parallel one, one launch at a time under workqueue
+    (see above). A serial kernel never touches the thread pool and is called as it is."""
     global _serialise
-    if not _serialise:
+    if not _serialise or not getattr(kernel, "targetoptions", {}).get("parallel"):
         return kernel(*args)
     with _LAUNCH:
         result = kernel(*args)

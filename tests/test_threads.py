@@ -76,15 +76,29 @@ def test_concurrent_calls_in_this_process_give_the_same_numbers(rng):
         np.testing.assert_array_equal(dgate, expected[1])
 
 
+class _Kernel:
+    """Stands for a Numba dispatcher compiled with parallel=True."""
+
+    targetoptions = {"parallel": True}
+
+    def __init__(self, calls):
+        self.calls = calls
+
+    def __call__(self, x):
+        self.calls.append(x)
+
+
 def test_launches_are_serialised_only_under_workqueue(monkeypatch):
     import numba
 
     calls = []
     monkeypatch.setattr(_config, "_serialise", True)
     monkeypatch.setattr(numba, "threading_layer", lambda: "omp")
-    _config.launch(lambda x: calls.append(x), 1)
-    assert calls == [1] and _config._serialise is False  # OpenMP is thread-safe: no lock from now on
+    _config.launch(lambda x: calls.append(x), 0)  # a serial kernel: no lock, nothing learnt
+    assert calls == [0] and _config._serialise is True
+    _config.launch(_Kernel(calls), 1)
+    assert calls == [0, 1] and _config._serialise is False  # OpenMP is thread-safe: no lock from now on
     monkeypatch.setattr(_config, "_serialise", True)
     monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
-    _config.launch(lambda x: calls.append(x), 2)
-    assert calls == [1, 2] and _config._serialise is True
+    _config.launch(_Kernel(calls), 2)
+    assert calls == [0, 1, 2] and _config._serialise is True
