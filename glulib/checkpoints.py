@@ -6,7 +6,7 @@
 data/models/ as ``<variant>_seed0.npz`` (float32 arrays, one per entry of
 ``glulib.model.param_shapes``) and records it in data/models/manifest.json: the training
 settings, the text's SHA-256, and per file its SHA-256, size and the run's learning curve.
-``python -m glulib.checkpoints`` retrains only those eight seed-0 runs with the committed
+``python -m glulib.retrain`` retrains only those eight seed-0 runs with the committed
 settings (through ``glulib.experiment.one_run``, the experiment's own code) and saves them,
 without touching data/results/.
 
@@ -63,7 +63,9 @@ def npz_bytes(params):
     return buf.getvalue()
 
 
-def _write_atomic(path, data):
+def write_atomic(path, data):
+    """Write ``data`` (bytes) to a temporary file beside ``path`` and rename it into place: a reader
+    sees the old file or the new one, never half of one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -83,7 +85,7 @@ def read_manifest(models_dir=None):
     path = models_dir / MANIFEST
     if not path.is_file():
         raise FileNotFoundError(f"read_manifest: {path} is missing; restore data/models/ with git, or rebuild it "
-                                "with `python -m glulib.checkpoints` (retrains the eight seed-0 runs)")
+                                "with `python -m glulib.retrain` (retrains the eight seed-0 runs)")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -122,22 +124,14 @@ def save_run(run, models_dir=None, text_sha256=None):
     params = {k: np.asarray(v, dtype=np.float32) for k, v in run.params.items()}
     data = npz_bytes(params)
     name = file_name(run.variant, run.seed)
-    _write_atomic(models_dir / name, data)
+    write_atomic(models_dir / name, data)
     entry = {"file": name, "variant": run.variant, "seed": run.seed, "sha256": _sha256(data), "bytes": len(data),
              "heldout_loss": run.heldout_loss, "curve": run.curve}
     manifest["models"][f"{run.variant}/{run.seed}"] = entry
     manifest["models"] = dict(sorted(manifest["models"].items(),
                                      key=lambda kv: (model.FFN_NAMES.index(kv[1]["variant"]), kv[1]["seed"])))
-    _write_atomic(models_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
+    write_atomic(models_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
     return entry
-
-
-def set_text_sha256(sha, models_dir=None):
-    """Record the SHA-256 of the text the models were trained on in the manifest."""
-    models_dir = MODELS_DIR if models_dir is None else Path(models_dir)
-    manifest = read_manifest(models_dir)
-    manifest["text_sha256"] = sha
-    _write_atomic(models_dir / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode("utf-8"))
 
 
 def model_config(variant, models_dir=None):
@@ -163,7 +157,7 @@ def load_model(variant, seed=0, models_dir=None):
     path = models_dir / entry["file"]
     if not path.is_file():
         raise FileNotFoundError(f"{func}: {path} is missing; restore it with `git checkout {path.name}` in "
-                                "data/models/, or rebuild the models with `python -m glulib.checkpoints`")
+                                "data/models/, or rebuild the models with `python -m glulib.retrain`")
     data = path.read_bytes()
     if _sha256(data) != entry["sha256"]:
         raise CheckpointError(f"{func}: {path} is corrupt or replaced: SHA-256 {_sha256(data)[:16]}..., "
@@ -184,34 +178,3 @@ def load_model(variant, seed=0, models_dir=None):
             raise CheckpointError(f"{func}: {path}: {name} must be float32 of shape {shape} for this config, "
                                   f"got {params[name].dtype} {params[name].shape}")
     return params, config
-
-
-def main(argv=None):
-    """Retrain the seed-0 run of every FFN with the committed settings, save it into data/models/,
-    and report whether its learning curve equals the committed one in data/results/runs.json."""
-    import argparse
-    import sys
-
-    from . import experiment, textdata
-
-    parser = argparse.ArgumentParser(prog="python -m glulib.checkpoints", description=main.__doc__.split("\n")[0])
-    parser.add_argument("--variants", default=",".join(model.FFN_NAMES), help="comma-separated FFN names")
-    args = parser.parse_args(argv)
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    results = experiment.load_results()
-    config = train.TrainConfig.from_dict(results["config"])
-    corpus = textdata.load_corpus()
-    committed = {(r["variant"], r["seed"]): r for r in results["runs"]}
-    for v in variants:
-        record = experiment.one_run(corpus, config.replace(variant=v), 0, params_dir=MODELS_DIR)
-        old = committed[v, 0]
-        same = record["curve"] == old["curve"]
-        diff = max(abs(a - b) for a, b in zip(record["curve"]["heldout_loss"], old["curve"]["heldout_loss"]))
-        print(f"{v:8s} held-out {record['heldout_loss']:.6f}  curve equal to runs.json: {same}  "
-              f"max |difference| {diff:.3g}  sample equal: {record['sample'] == old['sample']}  "
-              f"{record['wall_time_s']:.0f} s", file=sys.stderr, flush=True)
-    set_text_sha256(corpus.sha256)
-
-
-if __name__ == "__main__":
-    main()

@@ -73,11 +73,29 @@ def passage(corpus, start=0, n_windows=16, seq_len=64):
     return ids[:-1].reshape(n_windows, seq_len), ids[1:].reshape(n_windows, seq_len)
 
 
+def _check_tokens(func, tokens, config, name="tokens"):
+    tokens = np.asarray(tokens)
+    if tokens.dtype.kind not in "iu" or tokens.ndim != 2 or not 1 <= tokens.shape[1] <= config.seq_len \
+            or tokens.min() < 0 or tokens.max() >= config.vocab_size:
+        raise ValueError(f"{func}: {name} must be integer ids in [0, {config.vocab_size}) of shape (B, T), "
+                         f"T <= {config.seq_len}; got {tokens.dtype} {tokens.shape}")
+    return tokens
+
+
 def _check_model(func, params, config, tokens):
-    if not isinstance(config, model.ModelConfig):
-        raise TypeError(f"{func}: config must be a glulib.model.ModelConfig, got {type(config).__name__}")
-    model._check_params(func, params, config)
-    return model._check_tokens(func, tokens, config)
+    if not isinstance(config, model.ModelConfig) or config.vocab_size is None:
+        raise TypeError(f"{func}: config must be a glulib.model.ModelConfig with vocab_size set, got {config!r:.60}")
+    shapes = model.param_shapes(config)
+    if not isinstance(params, dict) or set(params) != set(shapes) or \
+            any(np.shape(params[k]) != shape for k, shape in shapes.items()):
+        raise ValueError(f"{func}: params must hold exactly the arrays of model.param_shapes(config) "
+                         f"({config.variant}, d_model {config.d_model}, d_ff {config.d_ff})")
+    return _check_tokens(func, tokens, config)
+
+
+def _layer(params, i):
+    """Layer ``i``'s parameters without the "i." prefix (the keys ``model.block`` takes)."""
+    return {k.removeprefix(f"{i}."): v for k, v in params.items() if k.startswith(f"{i}.")}
 
 
 def _ffn_parts(params, i):
@@ -89,14 +107,14 @@ def _residuals(params, config, tokens, stop):
     T = tokens.shape[1]
     x = params["tok_emb"][tokens] + params["pos_emb"][:T]  # (B, T, d)
     for i in range(stop):
-        x = model.block(x, model._layer(params, i), config.n_heads, config.variant)
+        x = model.block(x, _layer(params, i), config.n_heads, config.variant)
     return x
 
 
 def _ffn_input_and_attn(params, config, x, i):
     """For layer ``i`` on residual ``x`` (B, T, d): h = x + attention(norm1(x)) and the FFN input
     rmsnorm(h) flattened to (B*T, d)."""
-    layer = model._layer(params, i)
+    layer = _layer(params, i)
     h = x + model.attention(model.rmsnorm(x, layer["norm1"]), layer, config.n_heads)  # (B, T, d)
     return h, model.rmsnorm(h, layer["norm2"]).reshape(-1, x.shape[-1])  # (B, T, d), (B*T, d)
 
@@ -301,7 +319,7 @@ def ablate(params, config, tokens, targets, layer, how, units=None, chunk=32):
     time, stacked on the batch axis, through every later layer."""
     func = "ablate"
     tokens = _check_model(func, params, config, tokens)
-    targets = model._check_tokens(func, targets, config, "targets")
+    targets = _check_tokens(func, targets, config, "targets")
     if targets.shape != tokens.shape:
         raise ValueError(f"{func}: targets must have the shape of tokens {tokens.shape}, got {targets.shape}")
     _validate.choice(how, ABLATIONS, func, "how")
@@ -330,7 +348,7 @@ def ablate(params, config, tokens, targets, layer, how, units=None, chunk=32):
 
     def rest(z):  # later layers, final norm, output: loss per character of z (k*B, T, d)
         for i in range(layer + 1, config.n_layers):
-            z = model.block(z, model._layer(params, i), config.n_heads, config.variant)
+            z = model.block(z, _layer(params, i), config.n_heads, config.variant)
         logits = model.rmsnorm(z, params["norm_f"]) @ params["W_out"]  # (k*B, T, V)
         return _loss_per_row(logits, np.tile(targets, (z.shape[0] // B, 1)))  # (k*B, T)
 
@@ -399,7 +417,7 @@ def main():
     from . import checkpoints
 
     table = ablation_table(textdata.load_corpus())
-    checkpoints._write_atomic(checkpoints.MODELS_DIR / ABLATION_FILE, (json.dumps(table) + "\n").encode("utf-8"))
+    checkpoints.write_atomic(checkpoints.MODELS_DIR / ABLATION_FILE, (json.dumps(table) + "\n").encode("utf-8"))
 
 
 if __name__ == "__main__":

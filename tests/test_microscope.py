@@ -327,3 +327,10 @@ def test_make_experiment_saves_the_models_of_the_full_comparison_only(tmp_path, 
     with pytest.raises(SystemExit):
         experiment.main(argv)
     assert seen["params_dir"] == (checkpoints.MODELS_DIR if saves else None)
+
+
+def test_retrain_refuses_unknown_variants(capsys):
+    from glulib import retrain
+    with pytest.raises(SystemExit):
+        retrain.main(["--variants", "tanh"])
+    assert "choose from" in capsys.readouterr().err
