@@ -45,8 +45,8 @@ def test_every_unit_redraws_text_histogram_and_readouts(panel, states):
         g = st.opening[L][:, j]
         assert f"layer {L}, unit {j}" in panel.readouts["unit"].value
         assert f"{g.mean():+.3f}" in panel.readouts["open"].value
-        heights = [b.get_height() for b in ax_hist.patches]
-        assert sum(heights) == g.size
+        counts, edges, _ = ax_hist.patches[0].get_data()  # StepPatch: values, edges, baseline
+        assert counts.sum() == g.size and edges[0] == g.min() and edges[-1] == pytest.approx(g.max())
         np.testing.assert_allclose(ax_joint.collections[0].get_offsets(), np.column_stack([g, st.value[L][:, j]]),
                                    rtol=1e-6)
         text = panel.readouts["text"].value

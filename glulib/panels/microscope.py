@@ -126,8 +126,7 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
 
     fig = live_figure((8.5, 2.6))
     ax_hist, ax_joint = fig.subplots(1, 2)
-    bins = np.linspace(0, 1, N_BINS + 1)  # replaced per unit
-    bars = ax_hist.bar(bins[:-1], np.zeros(N_BINS), width=bins[1] - bins[0], align="edge", color="tab:red")
+    hist = ax_hist.stairs(np.zeros(N_BINS), np.linspace(0, 1, N_BINS + 1), fill=True, color="tab:red")  # one artist
     ax_hist.set_xlabel("opening act(a)")
     ax_hist.set_ylabel("characters")
     joint = ax_joint.scatter(np.zeros(1), np.zeros(1), s=4, alpha=0.4, color="tab:purple")
@@ -155,11 +154,8 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
         g = st.opening[L][:, j].astype(np.float64)  # (n,)
         lo, hi = float(g.min()), float(g.max())
         hi = hi if hi > lo else lo + 1.0
-        counts, edges = np.histogram(g, bins=N_BINS, range=(lo, hi))
-        for bar, c, x0 in zip(bars, counts, edges[:-1]):
-            bar.set_x(x0)
-            bar.set_width(edges[1] - edges[0])
-            bar.set_height(c)
+        counts, edges = np.histogram(g, bins=N_BINS, range=(lo, hi))  # (N_BINS,), (N_BINS + 1,)
+        hist.set_data(counts, edges)
         ax_hist.set_xlim(lo, hi)
         ax_hist.set_ylim(0, counts.max() * 1.08 + 1)
         ax_hist.set_title(f"{LABELS[st.variant]}, layer {L}, unit {j}: openings", fontsize=9)
