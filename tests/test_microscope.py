@@ -334,3 +334,51 @@ def test_retrain_refuses_unknown_variants(capsys):
     with pytest.raises(SystemExit):
         retrain.main(["--variants", "tanh"])
     assert "choose from" in capsys.readouterr().err
+
+
+# ---- what notebook 07 says in prose about the committed models, checked ----
+@pytest.fixture(scope="module")
+def committed_states(corpus):
+    return ms.record_all(corpus)
+
+
+def test_premises_of_the_notebook_on_units(committed_states):
+    best = {v: ms.best_units(ms.selectivity(s)) for v, s in committed_states.items()}
+    for v in best:
+        for c in ("line break", "indentation", "quote", "bracket", "digit"):
+            assert best[v][c][2] > 0.9, (v, c)  # "ranks ... above nearly every other character"
+        assert min(best[v], key=lambda c: best[v][c][2]) == "keyword"  # "keywords are the hard case"
+    # "the capital-letter unit of SwiGLU opens most on lower-case letters in the contexts printed"
+    L, j, _ = best["swiglu"]["capital letter"]
+    assert all(ch.islower() for _, ch, _, _ in ms.top_contexts(committed_states["swiglu"], L, j, k=3))
+
+
+def test_premises_of_the_notebook_on_openings(committed_states):
+    from glulib import typhoon
+    stats = {v: ms.opening_stats(s) for v, s in committed_states.items()}
+    mean = {v: {k: np.mean([r[k] for r in rows]) for k in rows[0] if k != "layer"} for v, rows in stats.items()}
+    pump = typhoon.pump(typhoon.load_history()["x"])["opening"]
+    glu = np.concatenate([g.ravel() for g in committed_states["glu"].opening])
+    # neither switches: most openings strictly between 0.05 and 0.95; GLU's nearly closed far more often
+    assert mean["glu"]["middle"] > 0.5 and np.mean((pump >= 0.05) & (pump <= 0.95)) > 0.5
+    assert np.mean(glu < 0.2) > 3 * np.mean(pump < 0.2)
+    for v in ("relu", "reglu"):
+        assert mean[v]["exactly 0"] > 0.4  # "silent at a large share of characters"
+    for v in ("gelu", "swish", "geglu", "swiglu"):
+        assert mean[v]["negative"] > 0.45  # "at about half of them or more"
+    assert 0.4 < mean["bilinear"]["negative"] < 0.6 and mean["bilinear"]["above 1"] > 0.1
+    for v in ("glu", "bilinear", "geglu", "swiglu", "reglu"):
+        assert 0.01 < mean[v]["both large"] < 0.05  # "somewhat more often than chance, not most of the time"
+
+
+def test_premises_of_the_notebook_on_ablations():
+    table = ms.load_ablations()["models"]
+    gated = [v for v in table if v not in BASELINES]
+    for v in gated:
+        a, one, value = (table[v][h].ravel() for h in ms.ABLATIONS)  # at mean, at 1, value at mean
+        assert np.corrcoef(a, value)[0, 1] > 0.3  # "a positive correlation"
+        assert np.mean(one > a) > 0.5  # "for more than half the units"
+    biggest = {v: max(e[h].max() for h in ms.ABLATIONS if h in e) for v, e in table.items()}
+    assert max(biggest.values()) < 0.1  # "a small fraction of a nat"
+    assert max(biggest[v] for v in BASELINES) < max(biggest[v] for v in gated)  # "somewhat smaller"
+    assert all(np.mean(e["opening at mean"] < 0) > 0.1 for e in table.values())  # some ablations lower the loss
