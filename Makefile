@@ -86,7 +86,7 @@ browser-deps: ## Install Debian's Chromium for the browser tests (needs root)
 	  echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium (or set CHROMIUM=...)"; exit 1; \
 	fi
 
-test: install browser-deps ## Install, then run the whole suite: library, notebooks, browser, and again without the JIT
+test: install browser-deps $(WEB) ## Install, then run the whole suite: library, notebooks, site, slides, browser, and again without the JIT
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-nojit
 

@@ -99,3 +99,21 @@ class StaticServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def slide_decks():
+    """The notebooks `make slides` renders by default (the Makefile's SLIDES)."""
+    m = re.search(r"^SLIDES\s*\?=\s*(.+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert m, "the Makefile has no SLIDES list"
+    return m.group(1).split()
+
+
+def build_slides(base):
+    """`make slides`'s command on the Makefile's notebooks, under ``base`` (once per session)."""
+    if "slides" not in _built:
+        out = base / "slides"
+        proc = subprocess.run([sys.executable, "tools/build_slides.py", "--out", str(out), *slide_decks()],
+                              cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+        assert proc.returncode == 0, f"build_slides failed:\n{proc.stderr[-4000:]}"
+        _built["slides"] = out
+    return _built["slides"]

@@ -24,7 +24,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # What each deck loads, relative to the deck (OUT/NAME.slides.html)
 LIBS = {
     "reveal": ("reveal.js", ["dist", "plugin/notes"]),
-    "mathjax": ("mathjax2", ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX",
+    "mathjax": ("mathjax2", ["MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions", "jax/input/TeX",
                              "jax/output/CommonHTML", "jax/element", "fonts/HTML-CSS/TeX/woff", "localization/en"]),
     "require": ("requirejs", ["require.js"]),
     "jquery": ("jquery", ["dist/jquery.min.js"]),
@@ -36,9 +36,11 @@ URLS = {
     "jquery_url": "lib/jquery/dist/jquery.min.js",
 }
 # nbconvert's reveal template, less its module script that imports Mermaid from a CDN on
-# every load (no cell of the course draws a Mermaid diagram)
+# every load (no cell of the course draws a Mermaid diagram); with the course's icon (else the
+# browser asks for /favicon.ico)
 TEMPLATE = """{%- extends 'reveal/index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}<link rel="icon" type="image/svg+xml" href="lib/favicon.svg">{%- endblock html_head_css -%}
 """
 TIMEOUT_S = 600  # per cell; every notebook aims at well under a minute in all
 
@@ -89,6 +91,8 @@ def mark(path):
 
 def copy_libs(out):
     """Copy the parts of reveal.js, MathJax 2, RequireJS and jQuery the decks load into OUT/lib/."""
+    (out / "lib").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "docs" / "favicon.svg", out / "lib" / "favicon.svg")
     for name, (package, parts) in LIBS.items():
         src = NODE / package
         if not src.is_dir():
@@ -147,7 +151,7 @@ def build(names, out):
     copy_libs(out)
     from jinja2 import DictLoader
 
-    exporter = SlidesExporter(reveal_scroll=True, reveal_transition="none", template_file="glu_slides.html.j2",
+    exporter = SlidesExporter(reveal_scroll=True, reveal_transition="none", reveal_theme="white", template_file="glu_slides.html.j2",
                               extra_loaders=[DictLoader({"glu_slides.html.j2": TEMPLATE})], **URLS)
     written = []
     for path in paths:
