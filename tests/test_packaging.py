@@ -126,3 +126,43 @@ def test_start_runs_the_command_with_the_settings():
     out = subprocess.run(["bash", str(ROOT / "start"), "sh", "-c", "echo $OPENBLAS_THREAD_TIMEOUT $OMP_WAIT_POLICY"],
                          capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"}).stdout
     assert out.split() == [exported["OPENBLAS_THREAD_TIMEOUT"], exported["OMP_WAIT_POLICY"]]
+
+
+# ---- the site and the slides: what `make install` and `make site` install
+def test_make_install_installs_the_site_extra_and_its_versions_are_within_bounds():
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    site = {Requirement(r).name.lower(): Requirement(r) for r in extras["site"]}
+    assert {"sphinx", "myst-nb", "sphinx-book-theme"} <= site.keys()
+    make = (ROOT / "Makefile").read_text()
+    assert re.search(r"pip install --quiet -e '\.\[test,site\]'", make), "make install must install the site extra"
+    for name, req in site.items():
+        assert req.specifier, f"{name} needs bounds"
+        try:
+            assert version(name) in req.specifier, f"{name} {version(name)} is outside {req.specifier}"
+        except PackageNotFoundError:
+            continue
+
+
+def test_the_browser_libraries_are_pinned_and_locked():
+    """MathJax and reveal.js come from npm at exact versions that the lock file records, so
+    `npm ci` in `make site` installs the same files everywhere."""
+    import json
+
+    package = json.loads((ROOT / "docs" / "package.json").read_text())
+    lock = json.loads((ROOT / "docs" / "package-lock.json").read_text())
+    deps = package["dependencies"]
+    assert {"mathjax", "reveal.js"} <= deps.keys()
+    for name, spec in deps.items():
+        exact = spec.split("@")[-1]
+        assert re.fullmatch(r"\d+\.\d+\.\d+", exact), f"{name} must be pinned exactly, is {spec!r}"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == exact, name
+    assert deps["mathjax"].startswith("3."), "docs/conf.py loads MathJax 3's tex-mml-chtml.js"
+    assert deps["mathjax2"] == "npm:mathjax@2.7.9", "nbconvert's slides configure MathJax 2"
+    make = (ROOT / "Makefile").read_text()
+    assert "cd docs && npm ci" in make
+    assert re.search(r"^site: install \$\(WEB\)", make, re.M) and re.search(r"^slides: install \$\(WEB\)", make, re.M)
+    assert re.search(r"^test: .*\$\(WEB\)", make, re.M)
