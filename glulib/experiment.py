@@ -1,7 +1,16 @@
 """Shazeer (2020)'s comparison of eight FFNs, rerun at laptop scale: ``make experiment``.
 
     python -m glulib.experiment                     # FULL: 8 variants x 4 seeds, replaces data/results/ when done
+    python -m glulib.experiment --budget long       # 8x the tokens: to data/results/long/
+    python -m glulib.experiment --lr-sweep          # 3 learning rates x 8 FFNs x 2 seeds: data/results/lr_sweep/
+    python -m glulib.experiment --budget long --estimate   # the expected wall time, from a measured step
     python -m glulib.experiment --quick --seeds 1   # QUICK settings, one seed: to data/results/scratch/
+
+The runs are independent, so they train in parallel processes (``--jobs``, default one per
+core; joblib), each on one thread; the numbers are the same to the bit as one after another.
+Progress and the time left go to stderr. An interrupted sweep keeps its finished runs in
+``<out>/partial/``, and the same command resumes it: runs with the same settings and text are
+not trained again (``reusable_runs``).
 
 Every run trains ``glulib.model`` with ``glulib.train`` on the committed text; the seeds
 are shared across variants, so each seed gives a paired comparison (same initial data
@@ -55,6 +64,31 @@ SEEDS = (0, 1, 2, 3)
 #: Sample prompt for the generated text stored with each seed-0 run.
 PROMPT = "The \"with\" statement\n"
 SAMPLE_CHARS = 300
+#: The training budgets, by name (``--budget``): the committed comparison and one with 8x its
+#: tokens (8x the steps, the same batch, warm-up and schedule shape), like the paper's two columns.
+BUDGETS = {"short": train.FULL, "long": train.FULL.replace(steps=8 * train.FULL.steps, eval_every=200)}
+#: The learning rates of ``--lr-sweep`` (train.FULL's 3e-3 and about 3x each way) and its seeds.
+LR_SWEEP = (1e-3, 3e-3, 1e-2)
+LR_SWEEP_SEEDS = (0, 1)
+
+
+def budget_dir(budget):
+    """Where a budget's full comparison (all eight FFNs, SEEDS) is written: data/results/ for the
+    short one (the committed comparison), data/results/<budget>/ for the others."""
+    _check_budget(budget, "budget_dir")
+    return RESULTS_DIR if budget == "short" else RESULTS_DIR / budget
+
+
+def _check_budget(budget, func):
+    if budget not in BUDGETS:
+        raise ValueError(f"{func}: budget must be one of {sorted(BUDGETS)}, got {budget!r}")
+
+
+def lr_sweep_dir(budget, lr):
+    """The results folder of one learning rate of the sweep: data/results/lr_sweep/lr_0.001 for
+    the short budget, data/results/lr_sweep_long/... for the long one."""
+    _check_budget(budget, "lr_sweep_dir")
+    return RESULTS_DIR / ("lr_sweep" if budget == "short" else f"lr_sweep_{budget}") / f"lr_{lr:g}"
 
 #: Keys of a results file, of each run, and of each learning curve.
 SCHEMA = {
@@ -115,38 +149,123 @@ def one_run(corpus, config, seed, callback=None, stop_after=None, sample_chars=S
     """Train one (variant, seed) and return its record in the results schema. With ``params_dir``,
     a seed in ``checkpoints.SAVED_SEEDS`` also saves its trained parameters there
     (``glulib.checkpoints.save_run``: float32 .npz plus a manifest entry)."""
-    run = train.train(corpus, config, seed, callback=callback, stop_after=stop_after)
+    record, run = _record_and_run(corpus, config, seed, callback, stop_after, sample_chars)
     if params_dir is not None and seed in checkpoints.SAVED_SEEDS:
         checkpoints.save_run(run, params_dir, text_sha256=corpus.sha256)
+    return record
+
+
+def _record_and_run(corpus, config, seed, callback=None, stop_after=None, sample_chars=SAMPLE_CHARS):
+    run = train.train(corpus, config, seed, callback=callback, stop_after=stop_after)
     sample = train.sample_text(corpus, run, PROMPT, sample_chars, seed=seed) if seed == 0 else ""
-    return {"variant": run.variant, "seed": run.seed, "n_params": run.n_params, "ffn_params": run.ffn_params,
-            "d_ff": run.d_ff, "steps": run.steps, "tokens": run.tokens, "heldout_loss": run.heldout_loss,
-            "initial_heldout_loss": train.initial_loss(corpus, config, seed),
-            "wall_time_s": run.wall_time_s, "curve": run.curve, "sample": sample}
+    record = {"variant": run.variant, "seed": run.seed, "n_params": run.n_params, "ffn_params": run.ffn_params,
+              "d_ff": run.d_ff, "steps": run.steps, "tokens": run.tokens, "heldout_loss": run.heldout_loss,
+              "initial_heldout_loss": train.initial_loss(corpus, config, seed),
+              "wall_time_s": run.wall_time_s, "curve": run.curve, "sample": sample}
+    return record, run
+
+
+def _job(corpus, config, seed, sample_chars, keep_run):
+    """One run in a worker process: its record, and the Run itself when the parent saves its
+    parameters (the parent writes every checkpoint, so that no two processes edit the manifest)."""
+    record, run = _record_and_run(corpus, config, seed, sample_chars=sample_chars)
+    return record, (run if keep_run else None)
+
+
+def default_jobs():
+    """How many runs go in parallel by default: one per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _check_jobs(n_jobs, func="run_experiment"):
+    if n_jobs is None:
+        return default_jobs()
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs < 1:
+        raise ValueError(f"{func}: n_jobs must be None (every core) or a positive integer, got {n_jobs!r}")
+    return int(n_jobs)
+
+
+def reusable_runs(previous, corpus, config, seeds, variants):
+    """The runs of ``previous`` (a results dict, e.g. an interrupted sweep's partial file) that
+    this sweep would make again: same settings, same text, a (variant, seed) it asks for.
+    Anything else in ``previous`` is ignored; an empty list when it does not match at all."""
+    if previous is None:
+        return []
+    if check_schema(previous):
+        return []
+    if previous["config"] != config.as_dict() or previous["text_sha256"] != corpus.sha256 \
+            or previous["vocab_size"] != corpus.vocab_size:
+        return []
+    wanted = {(v, int(s)) for v in variants for s in seeds}
+    return [r for r in previous["runs"] if (r["variant"], r["seed"]) in wanted]
 
 
 def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run=None, on_step=None,
-                   command="", sample_chars=SAMPLE_CHARS, params_dir=None):
+                   command="", sample_chars=SAMPLE_CHARS, params_dir=None, n_jobs=1, previous=None):
     """Train every (variant, seed); returns the results dict. ``on_run(results, k, n)`` is called
-    after each finished run (to save progress), ``on_step(variant, seed, k, n, event)`` every step;
-    with ``params_dir``, the seed-0 models are saved there (``one_run``)."""
+    after each finished run (to save progress), ``on_step(variant, seed, k, n, event)`` every step
+    (only with ``n_jobs=1``: the steps of other processes are not heard); with ``params_dir``, the
+    seed-0 models are saved there (``one_run``).
+
+    ``n_jobs`` runs go in parallel in separate processes (joblib), each on one thread, as
+    ``glulib.train`` always trains; ``None`` means one per core. Every run depends only on its
+    settings and seed, so the results are the same numbers to the bit for any ``n_jobs``, and
+    the runs are listed in the same order. joblib's backend can be changed around the call
+    (``joblib.parallel_config(backend="dask")`` sends the runs to a Dask cluster).
+
+    ``previous`` (a results dict, e.g. the partial file of an interrupted sweep) resumes a sweep:
+    its runs with the same settings and text (``reusable_runs``) are kept, not trained again.
+    """
     for v in variants:
         config.replace(variant=v)  # checks the name
+    n_jobs = _check_jobs(n_jobs)
+    if on_step is not None and n_jobs > 1:
+        raise ValueError(f"run_experiment: on_step hears the steps of a run in this process; it needs n_jobs=1, "
+                         f"got n_jobs={n_jobs} (on_run still reports each finished run)")
     results = {"schema_version": SCHEMA_VERSION, "command": command, "config": config.as_dict(),
                "seeds": [int(s) for s in seeds], "variants": list(variants), "text_sha256": corpus.sha256,
                "vocab_size": corpus.vocab_size, "environment": environment(),
                "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "wall_time_s": 0.0,
                "complete": False, "runs": []}
+    jobs = [(int(s), v) for s in seeds for v in variants]  # seed-major: early stops still cover all variants
+    order = {pair: i for i, pair in enumerate(jobs)}
+    done = {(r["seed"], r["variant"]): r for r in reusable_runs(previous, corpus, config, seeds, variants)}
+    if done:
+        results["started_utc"], before = previous["started_utc"], previous["wall_time_s"]
+    else:
+        before = 0.0
+    results["runs"] = [done[pair] for pair in jobs if pair in done]
+    todo = [pair for pair in jobs if pair not in done]
+    keep = params_dir is not None
     start = time.perf_counter()
-    jobs = [(s, v) for s in seeds for v in variants]  # seed-major: early stops still cover all variants
-    for k, (seed, variant) in enumerate(jobs):
-        step_cb = None if on_step is None else (lambda e, v=variant, s=seed, k=k: on_step(v, s, k, len(jobs), e))
-        results["runs"].append(one_run(corpus, config.replace(variant=variant), seed, callback=step_cb,
-                                       sample_chars=sample_chars, params_dir=params_dir))
-        results["wall_time_s"] = time.perf_counter() - start
-        results["complete"] = k + 1 == len(jobs)
+
+    def finished(record, run):
+        if keep and run is not None and run.seed in checkpoints.SAVED_SEEDS:
+            checkpoints.save_run(run, params_dir, text_sha256=corpus.sha256)
+        done[(record["seed"], record["variant"])] = record
+        results["runs"] = sorted(done.values(), key=lambda r: order[(r["seed"], r["variant"])])
+        results["wall_time_s"] = before + time.perf_counter() - start
+        results["complete"] = len(done) == len(jobs)
         if on_run is not None:
-            on_run(results, k + 1, len(jobs))
+            on_run(results, len(done), len(jobs))
+
+    if not todo:
+        results["complete"] = True
+    elif n_jobs == 1 or len(todo) == 1:
+        for seed, variant in todo:
+            k = order[(seed, variant)]
+            step_cb = None if on_step is None else (lambda e, v=variant, s=seed, k=k: on_step(v, s, k, len(jobs), e))
+            finished(*_record_and_run(corpus, config.replace(variant=variant), seed, callback=step_cb,
+                                      sample_chars=sample_chars))
+    else:
+        import joblib
+
+        tasks = (joblib.delayed(_job)(corpus, config.replace(variant=v), s, sample_chars, keep) for s, v in todo)
+        for record, run in joblib.Parallel(n_jobs=min(n_jobs, len(todo)), return_as="generator_unordered")(tasks):
+            finished(record, run)
     return results
 
 
@@ -445,10 +564,11 @@ def findings(rows):
     if disagree:
         out.append(f"The sign of the change against ReLU differs from the paper for {_names(disagree, rows)}.")
     spread = max(r["mean"] for r in rows.values()) - min(r["mean"] for r in rows.values())
-    noise = float(np.nanmean([r["std"] for r in rows.values()]))
+    stds = [r["std"] for r in rows.values() if math.isfinite(r["std"])]
+    noise = f"mean seed std {np.mean(stds):.3f}" if stds else "one seed each: no seed std"
     paper_spread = max(r["paper"] for r in rows.values()) - min(r["paper"] for r in rows.values())
     paper_stds = [r["paper_std"] for r in rows.values()]
-    out.append(f"The best and worst variant are {spread:.3f} nats apart (mean seed std {noise:.3f}); "
+    out.append(f"The best and worst variant are {spread:.3f} nats apart ({noise}); "
                f"in the paper {paper_spread:.3f} apart, with stds of {min(paper_stds):.3f} to {max(paper_stds):.3f}.")
     return out
 
@@ -464,62 +584,146 @@ def _progress(stream):
     return on_step
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m glulib.experiment", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="QUICK settings (under a minute per run)")
-    parser.add_argument("--seeds", type=int, default=len(SEEDS), help="number of seeds (0, 1, ...)")
-    parser.add_argument("--variants", default=",".join(model.FFN_NAMES), help="comma-separated FFN names")
-    parser.add_argument("--out", default=None,
-                        help="output folder (default: data/results for the full comparison, "
-                             "data/results/scratch otherwise)")
-    args = parser.parse_args(argv)
+def estimate_wall_time(corpus, config, n_runs, n_jobs, variants=model.FFN_NAMES, step_s=None):
+    """Expected seconds for ``n_runs`` runs of ``config`` on ``n_jobs`` processes, from a measured
+    training step and evaluation (``train.time_step``, mean over ``variants``) unless ``step_s``
+    gives ``(seconds per step, seconds per evaluation)``. Returns ``(seconds, step_s, eval_s)``.
+    An estimate: parallel processes share the memory bus and the machine may be busy."""
+    n_jobs = _check_jobs(n_jobs, "estimate_wall_time")
+    if step_s is None:
+        timed = [train.time_step(corpus, config.replace(variant=v)) for v in variants]
+        step_s, eval_s = (float(np.mean(x)) for x in zip(*timed))
+    else:
+        step_s, eval_s = step_s
+    evals = math.ceil(config.steps / config.eval_every) + 1  # the curve's points and the initial loss
+    per_run = config.steps * step_s + evals * eval_s
+    waves = math.ceil(n_runs / min(n_jobs, max(n_runs, 1)))
+    return waves * per_run, step_s, eval_s
+
+
+def _plan(args, parser):
+    """[(config, seeds, out folder, is the folder's full comparison)] for the command line's mode."""
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in model.FFN_NAMES]
     if unknown or not variants:
         parser.error(f"--variants: {f'unknown {unknown}' if unknown else 'no name given'}; "
                      f"choose from {list(model.FFN_NAMES)}")
-    if args.seeds < 1:
-        parser.error(f"--seeds must be at least 1, got {args.seeds}")
-    config = train.QUICK if args.quick else train.FULL
-    seeds = list(range(args.seeds))
-    full = not args.quick and variants == list(model.FFN_NAMES) and seeds == list(SEEDS)
-    out = Path(args.out) if args.out else (RESULTS_DIR if full else SCRATCH_DIR)
-    if out.resolve() == RESULTS_DIR.resolve() and not full:
-        parser.error(f"only the full comparison (FULL settings, all eight FFNs, {len(SEEDS)} seeds) replaces "
-                     f"{RESULTS_DIR}; leave out --out to write to {SCRATCH_DIR}, or choose another folder")
+    default_seeds = LR_SWEEP_SEEDS if args.lr_sweep else SEEDS
+    n_seeds = len(default_seeds) if args.seeds is None else args.seeds
+    if n_seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {n_seeds}")
+    if args.quick and args.budget != "short":
+        parser.error(f"--quick replaces the budget's settings; leave out --budget {args.budget} or --quick")
+    base = train.QUICK if args.quick else BUDGETS[args.budget]
+    seeds = list(range(n_seeds))
+    full = not args.quick and variants == list(model.FFN_NAMES) and seeds == list(default_seeds)
+    plans = []
+    for lr in (LR_SWEEP if args.lr_sweep else (None,)):
+        config = base if lr is None else base.replace(lr=lr)
+        home = budget_dir(args.budget) if lr is None else lr_sweep_dir(args.budget, lr)
+        out = Path(args.out) if args.out else (home if full else SCRATCH_DIR / home.relative_to(RESULTS_DIR))
+        if lr is not None and args.out:
+            out = out / home.name
+        if out.resolve() == RESULTS_DIR.resolve() and not (full and config == train.FULL):
+            parser.error(f"only the full comparison (FULL settings, all eight FFNs, {len(SEEDS)} seeds) replaces "
+                         f"{RESULTS_DIR}; leave out --out to write to {SCRATCH_DIR}, or choose another folder")
+        plans.append((config, seeds, variants, out, full and not args.quick))
+    return plans
+
+
+def main(argv=None, stream=None):
+    stream = sys.stderr if stream is None else stream
+    parser = argparse.ArgumentParser(prog="python -m glulib.experiment", description=__doc__.split("\n")[0])
+    parser.add_argument("--budget", choices=sorted(BUDGETS), default="short",
+                        help="short: the committed comparison (train.FULL); long: 8x its tokens, to data/results/long")
+    parser.add_argument("--lr-sweep", action="store_true",
+                        help=f"train at each learning rate of {list(LR_SWEEP)} (one folder each under "
+                             f"data/results/lr_sweep*/), {len(LR_SWEEP_SEEDS)} seeds unless --seeds")
+    parser.add_argument("--quick", action="store_true", help="QUICK settings (under a minute per run)")
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (0, 1, ...)")
+    parser.add_argument("--variants", default=",".join(model.FFN_NAMES), help="comma-separated FFN names")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="runs trained in parallel, one process and one thread each (default: every core)")
+    parser.add_argument("--estimate", action="store_true",
+                        help="print the expected wall time from a measured step, then stop")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default: the mode's folder under data/results for its full "
+                             "comparison, data/results/scratch/... otherwise)")
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    n_jobs = default_jobs() if args.jobs is None else args.jobs
+    plans = _plan(args, parser)
     try:  # before the first run, not after the last
-        check_out_dir(out)
-        partial = check_out_dir(out / PARTIAL_DIR)
+        for _, _, _, out, _ in ([] if args.estimate else plans):
+            check_out_dir(out)
+            check_out_dir(out / PARTIAL_DIR)
     except OSError as exc:
         parser.error(str(exc))
     corpus = textdata.load_corpus()
     command = "python -m glulib.experiment " + " ".join(argv if argv is not None else sys.argv[1:])
 
+    n_runs = sum(len(seeds) * len(variants) for _, seeds, variants, _, _ in plans)
+    if args.estimate or n_runs > 1:
+        per_run, step_s, eval_s = estimate_wall_time(corpus, plans[0][0], 1, 1, variants=plans[0][2])
+        total = sum(estimate_wall_time(corpus, c, len(s) * len(v), n_jobs, step_s=(step_s, eval_s))[0]
+                    for c, s, v, _, _ in plans)
+        print(f"expected wall time: about {total / 60:.0f} min for {n_runs} runs on {n_jobs} process"
+              f"{'es' if n_jobs > 1 else ''} (a step measured at {step_s * 1e3:.1f} ms, an evaluation at "
+              f"{eval_s * 1e3:.0f} ms, so about {per_run:.0f} s a run; more if the machine is busy)",
+              file=stream, flush=True)
+        if args.estimate:
+            return
+    for config, seeds, variants, out, _ in plans:
+        _sweep(corpus, config, seeds, variants, out, n_jobs, command.strip(), stream)
+
+
+def _sweep(corpus, config, seeds, variants, out, n_jobs, command, stream):
+    """One results folder: resume from its partial/ file, train the rest, replace runs.json at the end."""
+    partial = out / PARTIAL_DIR
+    previous = None
+    if (partial / RESULTS_FILE).is_file():
+        try:
+            previous = load_results(partial, require_complete=False)
+        except ResultsError as exc:
+            print(f"not resuming: {exc}", file=stream, flush=True)
+    kept = reusable_runs(previous, corpus, config, seeds, variants)
+    n = len(seeds) * len(variants)
+    if kept:
+        print(f"resuming {out}: {len(kept)} of {n} runs already finished in {partial}", file=stream, flush=True)
+    start, first = time.perf_counter(), len(kept)
+    seen = {(r["variant"], r["seed"]) for r in kept}
+
     def on_run(results, k, n):
         save(results, partial)
-        r = results["runs"][-1]
-        print(f"[run {k:2d}/{n}] {r['variant']:8s} seed {r['seed']}  done: held-out {r['heldout_loss']:.4f} "
-              f"in {r['wall_time_s']:.0f} s (total {results['wall_time_s'] / 60:.1f} min)",
-              file=sys.stderr, flush=True)
+        new = [r for r in results["runs"] if (r["variant"], r["seed"]) not in seen]
+        seen.update((r["variant"], r["seed"]) for r in new)
+        elapsed = time.perf_counter() - start
+        eta = elapsed / max(k - first, 1) * (n - k)
+        for r in new:
+            print(f"[run {k:2d}/{n}] {r['variant']:8s} seed {r['seed']}  done: held-out {r['heldout_loss']:.4f} "
+                  f"in {r['wall_time_s']:.0f} s; {elapsed / 60:.1f} min so far, about {eta / 60:.1f} min to go "
+                  f"({out})", file=stream, flush=True)
 
     try:
-        # the full comparison keeps its seed-0 models in data/models/ (glulib.checkpoints)
+        # the full short comparison keeps its seed-0 models in data/models/ (glulib.checkpoints)
         params_dir = checkpoints.MODELS_DIR if out.resolve() == RESULTS_DIR.resolve() else None
         results = run_experiment(corpus, config, seeds=seeds, variants=variants, on_run=on_run,
-                                 on_step=_progress(sys.stderr), command=command.strip(), params_dir=params_dir)
+                                 on_step=_progress(stream) if n_jobs == 1 else None, command=command,
+                                 params_dir=params_dir, n_jobs=n_jobs, previous=previous)
     except KeyboardInterrupt:
         print(f"\ninterrupted: {out / RESULTS_FILE} is unchanged; the finished runs are in {partial} "
-              "(marked incomplete)", file=sys.stderr)
+              "(marked incomplete); run the same command again to resume", file=stream)
         raise SystemExit(130) from None
     save(results, out)
     for name in (RESULTS_FILE, CSV_FILE):
         (partial / name).unlink(missing_ok=True)
-    if not any(partial.iterdir()):
+    if partial.is_dir() and not any(partial.iterdir()):
         partial.rmdir()
     rows = summary(results)
-    print(table_markdown(rows), file=sys.stderr)
-    print("\n".join(findings(rows)), file=sys.stderr)
-    print(f"wrote {out / RESULTS_FILE} in {results['wall_time_s'] / 60:.1f} min", file=sys.stderr)
+    print(table_markdown(rows), file=stream)
+    print("\n".join(findings(rows)), file=stream)
+    print(f"wrote {out / RESULTS_FILE} in {results['wall_time_s'] / 60:.1f} min", file=stream)
 
 
 if __name__ == "__main__":

@@ -224,6 +224,31 @@ def _train(corpus, config, seed, callback, stop_after):
                wall_time_s=time.perf_counter() - start, curve=curve, params=params, model_config=cfg)
 
 
+def time_step(corpus, config, seed=0, steps=3):
+    """Measured seconds of one training step (forward, backward, AdamW; the mean of ``steps``
+    steps after one untimed step) and of one held-out evaluation, single-threaded as ``train``
+    runs: what ``glulib.experiment.estimate_wall_time`` scales up."""
+    _check_run("time_step", corpus, config, seed)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"time_step: steps must be a positive integer, got {steps!r}")
+    cfg = config.model_config(corpus.vocab_size)
+    init_seq, batch_seq = np.random.SeedSequence(int(seed)).spawn(2)
+    params = model.init_params(cfg, np.random.default_rng(init_seq), dtype=np.dtype(config.dtype))
+    batches = np.random.default_rng(batch_seq)
+    opt = optim.AdamW(params, weight_decay=config.weight_decay)
+    eval_x, eval_y = textdata.windows(corpus.heldout, cfg.seq_len, config.eval_windows)
+    with single_threaded():
+        for i in range(steps + 1):
+            if i == 1:
+                start = time.perf_counter()
+            x, y = textdata.batch(corpus.train, config.batch_size, cfg.seq_len, batches)  # (B, T) each
+            opt.step(model.loss_and_grads(params, x, y, cfg)[1], config.lr)
+        step_s = (time.perf_counter() - start) / steps
+        start = time.perf_counter()
+        evaluate(params, cfg, eval_x, eval_y)
+        return step_s, time.perf_counter() - start
+
+
 def initial_loss(corpus, config, seed):
     """Held-out loss of the untrained model (step 0), on the same windows ``train`` evaluates."""
     _check_run("initial_loss", corpus, config, seed)

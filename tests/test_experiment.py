@@ -356,3 +356,146 @@ def test_any_damage_to_a_results_dict_is_reported_never_raised(small, data):
         experiment.summary(results)
     except experiment.ResultsError:
         assert problems
+
+
+# ---- every core, resumable, budgets as data (issue 15) ----
+SWEEP = dict(seeds=[0, 1], variants=["relu", "glu", "swiglu"], sample_chars=4)
+TINY_SWEEP = TINY_RUN.replace(steps=4, eval_every=2)
+
+
+def _numbers(results):
+    """Everything a run computed: each run without its wall time, in the file's order."""
+    return [{k: v for k, v in r.items() if k != "wall_time_s"} for r in results["runs"]]
+
+
+@pytest.fixture(scope="module")
+def sequential(corpus):
+    return experiment.run_experiment(corpus, TINY_SWEEP, n_jobs=1, **SWEEP)
+
+
+def test_a_parallel_sweep_gives_the_sequential_numbers_to_the_bit(corpus, sequential):
+    parallel = experiment.run_experiment(corpus, TINY_SWEEP, n_jobs=2, **SWEEP)
+    assert parallel["complete"] and sequential["complete"]
+    assert [(r["seed"], r["variant"]) for r in parallel["runs"]] == [(s, v) for s in (0, 1)
+                                                                     for v in SWEEP["variants"]]
+    assert _numbers(parallel) == _numbers(sequential)
+    assert {k: v for k, v in parallel.items() if k not in ("runs", "started_utc", "wall_time_s")} == \
+        {k: v for k, v in sequential.items() if k not in ("runs", "started_utc", "wall_time_s")}
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_interrupted_sweep_keeps_its_runs_and_resumes_to_the_same_numbers(corpus, sequential, tmp_path, n_jobs):
+    def interrupt_after_3(results, k, n):
+        experiment.save(results, tmp_path)
+        if k == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        experiment.run_experiment(corpus, TINY_SWEEP, n_jobs=n_jobs, on_run=interrupt_after_3, **SWEEP)
+    partial = experiment.load_results(tmp_path, require_complete=False)
+    assert experiment.completeness(partial)["done"] == 3
+    trained = []
+    resumed = experiment.run_experiment(corpus, TINY_SWEEP, n_jobs=n_jobs, previous=partial,
+                                        on_run=lambda r, k, n: trained.append(k), **SWEEP)
+    assert trained == [4, 5, 6]  # the three finished runs are not trained again
+    assert resumed["complete"] and _numbers(resumed) == _numbers(sequential)
+    assert resumed["started_utc"] == partial["started_utc"]
+
+
+def test_only_runs_with_the_same_settings_and_text_are_reused(corpus, sequential):
+    same = experiment.reusable_runs(sequential, corpus, TINY_SWEEP, [0], ["glu", "relu"])
+    assert sorted((r["variant"], r["seed"]) for r in same) == [("glu", 0), ("relu", 0)]
+    assert experiment.reusable_runs(sequential, corpus, TINY_SWEEP.replace(lr=1e-3), [0, 1], ["relu"]) == []
+    other_text = _copy(sequential)
+    other_text["text_sha256"] = "0" * 64
+    assert experiment.reusable_runs(other_text, corpus, TINY_SWEEP, [0, 1], ["relu"]) == []
+    assert experiment.reusable_runs({"runs": "damaged"}, corpus, TINY_SWEEP, [0], ["relu"]) == []
+    assert experiment.reusable_runs(None, corpus, TINY_SWEEP, [0], ["relu"]) == []
+    # a resumed sweep that needs nothing new is complete at once
+    again = experiment.run_experiment(corpus, TINY_SWEEP, previous=sequential, **SWEEP)
+    assert again["complete"] and _numbers(again) == _numbers(sequential)
+
+
+def test_bad_parallel_settings_are_clear_errors(corpus):
+    with pytest.raises(ValueError, match="n_jobs must be None"):
+        experiment.run_experiment(corpus, TINY_SWEEP, n_jobs=0, **SWEEP)
+    with pytest.raises(ValueError, match="on_step .* needs n_jobs=1"):
+        experiment.run_experiment(corpus, TINY_SWEEP, n_jobs=2, on_step=lambda *a: None, **SWEEP)
+    assert experiment.default_jobs() >= 1
+    with pytest.raises(ValueError, match="budget must be one of"):
+        experiment.budget_dir("medium")
+
+
+def test_the_budgets_are_data_and_the_long_one_has_8x_the_tokens():
+    short, long = experiment.BUDGETS["short"], experiment.BUDGETS["long"]
+    assert short == train.FULL
+    assert long.steps * long.batch_size >= 8 * short.steps * short.batch_size
+    assert long.replace(steps=short.steps, eval_every=short.eval_every) == short  # nothing else differs
+    assert experiment.budget_dir("short") == experiment.RESULTS_DIR
+    folders = {experiment.budget_dir("long")} | {experiment.lr_sweep_dir("short", lr) for lr in experiment.LR_SWEEP}
+    assert len(folders) == 1 + len(experiment.LR_SWEEP) and experiment.RESULTS_DIR not in folders
+    assert train.FULL.lr in experiment.LR_SWEEP
+
+
+def test_the_wall_time_estimate_scales_a_measured_step(corpus):
+    config = TINY_RUN.replace(steps=100, eval_every=10)
+    seconds, step_s, eval_s = experiment.estimate_wall_time(corpus, config, 5, 2, step_s=(0.01, 0.1))
+    assert (step_s, eval_s) == (0.01, 0.1)
+    assert seconds == pytest.approx(3 * (100 * 0.01 + 11 * 0.1))  # 5 runs on 2 processes: 3 waves of runs
+    step_s, eval_s = train.time_step(corpus, TINY_RUN, steps=2)
+    assert 0 < step_s < 10 and 0 < eval_s < 10
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        train.time_step(corpus, TINY_RUN, steps=0)
+
+
+@pytest.fixture
+def tiny_modes(tmp_path, monkeypatch):
+    """The command line with tiny budgets and two learning rates, results under tmp_path."""
+    monkeypatch.setattr(experiment, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(experiment, "SCRATCH_DIR", tmp_path / "results" / "scratch")
+    monkeypatch.setattr(experiment, "BUDGETS", {"short": TINY_RUN.replace(steps=2, eval_every=1),
+                                                "long": TINY_RUN.replace(steps=4, eval_every=2)})
+    monkeypatch.setattr(experiment, "LR_SWEEP", (1e-3, 3e-3))
+    return tmp_path / "results"
+
+
+def test_each_mode_runs_by_name_into_its_own_folder(tiny_modes, capsys):
+    experiment.main(["--budget", "long", "--variants", "relu,glu", "--seeds", "1", "--jobs", "2"])
+    long = experiment.load_results(tiny_modes / "scratch" / "long")
+    assert long["config"]["steps"] == 4 and len(long["runs"]) == 2
+    err = capsys.readouterr().err
+    assert "expected wall time: about" in err and "min to go" in err
+    experiment.main(["--lr-sweep", "--variants", "relu,glu", "--seeds", "1", "--jobs", "1"])
+    for lr in (1e-3, 3e-3):
+        swept = experiment.load_results(tiny_modes / "scratch" / "lr_sweep" / f"lr_{lr:g}")
+        assert swept["config"]["lr"] == lr and swept["config"]["steps"] == 2
+    assert not (tiny_modes / "runs.json").exists()  # nothing reached the committed comparison's folder
+    experiment.main(["--budget", "long", "--estimate"])
+    assert "for 32 runs on" in capsys.readouterr().err
+    assert not (tiny_modes / "long").exists()  # an estimate writes nothing
+
+
+def test_the_command_line_resumes_an_interrupted_sweep(tiny_modes, monkeypatch, capsys):
+    argv = ["--budget", "long", "--variants", "relu,glu", "--seeds", "2", "--jobs", "1"]
+    real_save, saves = experiment.save, []
+
+    def save_twice_then_interrupt(results, out_dir):
+        real_save(results, out_dir)
+        saves.append(len(results["runs"]))
+        if len(saves) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "save", save_twice_then_interrupt)
+    with pytest.raises(SystemExit) as info:
+        experiment.main(argv)
+    assert info.value.code == 130 and "run the same command again to resume" in capsys.readouterr().err
+    monkeypatch.setattr(experiment, "save", real_save)
+    out = tiny_modes / "scratch" / "long"
+    assert experiment.completeness(experiment.load_results(out / "partial", require_complete=False))["done"] == 2
+    experiment.main(argv)
+    assert "2 of 4 runs already finished" in capsys.readouterr().err
+    resumed = experiment.load_results(out)
+    assert not (out / "partial").exists()
+    fresh_out = tiny_modes / "fresh"
+    experiment.main(argv + ["--out", str(fresh_out)])
+    assert _numbers(resumed) == _numbers(experiment.load_results(fresh_out))
