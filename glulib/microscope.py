@@ -364,7 +364,7 @@ def ablate(params, config, tokens, targets, layer, how, units=None, chunk=32):
 
 # ---- the ablation table: every unit of every saved model, computed once ----
 #: The held-out characters the ablation table is measured on: windows from the passage's start.
-ABLATION_WINDOWS = 8
+ABLATION_WINDOWS = PASSAGE_WINDOWS  # the whole passage
 ABLATION_FILE = "ablations.json"
 
 

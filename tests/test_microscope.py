@@ -382,3 +382,15 @@ def test_premises_of_the_notebook_on_ablations():
     assert max(biggest.values()) < 0.1  # "a small fraction of a nat"
     assert max(biggest[v] for v in BASELINES) < max(biggest[v] for v in gated)  # "somewhat smaller"
     assert all(np.mean(e["opening at mean"] < 0) > 0.1 for e in table.values())  # some ablations lower the loss
+
+
+def test_premise_single_unit_rankings_depend_on_the_characters(corpus):
+    """Notebook 07: "a correlation well below 1" between the two halves of the passage."""
+    params, config = checkpoints.load_model("swiglu")
+    half = ms.load_ablations()["n_windows"] // 2
+    halves = []
+    for start in (0, half * config.seq_len):
+        tokens, targets = ms.passage(corpus, start, half, config.seq_len)
+        losses, base = ms.ablate(params, config, tokens, targets, 1, "opening at mean")
+        halves.append(losses - base)
+    assert np.corrcoef(*halves)[0, 1] < 0.8
