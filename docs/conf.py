@@ -28,7 +28,7 @@ copyright = "the GLU course developers; prose, figures and exercises CC BY 4.0, 
 
 extensions = ["myst_nb", "sphinx.ext.mathjax"]
 root_doc = "docs/index"
-include_patterns = ["docs/index.md", "docs/references.md", "notebooks/[0-9][0-9]_*.ipynb"]
+include_patterns = ["docs/index.md", "docs/references.md", "docs/PERFORMANCE.md", "notebooks/[0-9][0-9]_*.ipynb"]
 exclude_patterns = [".venv", ".git", "_build", "_site", "_slides", "docs/node_modules", "**/.ipynb_checkpoints"]
 
 # ---- notebooks: executed with a cache, every failure stops the build

@@ -65,18 +65,20 @@ def _readme_map():
     return re.findall(r"^\| (\d\d) \| \[([^\]]+)\]\((notebooks/[^)]+\.ipynb)\) \| (.+?) \|", README, re.M)
 
 
-def test_the_sidebar_lists_every_notebook_in_course_order_then_the_references(site):
+def test_the_sidebar_lists_every_notebook_in_course_order_then_the_references_and_notes(site):
     assert NOTEBOOKS, "no notebooks"
-    want = [f"../notebooks/{p.stem}.html" for p in NOTEBOOKS] + ["references.html"]
+    want = [f"../notebooks/{p.stem}.html" for p in NOTEBOOKS] + ["references.html", "PERFORMANCE.html"]
     assert _sidebar(site / "docs" / "index.html") == want
     for p in NOTEBOOKS:  # the same sidebar on every notebook page (the page itself links to "#")
         page = _page(site, p.stem)
         assert [target_of(page, u) for u in _sidebar(page)] == \
-            [_page(site, q.stem).resolve() for q in NOTEBOOKS] + [(site / "docs" / "references.html").resolve()]
+            [_page(site, q.stem).resolve() for q in NOTEBOOKS] + \
+            [(site / "docs" / f"{doc}.html").resolve() for doc in ("references", "PERFORMANCE")]
 
 
 def test_previous_and_next_follow_the_course(site):
-    order = [site / "docs" / "index.html", *(_page(site, p.stem) for p in NOTEBOOKS), site / "docs" / "references.html"]
+    order = [site / "docs" / "index.html", *(_page(site, p.stem) for p in NOTEBOOKS),
+             site / "docs" / "references.html", site / "docs" / "PERFORMANCE.html"]
     for before, page, after in zip(order, order[1:], order[2:]):
         links = _prev_next(page)
         assert links["left-prev"] and target_of(page, links["left-prev"]) == before.resolve(), (page.name, links)
@@ -192,7 +194,8 @@ def test_every_internal_link_resolves(site):
 def test_search_index_holds_every_notebook(site):
     raw = (site / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(raw[raw.index("(") + 1:raw.rindex(")")])
-    assert sorted(index["docnames"]) == sorted(["docs/index", "docs/references", *(f"notebooks/{p.stem}" for p in NOTEBOOKS)])
+    assert sorted(index["docnames"]) == sorted(["docs/index", "docs/references", "docs/PERFORMANCE",
+                                                *(f"notebooks/{p.stem}" for p in NOTEBOOKS)])
     assert "swiglu" in index["terms"]
 
 

@@ -12,7 +12,7 @@ from site_build import NOTEBOOKS, ROOT, StaticServer, build_site
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 LAUNCH = re.search(r"\]\((https://mybinder\.org/v2/gh/[\w.-]+/[\w.-]+/[\w./-]+)\?urlpath=lab/tree/notebooks/", README)
-PAGES = ["docs/index.html", "docs/references.html", "search.html", *(f"notebooks/{p.stem}.html" for p in NOTEBOOKS)]
+PAGES = ["docs/index.html", "docs/references.html", "docs/PERFORMANCE.html", "search.html", *(f"notebooks/{p.stem}.html" for p in NOTEBOOKS)]
 TYPESET_TIMEOUT_MS = 60_000  # MathJax typesets a long page in a few seconds on a busy machine
 
 # Every figure image on the page: loaded, with a size, and with a pixel that is not white
