@@ -106,6 +106,10 @@ def test_the_front_page_is_the_readme_course_map(site):
     text, page = _text(index), Page(index)
     title = re.match(r"# (.+)", README).group(1)
     assert title in text
+    intro = README.split("## Start")[0].split("\n\n")[2]  # after the title and the Binder badge
+    squeeze = lambda t: re.sub(r"\s+", "", t)  # inline tags leave spaces around emphasis
+    assert squeeze(re.sub(r"[*_`]", "", intro))[:100] in squeeze(text)
+    assert "badge_logo.svg" not in index.read_text(encoding="utf-8")  # an image from outside
     for number, name, path, learn in rows:
         assert name in text and f"../{path[:-len('.ipynb')]}.html" in page.links, name
         plain = re.sub(r"[*_`]", "", learn)  # what Markdown emphasis leaves as text
