@@ -12,7 +12,7 @@ from glulib.panels.microscope import CMAP, colours, microscope_panel, text_figur
 @pytest.fixture(scope="module")
 def states():
     corpus = textdata.load_corpus()
-    return ms.record_all(corpus, variants=("relu", "glu", "swiglu"), start=64 * 40, n_windows=3)
+    return ms.record_all(corpus, variants=("relu", "glu", "swiglu"), start=64 * 40, n_windows=12)
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_every_unit_redraws_text_histogram_and_readouts(panel, states):
         text = panel.readouts["text"].value
         assert text == view_html(st, L, j)
         n = min(len(st.text), 640)
-        assert _backgrounds(text)[:n] == colours(g[:n])  # the opening column comes first
+        assert _backgrounds(text)[:n] == colours(g[:n], top=float(np.abs(g).max()))  # the opening column first
         top = ms.top_contexts(st, L, j, k=6)[0]
         assert f"{top[3]:+.2f}" in panel.readouts["contexts"].value
         scores = ms.selectivity(st)
@@ -61,6 +61,18 @@ def test_every_unit_redraws_text_histogram_and_readouts(panel, states):
         if previous is not None:
             assert text != previous
         previous = text
+
+
+def test_the_text_view_scrolls_through_the_passage_on_one_colour_scale(panel, states):
+    st = states["glu"]
+    panel.controls["layer"].value, panel.controls["unit"].value = 1, 4
+    start = panel.controls["start"]
+    assert start.max == max(0, len(st.text) - 640) and start.step == 64
+    start.value = 64
+    text = panel.readouts["text"].value
+    assert text == view_html(st, 1, 4, start=64)
+    g = st.opening[1][:, 4]
+    assert _backgrounds(text)[:10] == colours(g[64:74], top=float(np.abs(g).max()))
 
 
 def test_next_and_previous_step_through_units_and_stop_at_the_ends(panel):

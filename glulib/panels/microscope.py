@@ -30,10 +30,12 @@ N_BINS = 40
 SHOWN_CHARS = 640
 
 
-def colours(x):
-    """Hex background colours for ``x`` (n,): RdBu_r around 0, scaled by max |x| (white if all 0)."""
+def colours(x, top=None):
+    """Hex background colours for ``x`` (n,): RdBu_r around 0, scaled by ``top`` (default max |x|;
+    white if it is 0)."""
     x = np.asarray(x, dtype=np.float64)  # (n,)
-    top = float(np.max(np.abs(x))) if x.size else 0.0
+    if top is None:
+        top = float(np.max(np.abs(x))) if x.size else 0.0
     t = 0.5 + 0.5 * (x / top if top > 0 else np.zeros_like(x))  # (n,) in [0, 1]
     rgb = np.round(CMAP(t)[:, :3] * 255).astype(int)  # (n, 3)
     return ["#%02x%02x%02x" % tuple(c) for c in rgb]
@@ -43,21 +45,22 @@ def _shown(ch):
     return "\u21b5\n" if ch == "\n" else html.escape(ch)
 
 
-def text_html(text, x, title):
-    """``text`` as HTML with each character's background coloured by ``x`` (same length)."""
-    spans = "".join(f'<span style="background:{c}">{_shown(ch)}</span>' for ch, c in zip(text, colours(x)))
+def text_html(text, x, title, top=None):
+    """``text`` as HTML with each character's background coloured by ``x`` (same length; ``colours``)."""
+    spans = "".join(f'<span style="background:{c}">{_shown(ch)}</span>' for ch, c in zip(text, colours(x, top)))
     return (f'<div style="flex:1;min-width:16em"><b>{html.escape(title)}</b><pre style="font-size:11px;'
             f'line-height:1.25;white-space:pre-wrap;margin:2px 0">{spans}</pre></div>')
 
 
-def view_html(states, layer, unit, n_chars=SHOWN_CHARS):
-    """The three coloured copies of the passage for one unit, side by side."""
-    text = states.text[:n_chars]
-    n = len(text)
-    parts = [text_html(text, states.opening[layer][:n, unit], "opening act(a)")]
+def view_html(states, layer, unit, start=0, n_chars=SHOWN_CHARS):
+    """The three coloured copies of characters ``start`` to ``start + n_chars`` of the passage
+    for one unit, side by side (each scaled by the unit's largest |.| over the whole passage)."""
+    text = states.text[start:start + n_chars]
+    rows = slice(start, start + len(text))
+    scale = {"opening act(a)": states.opening[layer][:, unit]}
     if states.gated:
-        parts.append(text_html(text, states.value[layer][:n, unit], "value u"))
-        parts.append(text_html(text, states.product[layer][:n, unit], "product h = act(a) u"))
+        scale.update({"value u": states.value[layer][:, unit], "product h = act(a) u": states.product[layer][:, unit]})
+    parts = [text_html(text, x[rows], title, top=float(np.max(np.abs(x)))) for title, x in scale.items()]
     return '<div style="display:flex;gap:8px">' + "".join(parts) + "</div>"
 
 
@@ -118,6 +121,8 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
                                   description="hidden unit", continuous_update=True),
         "previous": widgets.Button(description="previous unit", layout=widgets.Layout(width="9em")),
         "next": widgets.Button(description="next unit", layout=widgets.Layout(width="9em")),
+        "start": widgets.IntSlider(value=0, min=0, max=max(0, len(first.text) - SHOWN_CHARS), step=64,
+                                   description="text from", continuous_update=False),
     }
     readouts = {"unit": readout("unit"), "open": readout("opening"), "class": readout("separates best"),
                 "contexts": widgets.HTML(), "text": widgets.HTML()}
@@ -177,14 +182,14 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
             readouts["class"].value = f"<b>{best}</b> (AUC {scores[st.variant][best][L, j]:.2f})"
         readouts["contexts"].value = ("<b>where it opens most</b><br>"
                                       + contexts_html(microscope.top_contexts(st, L, j, k=k)))
-        readouts["text"].value = view_html(st, L, j)
+        readouts["text"].value = view_html(st, L, j, start=int(controls["start"].value))
         redraw(fig)
 
-    for key in ("variant", "layer", "unit"):
+    for key in ("variant", "layer", "unit", "start"):
         controls[key].observe(update, names="value")
     box = widgets.VBox([
         widgets.HBox([group("choose", [controls["variant"], controls["layer"], controls["unit"],
-                                       widgets.HBox([controls["previous"], controls["next"]])]),
+                                       widgets.HBox([controls["previous"], controls["next"]]), controls["start"]]),
                       group("this unit", [readouts["unit"], readouts["open"], readouts["class"]])]),
         readouts["text"],
         widgets.HBox([canvas_widget(fig), readouts["contexts"]]),
