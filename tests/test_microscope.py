@@ -52,7 +52,7 @@ def test_a_committed_model_reproduces_its_heldout_loss(corpus):
     with train.single_threaded():
         loss = train.evaluate(params, config, x, y)
     want = checkpoints.read_manifest()["models"]["reglu/0"]["heldout_loss"]
-    assert loss == pytest.approx(want, rel=1e-6)
+    assert loss == pytest.approx(want, rel=1e-5)  # float32: the order of sums may change with the code
 
 
 # ---- saving and loading ----
