@@ -88,9 +88,9 @@ def main(argv=None):
     if _config.jit_disabled():
         print("NUMBA_DISABLE_JIT is set: nothing to compile")
         return 0
-    if not _config.CACHE:
-        print("Numba has no writable cache folder here: the kernels cannot be cached", file=sys.stderr)
-        return 1
+    if not _config.CACHE:  # glulib has warned how to fix it; the course works, compiling as it goes
+        print("Numba has no writable cache folder here: nothing was compiled ahead", file=sys.stderr)
+        return 0
     start = time.perf_counter()
     found = dispatchers()
     warm()
