@@ -394,3 +394,16 @@ def test_premise_single_unit_rankings_depend_on_the_characters(corpus):
         losses, base = ms.ablate(params, config, tokens, targets, 1, "opening at mean")
         halves.append(losses - base)
     assert np.corrcoef(*halves)[0, 1] < 0.8
+
+
+def test_premise_the_same_unit_keeps_coming_back(committed_states):
+    """Notebook 07: models of one shape start from the same weights, and the best unit for a class
+    is shared by two or more FFNs of a group in most (class, group) cells."""
+    best = {v: ms.best_units(ms.selectivity(s)) for v, s in committed_states.items()}
+    groups = [[v for v in best if v in BASELINES], [v for v in best if v not in BASELINES]]
+    shared = 0
+    for c in ms.CLASSES:
+        for vs in groups:
+            found = [best[v][c][:2] for v in vs]
+            shared += max(found.count(f) for f in found) > 1
+    assert shared >= 10
