@@ -1,20 +1,23 @@
-"""Training throughput of the eight FFNs at the experiment's size (``train.FULL``), and where
-the time of a step goes.
+"""A training step of glulib's model against the same model in PyTorch, per FFN, and where
+glulib's time goes.
 
-For each variant: tokens per second over ``STEPS`` training steps (forward, backward and
-AdamW; single-threaded as in ``glulib.train``), its ratio to ReLU's in the same run, and the
-share of the step spent in
+For each of the eight FFNs at the experiment's size (``train.FULL``: float32, batch 16 x 64
+tokens), one training step = forward, backward and AdamW, on one thread each
+(``torch.set_num_threads(1)``; ``glulib.train.single_threaded``):
 
-* gate kernels: the fused Numba kernels behind ``glulib.ffn`` (the experiment trains in
-  float32: ``glulib.fast.kernels.forward`` and ``backward``, which the ungated FFNs use too);
-* FFN matmuls: the rest of ``ffn`` and ``ffn_backward``, i.e. the BLAS matmuls (including
-  the two that ``ffn_backward`` repeats to recompute the hidden pre-activations);
-* attention: the causal self-attention forward and backward, its four projections included;
-* rest: embeddings, RMSNorm, the output layer, the loss and AdamW.
+* glulib: ``glulib.model.loss_and_grads`` and ``glulib.optim.AdamW``, as ``glulib.train`` runs them;
+* PyTorch eager on CPU: ``bench/torch_model.py``, the same architecture and parameters
+  (``F.scaled_dot_product_attention``, ``torch.optim.AdamW``), started from glulib's weights.
 
-The shares come from wrapping those functions with timers for the same steps; the wrapping
-costs a few microseconds per call. The machine is shared, so variants alternate in rounds
-and the median round is reported.
+Before timing, the bench checks that PyTorch computes glulib's loss from the same parameters.
+The two run side by side in one process and in alternating rounds (``bench.stats``), so a
+burst of load on the shared machine hits both; it reports the median ms per step, tokens per
+second, and the ratio PyTorch time / glulib time (above 1: glulib is faster) with its interval.
+
+Then one step of glulib by parts: embedding, attention, norms, FFN, loss, optimizer, and the
+rest (the output layer's matmuls, residual additions, Python), measured by wrapping the model's
+private functions with timers for a few steps (a few microseconds per call of overhead).
+Without torch (``pip install -e '.[bench]'``) only glulib is timed.
 """
 
 import statistics
@@ -23,63 +26,105 @@ from contextlib import contextmanager
 
 import numpy as np
 
-STEPS = 10
-ROUNDS = 3
+from bench import stats
+
+STEPS = 4  # training steps per timed call
+ROUNDS = 9  # alternating rounds per variant
+LOSS_TOLERANCE = 1e-4  # |glulib - PyTorch| of the loss from the same float32 parameters
+
+#: The parts of a glulib step: the functions of glulib.model (and the optimizer) behind each.
+PARTS = {
+    "embedding": ("_embed_forward", "_embed_backward"),
+    "attention": ("_attention_forward", "_attention_backward"),
+    "norms": ("_norm_forward", "_norm_backward"),
+    "FFN": ("_ffn_forward", "_ffn_backward"),
+    "loss": ("_cross_entropy_and_grad",),
+}
+
+
+def _setup(corpus, config, seed):
+    """Parameters, one batch, and a step function for glulib (and PyTorch, when installed)."""
+    from glulib import model, optim, textdata
+
+    cfg = config.model_config(corpus.vocab_size)
+    params = model.init_params(cfg, np.random.default_rng(seed))  # float32
+    x, y = textdata.batch(corpus.train, config.batch_size, cfg.seq_len, np.random.default_rng(seed + 1))
+    mine = {k: v.copy() for k, v in params.items()}
+    opt = optim.AdamW(mine, weight_decay=config.weight_decay,
+                      decay=[k for k, v in mine.items() if v.ndim == 2 and "emb" not in k])
+
+    def glulib_step():
+        for _ in range(STEPS):
+            opt.step(model.loss_and_grads(mine, x, y, cfg)[1], config.lr)
+
+    steps = {"glulib": glulib_step}
+    check = None
+    try:
+        import torch
+
+        from bench import torch_model
+    except ImportError:
+        return cfg, params, x, y, steps, check, opt
+    torch.set_num_threads(1)
+    check = (model.loss(params, x, y, cfg), torch_model.loss(params, x, y, cfg))
+    net = torch_model.TorchModel(params, cfg)
+    topt = net.optimizer(config.weight_decay)
+    for group in topt.param_groups:
+        group["lr"] = config.lr
+    tx, ty = torch.as_tensor(x, dtype=torch.long), torch.as_tensor(y, dtype=torch.long)
+
+    def torch_step():
+        for _ in range(STEPS):
+            topt.zero_grad(set_to_none=True)
+            net(tx, ty).backward()
+            topt.step()
+
+    steps["torch"] = torch_step
+    return cfg, params, x, y, steps, check, opt
 
 
 @contextmanager
-def _timed(timers):
-    """Wrap the functions behind each category with timers; restore them afterwards."""
+def _timed(timers, opt):
+    """Wrap the functions behind each part with timers; restore them afterwards."""
     from glulib import model
-    from glulib.fast import kernels
 
-    targets = [(kernels, "forward", "gate kernels"), (kernels, "backward", "gate kernels")]
-    targets += [(model, "ffn", "ffn"), (model, "ffn_backward", "ffn"),
-                (model, "_attention_forward", "attention"), (model, "_attention_backward", "attention")]
+    targets = [(model, name, part) for part, names in PARTS.items() for name in names if hasattr(model, name)]
+    targets.append((opt, "step", "optimizer"))
     saved = []
-    for module, name, key in targets:
-        orig = getattr(module, name)
+    for owner, name, part in targets:
+        orig = getattr(owner, name)
 
-        def wrapper(*args, _orig=orig, _key=key, **kwargs):
+        def wrapper(*args, _orig=orig, _part=part, **kwargs):
             start = time.perf_counter()
             try:
                 return _orig(*args, **kwargs)
             finally:
-                timers[_key] += time.perf_counter() - start
+                timers[_part] += time.perf_counter() - start
 
-        saved.append((module, name, orig))
-        setattr(module, name, wrapper)
+        saved.append((owner, name, orig))
+        setattr(owner, name, wrapper)
     try:
         yield
     finally:
-        for module, name, orig in saved:
-            setattr(module, name, orig)
+        for owner, name, orig in reversed(saved):
+            if owner is opt:
+                del opt.step  # back to the class's method
+            else:
+                setattr(owner, name, orig)
 
 
-def _measure(corpus, config, seed):
-    from glulib import model, optim, textdata, train
-
-    cfg = config.model_config(corpus.vocab_size)
-    params = model.init_params(cfg, np.random.default_rng(seed))
-    opt = optim.AdamW(params, weight_decay=config.weight_decay)
-    batches = np.random.default_rng(seed + 1)
-    timers = {"gate kernels": 0.0, "ffn": 0.0, "attention": 0.0}
-    with train.single_threaded():
-        x, y = textdata.batch(corpus.train, config.batch_size, cfg.seq_len, batches)
-        _, grads = model.loss_and_grads(params, x, y, cfg)  # warm-up (compilation, caches)
-        with _timed(timers):
+def _parts(step, opt, repeats=3):
+    """Seconds of one glulib step by part (the median of ``repeats`` timed calls)."""
+    rounds = []
+    for _ in range(repeats):
+        timers = dict.fromkeys([*PARTS, "optimizer"], 0.0)
+        with _timed(timers, opt):
             start = time.perf_counter()
-            for _ in range(STEPS):
-                x, y = textdata.batch(corpus.train, config.batch_size, cfg.seq_len, batches)
-                _, grads = model.loss_and_grads(params, x, y, cfg)
-                opt.step(grads, config.lr)
+            step()
             total = time.perf_counter() - start
-    tokens = STEPS * config.batch_size * cfg.seq_len
-    shares = {"gate kernels": timers["gate kernels"] / total,
-              "FFN matmuls": (timers["ffn"] - timers["gate kernels"]) / total,
-              "attention": timers["attention"] / total}
-    shares["rest"] = 1.0 - sum(shares.values())
-    return tokens / total, shares
+        timers["rest"] = total - sum(timers.values())
+        rounds.append({k: v / STEPS for k, v in timers.items()})
+    return {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
 
 
 def run():
@@ -87,21 +132,42 @@ def run():
 
     corpus = textdata.load_corpus()
     config = train.FULL
-    rounds = {v: [] for v in model.FFN_NAMES}
-    for r in range(ROUNDS):
+    train.keep_freed_memory()  # what glulib.train does; the same for both (one process)
+    tokens = config.batch_size * config.model.seq_len
+    print(f"train.FULL: d_model {config.model.d_model}, {config.model.n_layers} layers, {config.model.n_heads} heads, "
+          f"d_ff {config.model.d_ff_baseline} (gated: 2/3 of it), batch {config.batch_size} x {config.model.seq_len} "
+          f"tokens, float32, one thread each; {ROUNDS} alternating rounds of {STEPS} steps, medians")
+    rows, parts = {}, {}
+    with train.single_threaded():
         for v in model.FFN_NAMES:
-            rounds[v].append(_measure(corpus, config.replace(variant=v), seed=r))
-    print(f"train.FULL: d_model {config.model.d_model}, {config.model.n_layers} layers, batch {config.batch_size} x "
-          f"{config.model.seq_len} tokens, {STEPS} steps x {ROUNDS} rounds, one thread; median round")
-    print(f"{'FFN':9s} {'tokens/s':>9s} {'vs ReLU':>8s} {'gate kern':>9s} {'FFN mm':>7s} {'attention':>9s} "
-          f"{'rest':>6s}")
-    relu = statistics.median(t for t, _ in rounds["relu"])
-    for v in model.FFN_NAMES:
-        tps = [t for t, _ in rounds[v]]
-        mid = sorted(range(ROUNDS), key=lambda i: tps[i])[ROUNDS // 2]
-        t, s = rounds[v][mid]
-        print(f"{v:9s} {t:9.0f} {t / relu:8.2f} {s['gate kernels']:9.1%} {s['FFN matmuls']:7.1%} "
-              f"{s['attention']:9.1%} {s['rest']:6.1%}")
+            cfg, params, x, y, steps, check, opt = _setup(corpus, config.replace(variant=v), seed=0)
+            if check is not None and not abs(check[0] - check[1]) <= LOSS_TOLERANCE:
+                raise SystemExit(f"bench_training: {v}: PyTorch's loss {check[1]:.6f} differs from glulib's "
+                                 f"{check[0]:.6f} from the same parameters: the two models are not the same")
+            times = stats.interleaved_rounds(steps, repeats=ROUNDS)
+            rows[v] = (times, check)
+            parts[v] = _parts(steps["glulib"], opt)
+    have_torch = "torch" in rows["relu"][0]
+    if have_torch:
+        print(f"{'FFN':9s} {'loss glulib':>11s} {'PyTorch':>9s} {'glulib ms':>9s} {'PyTorch ms':>10s} "
+              f"{'glulib tok/s':>12s} {'PyTorch tok/s':>13s} {'ratio':>6s} {'(90% interval)':>15s}")
+    else:
+        print("PyTorch is not installed (pip install -e '.[bench]'): glulib alone")
+        print(f"{'FFN':9s} {'glulib ms':>9s} {'glulib tok/s':>12s}")
+    for v, (times, check) in rows.items():
+        g = statistics.median(times["glulib"]) / STEPS
+        if not have_torch:
+            print(f"{v:9s} {g * 1e3:9.1f} {tokens / g:12.0f}")
+            continue
+        t = statistics.median(times["torch"]) / STEPS
+        ratio, low, high = stats.ratio_interval(times["torch"], times["glulib"])
+        print(f"{v:9s} {check[0]:11.6f} {check[1]:9.6f} {g * 1e3:9.1f} {t * 1e3:10.1f} {tokens / g:12.0f} "
+              f"{tokens / t:13.0f} {ratio:6.2f} {f'({low:.2f}-{high:.2f})':>15s}")
+    print("\nglulib's step by parts, ms (median of 3 timed calls):")
+    names = [*PARTS, "optimizer", "rest"]
+    print(f"{'FFN':9s} " + " ".join(f"{n:>9s}" for n in names) + f" {'total':>7s}")
+    for v, p in parts.items():
+        print(f"{v:9s} " + " ".join(f"{p[n] * 1e3:9.2f}" for n in names) + f" {sum(p.values()) * 1e3:7.2f}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,14 @@ can test each one; ``loss_and_grads`` runs the whole model. The FFN is ``glulib.
 ``glulib.ffn_backward`` (the fused gate kernels); its width comes from ``matched_d_ff`` so
 that all eight variants have the same number of parameters.
 
+Speed (a training step at the experiment's size is faster than the same model in PyTorch
+eager, bench/bench_training.py): the layers of the whole model run in the arrays' own dtype
+(float32 in training) with no copies of the parameters; the four attention projections are
+two matmuls (q, k, v from one ``x @ [Wq | Wk | Wv]``); the causal softmax and its backward, the
+RMSNorms of the model and the embedding's gradient are small Numba kernels (one pass, no
+temporaries); the FFN keeps its pre-activations from the forward pass for the backward instead
+of computing them again. The public layer functions compute the same numbers.
+
 Parameters live in one flat dict of arrays, ``"tok_emb"``, ``"pos_emb"``, per layer
 ``"0.norm1"``, ``"0.Wq"``, ``"0.Wk"``, ``"0.Wv"``, ``"0.Wo"``, ``"0.norm2"``, ``"0.ffn.W"``,
 ``"0.ffn.V"`` (gated only), ``"0.ffn.W2"``, then ``"norm_f"`` and ``"W_out"``
@@ -23,11 +31,17 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import _validate
-from .feedforward import BASELINES, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
+from ._config import njit
+from .codes import CODES
+from .core import fused_backward, fused_forward
+from .feedforward import BASELINES, FFNS, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
 
 #: The eight FFNs, in the order of Shazeer (2020), Table 1.
 FFN_NAMES = ("relu", "gelu", "swish", "glu", "bilinear", "geglu", "swiglu", "reglu")
 RMS_EPS = 1e-6
+# The model's kernels sum in any order (so that LLVM vectorises the sums): still the same
+# numbers on every run of one machine. They see finite values only (a diverged loss stops training).
+_REDUCE = {"reassoc", "nnan", "ninf", "nsz", "contract"}
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,56 @@ def _rmsnorm_backward(dy, cache):
     return dx, dg
 
 
+@njit(fastmath=_REDUCE)
+def _rmsnorm_rows(x, g, y, xhat, r):
+    """y = g x / rms(x) row by row of x (R, d); keeps xhat (R, d) and 1/rms (R,) for the backward."""
+    R, d = x.shape
+    for i in range(R):
+        ss = 0.0
+        for k in range(d):
+            ss += x[i, k] * x[i, k]
+        ri = 1.0 / math.sqrt(ss / d + RMS_EPS)
+        r[i] = ri
+        for k in range(d):
+            xh = x[i, k] * ri
+            xhat[i, k] = xh
+            y[i, k] = xh * g[k]
+
+
+@njit(fastmath=_REDUCE)
+def _rmsnorm_rows_backward(dy, xhat, r, g, dx, dg):
+    """dx (R, d) and dg (d,) of ``_rmsnorm_rows`` from dy (R, d); dg summed row after row."""
+    R, d = dy.shape
+    acc = np.zeros(d)  # (d,), float64
+    for i in range(R):
+        dot = 0.0
+        for k in range(d):
+            acc[k] += dy[i, k] * xhat[i, k]
+            dot += dy[i, k] * g[k] * xhat[i, k]
+        dot /= d
+        for k in range(d):
+            dx[i, k] = r[i] * (dy[i, k] * g[k] - xhat[i, k] * dot)
+    for k in range(d):
+        dg[k] = acc[k]
+
+
+def _norm_forward(x, g):
+    """The model's RMSNorm of x (B, T, d): ``_rmsnorm_forward``'s numbers from one kernel."""
+    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])  # (R, d)
+    y, xhat = np.empty_like(x2), np.empty_like(x2)  # (R, d) each
+    r = np.empty(x2.shape[0], dtype=x2.dtype)  # (R,)
+    _rmsnorm_rows(x2, g, y, xhat, r)
+    return y.reshape(x.shape), (xhat, r, g)
+
+
+def _norm_backward(dy, cache):
+    xhat, r, g = cache
+    dx = np.empty_like(xhat)  # (R, d)
+    dg = np.empty_like(g)  # (d,)
+    _rmsnorm_rows_backward(np.ascontiguousarray(dy).reshape(xhat.shape), xhat, r, g, dx, dg)
+    return dx.reshape(dy.shape), dg
+
+
 def rmsnorm(x, g=None):
     """RMSNorm of ``x`` (..., d) with gain ``g`` (d,); without ``g``, the gain is 1
     (``glulib.depth`` normalises that way)."""
@@ -179,38 +243,93 @@ def _merge_heads(a):
     return a.transpose(0, 2, 1, 3).reshape(B, T, H * dh)  # (B, T, d)
 
 
+@njit(fastmath=_REDUCE - {"ninf"})  # it writes -inf
+def _shift_scores(s, scale):
+    """In place, row by row of s (N, T, T) (query i, key j): scale s - its max over j <= i, and
+    -inf for j > i (a key after its query), so that exp gives the causal softmax's numerators."""
+    N, T, _ = s.shape
+    for n in range(N):
+        for i in range(T):
+            m = s[n, i, 0]
+            for j in range(1, i + 1):
+                m = max(m, s[n, i, j])
+            for j in range(i + 1):
+                s[n, i, j] = (s[n, i, j] - m) * scale
+            for j in range(i + 1, T):
+                s[n, i, j] = -np.inf
+
+
+@njit(fastmath=_REDUCE)
+def _normalize_rows(p):
+    """In place: each row of p (N, T, T) divided by its sum (the zeros above the diagonal stay)."""
+    N, T, _ = p.shape
+    for n in range(N):
+        for i in range(T):
+            total = 0.0
+            for j in range(i + 1):
+                total += p[n, i, j]
+            inv = 1.0 / total
+            for j in range(i + 1):
+                p[n, i, j] *= inv
+
+
+def _causal_softmax(s, scale):
+    """In place, each row of the scores s (N, T, T) (query i, key j): softmax over j <= i of
+    scale s[n, i, j], 0 for j > i. Two Numba passes around NumPy's vectorised exp."""
+    _shift_scores(s, scale)
+    np.exp(s, out=s)
+    _normalize_rows(s)
+
+
+@njit(fastmath=_REDUCE)
+def _causal_softmax_backward(dp, p, scale):
+    """In place: dp (N, T, T) <- the gradient of the scores, scale p (dp - sum_j dp p), from the
+    gradient of the probabilities p (zero above the diagonal)."""
+    N, T, _ = dp.shape
+    for n in range(N):
+        for i in range(T):
+            dot = 0.0
+            for j in range(i + 1):
+                dot += dp[n, i, j] * p[n, i, j]
+            for j in range(i + 1):
+                dp[n, i, j] = p[n, i, j] * (dp[n, i, j] - dot) * scale
+            for j in range(i + 1, T):
+                dp[n, i, j] = 0.0
+
+
 def _attention_forward(x, Wq, Wk, Wv, Wo, n_heads):
     B, T, d = x.shape
-    scale = x.dtype.type(1.0 / np.sqrt(d // n_heads))
-    q = _split_heads(x @ Wq, n_heads)  # (B, H, T, dh)
-    k = _split_heads(x @ Wk, n_heads)  # (B, H, T, dh)
-    v = _split_heads(x @ Wv, n_heads)  # (B, H, T, dh)
-    s = (q @ k.transpose(0, 1, 3, 2)) * scale  # (B, H, T, T)
-    future = np.triu(np.ones((T, T), dtype=bool), k=1)  # (T, T): key after query
-    s[..., future] = -np.inf
-    s -= s.max(axis=-1, keepdims=True)
-    p = np.exp(s)  # (B, H, T, T)
-    p /= p.sum(axis=-1, keepdims=True)
-    o = _merge_heads(p @ v)  # (B, T, d)
-    y = o @ Wo  # (B, T, d)
-    return y, (x, q, k, v, p, o, scale, Wq, Wk, Wv, Wo)
+    H, dh = n_heads, d // n_heads
+    scale = 1.0 / math.sqrt(dh)
+    W = np.concatenate((Wq, Wk, Wv), axis=1)  # (d, 3d)
+    x2 = x.reshape(-1, d)  # (B*T, d)
+    qkv = np.ascontiguousarray((x2 @ W).reshape(B, T, 3, H, dh).transpose(2, 0, 3, 1, 4))  # (3, B, H, T, dh)
+    q, k, v = qkv.reshape(3, B * H, T, dh)  # (B*H, T, dh) each
+    p = q @ k.transpose(0, 2, 1)  # (B*H, T, T): scores, then probabilities in place
+    _causal_softmax(p, scale)
+    o = (p @ v).reshape(B, H, T, dh).transpose(0, 2, 1, 3).reshape(B * T, d)  # (B*T, d)
+    y = (o @ Wo).reshape(B, T, d)  # (B, T, d)
+    return y, (x2, q, k, v, p, o, scale, W, Wo, H)
 
 
 def _attention_backward(dy, cache):
-    x, q, k, v, p, o, scale, Wq, Wk, Wv, Wo = cache
-    B, T, d = x.shape
-    n_heads = q.shape[1]
-    dWo = o.reshape(-1, d).T @ dy.reshape(-1, d)  # (d, d)
-    do = _split_heads(dy @ Wo.T, n_heads)  # (B, H, T, dh)
-    dp = do @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
-    dv = p.transpose(0, 1, 3, 2) @ do  # (B, H, T, dh)
-    ds = p * (dp - np.sum(dp * p, axis=-1, keepdims=True)) * scale  # (B, H, T, T), softmax backward
-    dq = _merge_heads(ds @ k).reshape(-1, d)  # (B*T, d)
-    dk = _merge_heads(ds.transpose(0, 1, 3, 2) @ q).reshape(-1, d)  # (B*T, d)
-    dv = _merge_heads(dv).reshape(-1, d)  # (B*T, d)
-    x2 = x.reshape(-1, d)  # (B*T, d)
-    grads = {"Wq": x2.T @ dq, "Wk": x2.T @ dk, "Wv": x2.T @ dv, "Wo": dWo}  # (d, d) each
-    dx = (dq @ Wq.T + dk @ Wk.T + dv @ Wv.T).reshape(B, T, d)  # (B, T, d)
+    x2, q, k, v, p, o, scale, W, Wo, H = cache
+    BH, T, dh = q.shape
+    B, d = BH // H, H * dh
+    dy2 = dy.reshape(-1, d)  # (B*T, d)
+    dWo = o.T @ dy2  # (d, d)
+    do = np.ascontiguousarray((dy2 @ Wo.T).reshape(B, T, H, dh).transpose(0, 2, 1, 3)).reshape(BH, T, dh)
+    dqkv = np.empty((B, T, 3, H, dh), dtype=q.dtype)  # (B, T, 3, H, dh): dq, dk, dv side by side
+    heads = dqkv.transpose(2, 0, 3, 1, 4)  # (3, B, H, T, dh) view
+    heads[2] = (p.transpose(0, 2, 1) @ do).reshape(B, H, T, dh)  # dv
+    dp = do @ v.transpose(0, 2, 1)  # (B*H, T, T), then the scores' gradient in place
+    _causal_softmax_backward(dp, p, scale)
+    heads[0] = (dp @ k).reshape(B, H, T, dh)  # dq
+    heads[1] = (dp.transpose(0, 2, 1) @ q).reshape(B, H, T, dh)  # dk
+    dqkv = dqkv.reshape(B * T, 3 * d)  # (B*T, 3d)
+    dW = x2.T @ dqkv  # (d, 3d)
+    grads = {"Wq": dW[:, :d], "Wk": dW[:, d:2 * d], "Wv": dW[:, 2 * d:], "Wo": dWo}  # (d, d) each
+    dx = (dqkv @ W.T).reshape(B, T, d)  # (B, T, d)
     return dx, grads
 
 
@@ -226,28 +345,80 @@ def attention_backward(dy, x, params, n_heads):
     return {"x": dx, **grads}
 
 
+# ---- the FFN inside the model: glulib.ffn's numbers, its pre-activations kept for the backward ----
+_ONES = {}
+
+
+def _ones(n, dtype):
+    """A read-only flat array of n ones, kept per (n, dtype): the value of an ungated FFN's kernel
+    calls (act(a) is the gated product with value 1), made once instead of at every call."""
+    key = (n, np.dtype(dtype))
+    if key not in _ONES:
+        if len(_ONES) > 16:
+            _ONES.clear()
+        _ONES[key] = np.ones(n, dtype=dtype)
+        _ONES[key].flags.writeable = False
+    return _ONES[key]
+
+
+def _ffn_forward(x, W, V, W2, variant):
+    """``glulib.ffn(x, {"W", "V", "W2"}, variant)`` for x (n, d) of the parameters' dtype; V is
+    None for an ungated FFN. Returns the output (n, d) and the cache ``_ffn_backward`` needs."""
+    code = CODES[FFNS[variant]]
+    a = x @ W  # (n, d_ff): the gate's (or hidden layer's) pre-activation
+    h = np.empty_like(a)  # (n, d_ff)
+    if V is None:
+        u = None
+        fused_forward(_ones(a.size, a.dtype), a.reshape(-1), h.reshape(-1), code, 1.0)  # h = act(a)
+    else:
+        u = x @ V  # (n, d_ff): the value
+        fused_forward(u.reshape(-1), a.reshape(-1), h.reshape(-1), code, 1.0)
+    return h @ W2, (x, a, u, h, W, V, W2, code)
+
+
+def _ffn_backward(dy, cache):
+    """``glulib.ffn_backward``'s gradients {"x", "W", "V" (gated), "W2"} from the kept cache."""
+    x, a, u, h, W, V, W2, code = cache
+    dh = dy @ W2.T  # (n, d_ff)
+    da = np.empty_like(a)  # (n, d_ff)
+    grads = {"W2": h.T @ dy}  # (d_ff, d)
+    if V is None:
+        # da = dh act'(a) (the gated backward with value 1; its other output, act(a), is not needed)
+        fused_backward(_ones(a.size, a.dtype), dh.reshape(-1), a.reshape(-1), np.empty(a.size, a.dtype),
+                       da.reshape(-1), code, 1.0)
+        dx = da @ W.T  # (n, d)
+    else:
+        du = np.empty_like(u)  # (n, d_ff)
+        fused_backward(dh.reshape(-1), u.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, 1.0)
+        grads["V"] = x.T @ du  # (d, d_ff)
+        dx = da @ W.T + du @ V.T  # (n, d)
+    grads["W"] = x.T @ da  # (d, d_ff)
+    grads["x"] = dx
+    return grads
+
+
 # ---- one pre-norm block: h = x + attention(rmsnorm(x)); y = h + ffn(rmsnorm(h)) ----
 def _block_forward(x, layer, n_heads, variant):
     B, T, d = x.shape
-    attn_in, norm1_cache = _rmsnorm_forward(x, layer["norm1"])  # (B, T, d)
+    attn_in, norm1_cache = _norm_forward(x, layer["norm1"])  # (B, T, d)
     attn_out, attn_cache = _attention_forward(attn_in, layer["Wq"], layer["Wk"], layer["Wv"], layer["Wo"],
                                               n_heads)
     h = x + attn_out  # (B, T, d)
-    ffn_in, norm2_cache = _rmsnorm_forward(h, layer["norm2"])  # (B, T, d)
-    ffn_in = ffn_in.reshape(-1, d)  # (B*T, d)
-    ffn_params = {k.removeprefix("ffn."): v for k, v in layer.items() if k.startswith("ffn.")}  # W, V, W2
-    y = h + ffn(ffn_in, ffn_params, variant).reshape(B, T, d)  # (B, T, d)
-    return y, (norm1_cache, attn_cache, norm2_cache, ffn_in, ffn_params, variant)
+    ffn_in, norm2_cache = _norm_forward(h, layer["norm2"])  # (B, T, d)
+    ffn_out, ffn_cache = _ffn_forward(ffn_in.reshape(-1, d), layer["ffn.W"], layer.get("ffn.V"), layer["ffn.W2"],
+                                      variant)  # (B*T, d)
+    y = h + ffn_out.reshape(B, T, d)  # (B, T, d)
+    return y, (norm1_cache, attn_cache, norm2_cache, ffn_cache)
 
 
 def _block_backward(dy, cache):
-    norm1_cache, attn_cache, norm2_cache, ffn_in, ffn_params, variant = cache
+    norm1_cache, attn_cache, norm2_cache, ffn_cache = cache
     B, T, d = dy.shape
-    ffn_grads = ffn_backward(dy.reshape(-1, d), ffn_in, ffn_params, variant)  # dict, "x": (B*T, d)
-    dh_from_ffn, dnorm2 = _rmsnorm_backward(ffn_grads.pop("x").reshape(B, T, d), norm2_cache)  # (B, T, d)
+    ffn_grads = _ffn_backward(dy.reshape(-1, d), ffn_cache)  # dict, "x": (B*T, d)
+    dh_from_ffn, dnorm2 = _norm_backward(ffn_grads.pop("x").reshape(B, T, d), norm2_cache)  # (B, T, d)
     dh = dy + dh_from_ffn  # (B, T, d): the residual path plus the FFN path
     dattn_in, attn_grads = _attention_backward(dh, attn_cache)  # (B, T, d), dict of (d, d)
-    dx_from_attn, dnorm1 = _rmsnorm_backward(dattn_in, norm1_cache)  # (B, T, d)
+    dx_from_attn, dnorm1 = _norm_backward(dattn_in, norm1_cache)  # (B, T, d)
     dx = dh + dx_from_attn  # (B, T, d)
     grads = {"norm1": dnorm1, **attn_grads, "norm2": dnorm2,
              **{f"ffn.{k}": v for k, v in ffn_grads.items()}}
@@ -314,13 +485,12 @@ def forward(params, tokens, config):
     _check_config("forward", config)
     _check_params("forward", params, config)
     tokens = _check_tokens("forward", tokens, config)
-    T = tokens.shape[1]
-    x = params["tok_emb"][tokens] + params["pos_emb"][:T]  # (B, T, d)
+    x = _embed_forward(tokens, params["tok_emb"], params["pos_emb"])  # (B, T, d)
     caches = []
     for i in range(config.n_layers):
         x, c = _block_forward(x, _layer(params, i), config.n_heads, config.variant)
         caches.append(c)
-    xn, norm_f = _rmsnorm_forward(x, params["norm_f"])  # (B, T, d)
+    xn, norm_f = _norm_forward(x, params["norm_f"])  # (B, T, d)
     logits = xn @ params["W_out"]  # (B, T, V)
     return logits, (tokens, caches, xn, norm_f)
 
@@ -334,17 +504,36 @@ def backward(dlogits, params, cache, config):
         raise ValueError(f"backward: dlogits must have the shape of the logits {xn.shape[:-1] + (config.vocab_size,)}, "
                          f"got {np.shape(dlogits)}")
     grads = {"W_out": xn.reshape(-1, d).T @ dlogits.reshape(-1, dlogits.shape[-1])}  # (d, V)
-    dx, grads["norm_f"] = _rmsnorm_backward(dlogits @ params["W_out"].T, norm_f)  # (B, T, d)
+    dx, grads["norm_f"] = _norm_backward(dlogits @ params["W_out"].T, norm_f)  # (B, T, d)
     for i in reversed(range(config.n_layers)):
         dx, g = _block_backward(dx, caches[i])
         grads.update({f"{i}.{k}": v for k, v in g.items()})
-    T = tokens.shape[1]
-    dtok = np.zeros_like(params["tok_emb"])  # (V, d)
-    np.add.at(dtok, tokens.reshape(-1), dx.reshape(-1, d))
-    dpos = np.zeros_like(params["pos_emb"])  # (seq_len, d)
-    dpos[:T] = dx.sum(axis=0)
-    grads["tok_emb"], grads["pos_emb"] = dtok, dpos
+    grads["tok_emb"], grads["pos_emb"] = _embed_backward(dx, tokens, params["tok_emb"], params["pos_emb"])
     return {k: grads[k] for k in params}
+
+
+# ---- embeddings: x = tok_emb[tokens] + pos_emb[:T], and the gradients of both tables ----
+def _embed_forward(tokens, tok_emb, pos_emb):
+    return tok_emb[tokens] + pos_emb[:tokens.shape[1]]  # (B, T, d)
+
+
+@njit
+def _embed_backward_kernel(dx, tokens, dtok, dpos):
+    """dtok[tokens[b, t]] += dx[b, t] and dpos[t] += dx[b, t], in the order of (b, t)."""
+    B, T, d = dx.shape
+    for b in range(B):
+        for t in range(T):
+            row = tokens[b, t]
+            for k in range(d):
+                dtok[row, k] += dx[b, t, k]
+                dpos[t, k] += dx[b, t, k]
+
+
+def _embed_backward(dx, tokens, tok_emb, pos_emb):
+    """The gradients (V, d) and (seq_len, d) of both tables from dx (B, T, d)."""
+    dtok, dpos = np.zeros_like(tok_emb), np.zeros_like(pos_emb)  # (V, d), (seq_len, d)
+    _embed_backward_kernel(np.ascontiguousarray(dx), tokens, dtok, dpos)
+    return dtok, dpos
 
 
 # ---- cross-entropy in nats per token, with its gradient ----
@@ -377,11 +566,53 @@ def loss(params, tokens, targets, config):
     return _cross_entropy(logits, targets)[0]
 
 
+@njit(fastmath=_REDUCE)
+def _shift_logits(z, targets, picked):
+    """In place, row by row of z (R, V): z - its max; picked[r] = the shifted logit of targets[r]."""
+    R, V = z.shape
+    for r in range(R):
+        m = z[r, 0]
+        for j in range(1, V):
+            m = max(m, z[r, j])
+        for j in range(V):
+            z[r, j] -= m
+        picked[r] = z[r, targets[r]]
+
+
+@njit(fastmath=_REDUCE)
+def _softmax_minus_onehot(e, targets, picked):
+    """In place, e (R, V) = exp of the shifted logits becomes (softmax - onehot(targets)) / R;
+    returns the mean cross-entropy, sum over rows of log(sum e) - picked, divided by R."""
+    R, V = e.shape
+    total = 0.0
+    for r in range(R):
+        s = 0.0
+        for j in range(V):
+            s += e[r, j]
+        total += math.log(s) - picked[r]
+        inv = 1.0 / (s * R)
+        for j in range(V):
+            e[r, j] *= inv
+        e[r, targets[r]] -= 1.0 / R
+    return total / R
+
+
+def _cross_entropy_and_grad(logits, targets):
+    """The mean cross-entropy of logits (B, T, V) and its gradient (B, T, V), in place of the logits:
+    ``_cross_entropy`` and ``_cross_entropy_backward`` in two Numba passes around NumPy's exp."""
+    z = logits.reshape(-1, logits.shape[-1])  # (R, V), a view
+    flat = np.ascontiguousarray(targets).reshape(-1)  # (R,)
+    picked = np.empty(z.shape[0])  # (R,) float64
+    _shift_logits(z, flat, picked)
+    np.exp(z, out=z)
+    return float(_softmax_minus_onehot(z, flat, picked)), logits
+
+
 def loss_and_grads(params, tokens, targets, config):
     """The loss and its gradient for every parameter."""
     logits, targets, cache = _logits_and_targets("loss_and_grads", params, tokens, targets, config)
-    value, logp = _cross_entropy(logits, targets)
-    return value, backward(_cross_entropy_backward(logp, targets), params, cache, config)
+    value, dlogits = _cross_entropy_and_grad(logits, targets)
+    return value, backward(dlogits, params, cache, config)
 
 
 def generate(params, config, prompt, n_new, rng, temperature=1.0):

@@ -18,12 +18,21 @@ Training runs single-threaded (``single_threaded``): the model's matrices are sm
 on a shared 2-core machine the BLAS and Numba thread pools fight over the cores, which
 made a step ten times slower; one thread also fixes the order of every floating-point sum.
 
+A training step allocates and frees arrays of up to a few MB. By default glibc hands such blocks
+back to the system when they are freed and maps fresh pages for the next step, which cost a
+quarter of the step here; ``train`` asks glibc once per process to keep freed memory for reuse
+(``keep_freed_memory``, the setting ``make bench`` passes to every benchmark).
+
 The library never prints: pass ``callback(event)`` to hear about each step. ``event`` is
 a dict with ``step`` (1-based), ``steps``, ``train_loss``, ``lr``, ``elapsed`` (s) and,
 at evaluation steps, ``heldout_loss`` (otherwise None).
 """
 
 import contextlib
+import ctypes
+import ctypes.util
+import functools
+import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 
@@ -150,6 +159,24 @@ def single_threaded():
             numba.set_num_threads(before)
 
 
+@functools.cache
+def keep_freed_memory():
+    """On Linux with glibc: serve blocks of up to 32 MB from the heap and never trim it
+    (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD), so that the arrays a step frees are reused
+    by the next one instead of being unmapped and faulted in again. Once per process; returns
+    whether glibc took the settings (False elsewhere: nothing changes)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(M_TRIM_THRESHOLD, 1 << 30))
+
+
 def evaluate(params, cfg, inputs, targets, batch=32):
     """Mean cross-entropy (nats per token) over evaluation windows (n, T), in batches."""
     total = 0.0
@@ -162,6 +189,7 @@ def evaluate(params, cfg, inputs, targets, batch=32):
 def train(corpus, config, seed, callback=None, stop_after=None):
     """Train one model; returns a Run. ``stop_after`` ends early (the schedule still spans
     ``config.steps``), so a short rerun reproduces the start of a long one."""
+    keep_freed_memory()
     with single_threaded():
         return _train(corpus, config, seed, callback, stop_after)
 
@@ -237,6 +265,7 @@ def time_step(corpus, config, seed=0, steps=3):
     batches = np.random.default_rng(batch_seq)
     opt = optim.AdamW(params, weight_decay=config.weight_decay)
     eval_x, eval_y = textdata.windows(corpus.heldout, cfg.seq_len, config.eval_windows)
+    keep_freed_memory()
     with single_threaded():
         for i in range(steps + 1):
             if i == 1:
