@@ -128,7 +128,7 @@ def run():
                 t_f, t_fb = _torch_candidates(*tt, name, dtype, value, gate, dout)
                 cands_f["torch"], cands_fb["torch"] = t_f, t_fb
             for label, cands, backward in (("fwd", cands_f, False), ("fwd+bwd", cands_fb, True)):
-                t = stats.interleaved_rounds(cands, repeats=REPEATS)
+                t = ks.interleaved_rounds(cands, repeats=REPEATS)
                 fused = float(np.median(t["fused"]))
                 bw = ks.fused_traffic(N, dtype, backward) / fused / copy_bw
                 r = {name: stats.ratio_interval(t[name], t["fused"]) for name in t if name != "fused"}

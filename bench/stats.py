@@ -1,26 +1,10 @@
-"""Timing statistics for the benchmarks: candidates timed in the same rounds, and the
-ratio of two of them with a distribution-free interval."""
+"""Timing statistics for the benchmarks: the ratio of two candidates timed in the same rounds
+(``glulib.kernelstudy.interleaved_rounds``, which the notebooks use too), with a
+distribution-free interval."""
 
 import math
-import time
 
 import numpy as np
-
-
-def interleaved_rounds(candidates, repeats=7, warmup=1):
-    """Seconds per call of each candidate (a dict name -> no-argument callable), one list
-    per candidate with one entry per round; each round times every candidate in turn, so
-    that a burst of load on the machine hits them all alike."""
-    for fn in candidates.values():
-        for _ in range(warmup):
-            fn()
-    times = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, fn in candidates.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return times
 
 
 def ratio_interval(baseline, candidate, confidence=0.9):

@@ -3,7 +3,7 @@
 Everything here measures or counts; nothing is typed in. Timings on a shared machine are
 noisy, so candidates are timed interleaved (one run of each in turn, repeated) and the
 median is kept; ratios measured together mean more than absolute times. The benchmarks'
-own statistics (every round's timing, intervals on ratios) are in bench/stats.py.
+own statistics (intervals on ratios) are in bench/stats.py.
 """
 
 import json
@@ -22,10 +22,10 @@ from .core import activate, activate_grad
 # ---- timing ----
 
 
-def interleaved(candidates, repeats=7, warmup=1):
-    """Median seconds per call of each candidate (a dict name -> no-argument callable).
-    Each round times every candidate in turn, so that a burst of load on the machine hits
-    them all alike."""
+def interleaved_rounds(candidates, repeats=7, warmup=1):
+    """Seconds per call of each candidate (a dict name -> no-argument callable), one list
+    per candidate with one entry per round. Each round times every candidate in turn, so
+    that a burst of load on the machine hits them all alike."""
     for fn in candidates.values():
         for _ in range(warmup):
             fn()
@@ -35,6 +35,12 @@ def interleaved(candidates, repeats=7, warmup=1):
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
+    return times
+
+
+def interleaved(candidates, repeats=7, warmup=1):
+    """Median seconds per call of each candidate, timed in rounds (``interleaved_rounds``)."""
+    times = interleaved_rounds(candidates, repeats, warmup)
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
@@ -322,6 +328,7 @@ __all__ = [
     "fresh_process_timing",
     "fused_traffic",
     "interleaved",
+    "interleaved_rounds",
     "numpy_act",
     "numpy_glu",
     "numpy_glu_backward",

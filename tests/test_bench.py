@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from bench import stats
+from glulib import kernelstudy as ks
 from bench.bench_kernels import _judge
 
 
@@ -20,7 +21,7 @@ def test_a_ratio_misses_only_when_its_whole_interval_is_below_the_target():
 
 def test_interleaved_rounds_keeps_every_round_in_order():
     calls = []
-    t = stats.interleaved_rounds({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=4)
+    t = ks.interleaved_rounds({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=4)
     assert calls == ["a", "b"] * 5 and [len(v) for v in t.values()] == [4, 4]
 
 
