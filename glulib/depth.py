@@ -223,12 +223,9 @@ def run(units=UNITS, modes=MODES, max_depth=64, width=32, batch=8, seeds=(0, 1, 
             raise ValueError(f"{func}: {arg}s must name at least one of {valid}, got none")
         for n in names:
             _validate.choice(n, valid, func, arg)
-    for name, n in (("max_depth", max_depth), ("width", width), ("batch", batch)):
-        if isinstance(n, bool) or not hasattr(n, "__index__") or n < 1:
-            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError(f"{func}: seeds must hold at least one seed, got none")
+    max_depth, width, batch = (_validate.positive_int(n, func, name) for name, n in
+                               (("max_depth", max_depth), ("width", width), ("batch", batch)))
+    seeds = _seeds(seeds, func)
     if isinstance(gains, dict):
         missing = [u for u in units if u not in gains]
         if missing:
@@ -244,6 +241,14 @@ def run(units=UNITS, modes=MODES, max_depth=64, width=32, batch=8, seeds=(0, 1, 
     return DepthResult(units, modes, seeds, int(width), int(batch), ratios, gains)
 
 
+def _seeds(seeds, func):
+    """``seeds`` as a non-empty tuple of ints, or a clear error."""
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError(f"{func}: seeds must hold at least one seed, got none")
+    return seeds
+
+
 def gain_sweep(unit, gains, mode="plain", depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4)):
     """``|dx| / |dy|`` at one depth for each gain and seed, as an array (n_gains, n_seeds)."""
     func = "depth.gain_sweep"
@@ -252,12 +257,9 @@ def gain_sweep(unit, gains, mode="plain", depth=64, width=32, batch=8, seeds=(0,
     gains = [_gain(g, func) for g in np.atleast_1d(np.asarray(gains, dtype=object)).ravel()]
     if not gains:
         raise ValueError(f"{func}: gains must hold at least one gain, got none")
-    for name, n in (("depth", depth), ("width", width), ("batch", batch)):
-        if isinstance(n, bool) or not hasattr(n, "__index__") or n < 1:
-            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError(f"{func}: seeds must hold at least one seed, got none")
+    depth, width, batch = (_validate.positive_int(n, func, name) for name, n in
+                           (("depth", depth), ("width", width), ("batch", batch)))
+    seeds = _seeds(seeds, func)
     return np.array([[gradient_ratios(unit, mode, depth, width, batch, s, g)[-1] for s in seeds]
                      for g in gains])
 
