@@ -144,16 +144,6 @@ def fused_backward(dout, value, gate, dvalue, dgate, code, beta):
     launch(loop, dout, value, gate, dvalue, dgate, code, beta)
 
 
-def act_forward(z, out, code, beta):
-    """out = act(z) on flat arrays: the gated product with value = 1 (exact)."""
-    fused_forward(np.ones_like(z), z, out, code, beta)
-
-
-def act_forward_and_grad(dout, z, out, dz, code, beta):
-    """out = act(z) and dz = dout act'(z), in one pass on flat arrays."""
-    fused_backward(np.ones_like(z), dout, z, out, dz, code, beta)
-
-
 # ---- public wrappers: check the input, then run the loops ----
 def glu(value, gate, activation="sigmoid", beta=1.0):
     """The gated product ``value * act(gate)``, elementwise; same shape as the inputs."""

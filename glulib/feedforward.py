@@ -12,7 +12,6 @@ import numpy as np
 
 from . import _validate
 from .codes import CODES
-from .core import act_forward as _act_forward, act_forward_and_grad as _act_forward_and_grad
 from .core import fused_backward as _glu_backward, fused_forward as _glu_forward
 
 #: Gated variants and the activation of their gate (Shazeer 2020, Table 1).
@@ -99,7 +98,7 @@ def _hidden_inputs(x, p):
 def _hidden(a, u, code, beta):
     h = np.empty_like(a)  # (n, d_ff)
     if u is None:
-        _act_forward(a.reshape(-1), h.reshape(-1), code, beta)
+        _glu_forward(np.ones_like(a).reshape(-1), a.reshape(-1), h.reshape(-1), code, beta)  # 1 * act(a)
     else:
         _glu_forward(u.reshape(-1), a.reshape(-1), h.reshape(-1), code, beta)
     return h
@@ -142,7 +141,8 @@ def ffn_backward(dy, x, params, variant, beta=1.0):
         _glu_backward(dh.reshape(-1), u.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, beta)
     else:  # h = act(a) and da = dh act'(a) in one pass
         h = np.empty_like(a)  # (n, d_ff)
-        _act_forward_and_grad(dh.reshape(-1), a.reshape(-1), h.reshape(-1), da.reshape(-1), code, beta)
+        ones = np.ones_like(a).reshape(-1)  # (n d_ff,): dvalue = 1 * act(a) = h, dgate = dh act'(a)
+        _glu_backward(ones, dh.reshape(-1), a.reshape(-1), h.reshape(-1), da.reshape(-1), code, beta)
     grads = {"W2": h.T @ dy}  # (d_ff, d_model)
     if "b2" in p:
         grads["b2"] = dy.sum(axis=0)  # (d_model,)
