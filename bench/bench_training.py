@@ -27,6 +27,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from bench import stats
+from glulib import kernelstudy as ks
 
 STEPS = 4  # training steps per timed call
 ROUNDS = 9  # alternating rounds per variant
@@ -144,7 +145,7 @@ def run():
             if check is not None and not abs(check[0] - check[1]) <= LOSS_TOLERANCE:
                 raise SystemExit(f"bench_training: {v}: PyTorch's loss {check[1]:.6f} differs from glulib's "
                                  f"{check[0]:.6f} from the same parameters: the two models are not the same")
-            times = stats.interleaved_rounds(steps, repeats=ROUNDS)
+            times = ks.interleaved_rounds(steps, repeats=ROUNDS)
             rows[v] = (times, check)
             parts[v] = _parts(steps["glulib"], opt)
     have_torch = "torch" in rows["relu"][0]

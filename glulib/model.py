@@ -361,14 +361,20 @@ def _ones(n, dtype):
     return _ONES[key]
 
 
-def _ffn_forward(x, W, V, W2, variant):
+def _ffn_forward(x, W, V, W2, variant, training=False):
     """``glulib.ffn(x, {"W", "V", "W2"}, variant)`` for x (n, d) of the parameters' dtype; V is
-    None for an ungated FFN. Returns the output (n, d) and the cache ``_ffn_backward`` needs."""
+    None for an ungated FFN. Returns the output (n, d) and the cache ``_ffn_backward`` needs.
+    ``training``: an ungated FFN computes act'(a) with act(a) (one kernel pass for both), so that
+    its backward is one multiplication."""
     code = CODES[FFNS[variant]]
     a = x @ W  # (n, d_ff): the gate's (or hidden layer's) pre-activation
     h = np.empty_like(a)  # (n, d_ff)
-    if V is None:
-        u = None
+    u = None  # the value: None for an ungated FFN, or act'(a) when training
+    if V is None and training:
+        u = np.empty_like(a)  # (n, d_ff): act'(a), from the gated backward with dout = value = 1
+        ones = _ones(a.size, a.dtype)
+        fused_backward(ones, ones, a.reshape(-1), h.reshape(-1), u.reshape(-1), code, 1.0)
+    elif V is None:
         fused_forward(_ones(a.size, a.dtype), a.reshape(-1), h.reshape(-1), code, 1.0)  # h = act(a)
     else:
         u = x @ V  # (n, d_ff): the value
@@ -382,7 +388,10 @@ def _ffn_backward(dy, cache):
     dh = dy @ W2.T  # (n, d_ff)
     da = np.empty_like(a)  # (n, d_ff)
     grads = {"W2": h.T @ dy}  # (d_ff, d)
-    if V is None:
+    if V is None and u is not None:
+        np.multiply(dh, u, out=da)  # da = dh act'(a), act'(a) kept by the forward
+        dx = da @ W.T  # (n, d)
+    elif V is None:
         # da = dh act'(a) (the gated backward with value 1; its other output, act(a), is not needed)
         fused_backward(_ones(a.size, a.dtype), dh.reshape(-1), a.reshape(-1), np.empty(a.size, a.dtype),
                        da.reshape(-1), code, 1.0)
@@ -398,7 +407,7 @@ def _ffn_backward(dy, cache):
 
 
 # ---- one pre-norm block: h = x + attention(rmsnorm(x)); y = h + ffn(rmsnorm(h)) ----
-def _block_forward(x, layer, n_heads, variant):
+def _block_forward(x, layer, n_heads, variant, training=False):
     B, T, d = x.shape
     attn_in, norm1_cache = _norm_forward(x, layer["norm1"])  # (B, T, d)
     attn_out, attn_cache = _attention_forward(attn_in, layer["Wq"], layer["Wk"], layer["Wv"], layer["Wo"],
@@ -406,7 +415,7 @@ def _block_forward(x, layer, n_heads, variant):
     h = x + attn_out  # (B, T, d)
     ffn_in, norm2_cache = _norm_forward(h, layer["norm2"])  # (B, T, d)
     ffn_out, ffn_cache = _ffn_forward(ffn_in.reshape(-1, d), layer["ffn.W"], layer.get("ffn.V"), layer["ffn.W2"],
-                                      variant)  # (B*T, d)
+                                      variant, training)  # (B*T, d)
     y = h + ffn_out.reshape(B, T, d)  # (B, T, d)
     return y, (norm1_cache, attn_cache, norm2_cache, ffn_cache)
 
@@ -480,15 +489,16 @@ def _check_params(func, params, config):
         raise TypeError(f"{func}: params must all have one dtype, got {sorted(str(t) for t in dtypes)}")
 
 
-def forward(params, tokens, config):
-    """Logits (B, T, vocab) for ``tokens`` (B, T), and the cache ``backward`` needs."""
+def forward(params, tokens, config, training=False):
+    """Logits (B, T, vocab) for ``tokens`` (B, T), and the cache ``backward`` needs.
+    ``training=True`` (``loss_and_grads``) also keeps what makes the backward faster."""
     _check_config("forward", config)
     _check_params("forward", params, config)
     tokens = _check_tokens("forward", tokens, config)
     x = _embed_forward(tokens, params["tok_emb"], params["pos_emb"])  # (B, T, d)
     caches = []
     for i in range(config.n_layers):
-        x, c = _block_forward(x, _layer(params, i), config.n_heads, config.variant)
+        x, c = _block_forward(x, _layer(params, i), config.n_heads, config.variant, training)
         caches.append(c)
     xn, norm_f = _norm_forward(x, params["norm_f"])  # (B, T, d)
     logits = xn @ params["W_out"]  # (B, T, V)
@@ -551,10 +561,10 @@ def _cross_entropy_backward(logp, targets):
     return dlogits / logp.dtype.type(targets.size)
 
 
-def _logits_and_targets(func, params, tokens, targets, config):
+def _logits_and_targets(func, params, tokens, targets, config, training=False):
     _check_config(func, config)
     targets = _check_tokens(func, targets, config, "targets")
-    logits, cache = forward(params, tokens, config)  # (B, T, V)
+    logits, cache = forward(params, tokens, config, training)  # (B, T, V)
     if targets.shape != logits.shape[:2]:
         raise ValueError(f"{func}: targets must have the shape of tokens {logits.shape[:2]}, got {targets.shape}")
     return logits, targets, cache
@@ -610,7 +620,7 @@ def _cross_entropy_and_grad(logits, targets):
 
 def loss_and_grads(params, tokens, targets, config):
     """The loss and its gradient for every parameter."""
-    logits, targets, cache = _logits_and_targets("loss_and_grads", params, tokens, targets, config)
+    logits, targets, cache = _logits_and_targets("loss_and_grads", params, tokens, targets, config, training=True)
     value, dlogits = _cross_entropy_and_grad(logits, targets)
     return value, backward(dlogits, params, cache, config)
 
