@@ -691,6 +691,9 @@ def _sweep(corpus, config, seeds, variants, out, n_jobs, command, stream):
     n = len(seeds) * len(variants)
     if kept:
         print(f"resuming {out}: {len(kept)} of {n} runs already finished in {partial}", file=stream, flush=True)
+    elif previous is not None:
+        print(f"not resuming: the runs in {partial} were made with other settings, text or FFNs; "
+              "they are replaced as the new runs finish", file=stream, flush=True)
     start, first = time.perf_counter(), len(kept)
     seen = {(r["variant"], r["seed"]) for r in kept}
 

@@ -499,3 +499,15 @@ def test_the_command_line_resumes_an_interrupted_sweep(tiny_modes, monkeypatch, 
     fresh_out = tiny_modes / "fresh"
     experiment.main(argv + ["--out", str(fresh_out)])
     assert _numbers(resumed) == _numbers(experiment.load_results(fresh_out))
+
+
+def test_a_partial_file_of_other_settings_is_not_resumed(tiny_modes, capsys):
+    argv = ["--variants", "relu", "--seeds", "1", "--jobs", "1"]
+    out = tiny_modes / "scratch" / "long"
+    other = experiment.run_experiment(textdata.load_corpus(), TINY_RUN.replace(steps=3, eval_every=3),
+                                      seeds=[0], variants=["relu"], sample_chars=4)
+    other["complete"] = False
+    experiment.save(other, out / "partial")
+    experiment.main(["--budget", "long"] + argv)
+    assert "not resuming" in capsys.readouterr().err
+    assert experiment.load_results(out)["config"]["steps"] == 4
