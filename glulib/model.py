@@ -386,12 +386,14 @@ def _ffn_backward(dy, cache):
     """``glulib.ffn_backward``'s gradients {"x", "W", "V" (gated), "W2"} from the kept cache."""
     x, a, u, h, W, V, W2, code = cache
     dh = dy @ W2.T  # (n, d_ff)
-    da = np.empty_like(a)  # (n, d_ff)
     grads = {"W2": h.T @ dy}  # (d_ff, d)
     if V is None and u is not None:
-        np.multiply(dh, u, out=da)  # da = dh act'(a), act'(a) kept by the forward
+        da = np.multiply(dh, u, out=dh)  # (n, d_ff): da = dh act'(a), act'(a) kept by the forward
         dx = da @ W.T  # (n, d)
-    elif V is None:
+        grads["W"], grads["x"] = x.T @ da, dx  # (d, d_ff), (n, d)
+        return grads
+    da = np.empty_like(a)  # (n, d_ff)
+    if V is None:
         # da = dh act'(a) (the gated backward with value 1; its other output, act(a), is not needed)
         fused_backward(_ones(a.size, a.dtype), dh.reshape(-1), a.reshape(-1), np.empty(a.size, a.dtype),
                        da.reshape(-1), code, 1.0)
