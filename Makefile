@@ -103,8 +103,8 @@ BENCH_MALLOC := glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold
 bench: install ## Print the speed ratios measured side by side in one run
 	GLIBC_TUNABLES=$(BENCH_MALLOC) $(PY) -m bench
 
-experiment: install ## Train the eight FFNs x 4 seeds (~45 min on 2 shared cores) and write data/results/
-	$(PY) -m glulib.experiment
+experiment: install ## Train the eight FFNs x 4 seeds on every core, write data/results/ (ARGS="--budget long", "--lr-sweep", "--estimate")
+	$(PY) -m glulib.experiment $(ARGS)
 
 clean: ## Remove the virtual environment, caches and build output
 	rm -rf $(VENV) build _build _slides docs/node_modules screenshots .pytest_cache .hypothesis *.egg-info
