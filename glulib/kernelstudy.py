@@ -16,7 +16,7 @@ import time
 import numpy as np
 from numba import prange
 
-from ._config import CHUNK, njit, launch
+from ._config import CACHE, CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 from .core import activate, activate_grad
 
 # ---- timing ----
@@ -53,6 +53,12 @@ def _parallel_copy(src, dst):
             dst[i] = src[i]
 
 
+def parallel_copy(src, dst):
+    """dst[:] = src for flat arrays of one dtype, in chunks shared out over the threads as the
+    kernels are."""
+    launch(_parallel_copy, src, dst)
+
+
 def copy_bandwidth(n=1 << 22, dtype=np.float32, repeats=7):
     """This machine's copy bandwidth in bytes/s: a copy reads n items and writes n items.
 
@@ -61,7 +67,7 @@ def copy_bandwidth(n=1 << 22, dtype=np.float32, repeats=7):
     """
     src = np.ones(n, dtype=dtype)
     dst = np.empty_like(src)
-    t = interleaved({"numpy": lambda: np.copyto(dst, src), "threads": lambda: launch(_parallel_copy, src, dst)},
+    t = interleaved({"numpy": lambda: np.copyto(dst, src), "threads": lambda: parallel_copy(src, dst)},
                     repeats=repeats)
     return 2 * src.nbytes / min(t.values())
 
@@ -321,7 +327,42 @@ def cold_and_warm(every=False):
     return cold, warm
 
 
+# ---- the on-disk cache ----
+
+
+def cache_problem():
+    """Why compiled kernels are not kept between sessions here, or None when they are."""
+    if jit_disabled():
+        return "NUMBA_DISABLE_JIT is set: nothing is compiled"
+    if not CACHE:
+        return "Numba has no writable cache folder here"
+    return None
+
+
+def warm_every_kernel():
+    """Call every kernel a notebook can reach once, so that each is compiled (or loaded from
+    the cache): the four public functions for every activation, float32 and float64, on
+    arrays below and above the size where the threads take over, and the parallel copy."""
+    from .codes import ACTIVATIONS
+    from .core import glu, glu_backward
+    from .fast.kernels import compile_all
+
+    for dtype in (np.float32, np.float64):
+        for n in (8, SERIAL_BELOW):
+            x = np.full(n, 0.5, dtype)  # (n,)
+            for name in ACTIVATIONS:
+                glu(x, x, name)
+                glu_backward(x, x, x, name)
+                activate(x, name)
+                activate_grad(x, name)
+            parallel_copy(np.ones(n, dtype), np.empty(n, dtype))
+    compile_all()
+
+
 __all__ = [
+    "cache_problem",
+    "parallel_copy",
+    "warm_every_kernel",
     "cold_and_warm",
     "copy_bandwidth",
     "count_traffic",

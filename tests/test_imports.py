@@ -209,17 +209,17 @@ def _private_uses(source, accessor):
 
 
 def test_the_private_name_rule_catches_imports_and_attributes():
-    src = ("from glulib.kernels import _glu_forward, glu\n"
+    src = ("from glulib.core import _forward_parallel, glu\n"
            "import glulib.panels._common as c\n"
-           "from glulib import kernels as K\n"
-           "K._glu_bwd_chunk\n"
+           "from glulib.fast import kernels as K\n"
+           "K._forward_span\n"
            "import glulib\n"
            "glulib._config.CHUNK\n")
     assert [text for _, text in _private_uses(src, None)] == [
-        "imports glulib.kernels._glu_forward", "imports glulib.panels._common",
-        "reads glulib.kernels._glu_bwd_chunk", "reads glulib._config"]
-    inside = "from .. import _validate\nfrom ._common import Panel\nfrom ..kernels import _act\n"
-    assert [t for _, t in _private_uses(inside, "glulib.panels.zoo")] == ["imports glulib.kernels._act"]
+        "imports glulib.core._forward_parallel", "imports glulib.panels._common",
+        "reads glulib.fast.kernels._forward_span", "reads glulib._config"]
+    inside = "from .. import _validate\nfrom ._common import Panel\nfrom ..core import _checked_run\n"
+    assert [t for _, t in _private_uses(inside, "glulib.panels.zoo")] == ["imports glulib.core._checked_run"]
     assert _private_uses("from . import _validate\n_validate.choice\n", "glulib.feedforward") == []
 
 

@@ -8,7 +8,7 @@ Run by Binder's ``postBuild`` (the cache then ships in the image) and by the ins
     python tools/warm_numba_cache.py          # one line: kernels, compiled, loaded, seconds
 
 Every public entry point is called on tiny arrays of both dtypes, below and above the size
-where the threads take over, so each kernel a notebook can reach is compiled (or loaded, when
+where the threads take over (``glulib.kernelstudy.warm_every_kernel``), so each kernel a notebook can reach is compiled (or loaded, when
 the cache is warm already). ``stats()`` reports, per kernel, what came from the cache;
 tests/test_warm_cache.py checks that a fresh process after this step compiles nothing.
 """
@@ -42,29 +42,6 @@ def dispatchers():
     return found
 
 
-def warm():
-    """Call every kernel a notebook can reach: the four public functions for each activation,
-    float32 and float64, serial and threaded sizes; the float32 fast path's own list; the
-    parallel copy that notebook 07 measures bandwidth with."""
-    import numpy as np
-
-    import glulib
-    from glulib import _config, codes, kernelstudy
-    from glulib.fast import kernels as fast
-
-    for dtype in (np.float32, np.float64):
-        for n in (8, _config.SERIAL_BELOW):
-            x = np.full(n, 0.5, dtype)  # shape (n,)
-            for name in codes.ACTIVATIONS:
-                glulib.glu(x, x, name)
-                glulib.glu_backward(x, x, x, name)
-                glulib.activate(x, name)
-                glulib.activate_grad(x, name)
-            src = np.ones(n, dtype)  # shape (n,)
-            _config.launch(kernelstudy._parallel_copy, src, np.empty_like(src))
-    fast.compile_all()
-
-
 def stats(found):
     """Per compiled kernel: signatures, and how many of them the cache gave or compiled."""
     out = {}
@@ -83,17 +60,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print the per-kernel statistics as JSON")
     args = parser.parse_args(argv)
-    from glulib import _config
+    from glulib import kernelstudy
 
-    if _config.jit_disabled():
-        print("NUMBA_DISABLE_JIT is set: nothing to compile")
-        return 0
-    if not _config.CACHE:  # glulib has warned how to fix it; the course works, compiling as it goes
-        print("Numba has no writable cache folder here: nothing was compiled ahead", file=sys.stderr)
+    problem = kernelstudy.cache_problem()
+    if problem:  # glulib has warned how to fix a missing cache; the course works, compiling as it goes
+        print(f"{problem}: nothing was compiled ahead", file=sys.stderr)
         return 0
     start = time.perf_counter()
     found = dispatchers()
-    warm()
+    kernelstudy.warm_every_kernel()
     result = stats(found)
     seconds = time.perf_counter() - start
     if args.json:
