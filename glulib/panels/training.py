@@ -9,7 +9,9 @@ static figures of the committed experiment.
 The live figure is a plain (Agg) figure shown as a PNG inside an Output widget, redrawn at
 each evaluation: an ipympl canvas only repaints between cells, while the Output repaints
 while the cell still runs. ``panel.static()`` gives the static twin.
-Every number comes from ``glulib.train`` and ``glulib.experiment``.
+Every number comes from ``glulib.train`` and ``glulib.experiment``. For the two budgets and the
+learning-rate sweep: ``budgets_table``, ``lr_sweep_rows``, ``lr_sweep_table``, ``lr_sweep_figure``
+and ``kendall_tau`` (rank correlation of two orderings).
 """
 
 import io
@@ -163,5 +165,105 @@ def changes_figure(rows):
         ax.grid(alpha=0.3)
     ax_ours.set_yticks(y, [rows[v]["label"] for v in others])
     ax_ours.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+# ---- two budgets and the learning-rate sweep (issue 15) ----
+def _ranks(values):
+    """{name: rank} by ascending value, 1 = lowest."""
+    return {v: i + 1 for i, v in enumerate(sorted(values, key=values.get))}
+
+
+def kendall_tau(a, b):
+    """Kendall's rank correlation of two orderings of the same names (lists, best first): +1 for
+    the same order, -1 for the reverse, (agreeing pairs - disagreeing pairs) / all pairs."""
+    a, b = list(a), list(b)
+    if sorted(a) != sorted(b) or len(set(a)) != len(a) or len(a) < 2:
+        raise ValueError(f"kendall_tau: a and b must order the same two or more distinct names, got {a!r} and {b!r}")
+    pos = {v: i for i, v in enumerate(b)}
+    score = sum(1 if pos[a[i]] < pos[a[j]] else -1 for i in range(len(a)) for j in range(i + 1, len(a)))
+    return score / (len(a) * (len(a) - 1) / 2)
+
+
+def budgets_table(short_rows, long_rows):
+    """Markdown: each FFN's mean held-out loss (std over seeds) and rank at the short and the long
+    budget, the long budget's paired change against ReLU, beside the paper's two columns and ranks.
+    ``short_rows`` and ``long_rows`` are ``experiment.summary`` of the two results."""
+    if list(short_rows) != list(long_rows):
+        raise ValueError(f"budgets_table: the two summaries must list the same FFNs in the same order, got "
+                         f"{list(short_rows)} and {list(long_rows)}")
+    paper_long_rank = _ranks({v: r["paper_long"] for v, r in long_rows.items()})
+    lines = ["| FFN | ours, short: loss (std) | rank | ours, long: loss (std) | rank | long: change vs ReLU (95% CI) "
+             "| paper, 65k steps (std) | rank | paper, 524k steps | rank |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for v, s in short_rows.items():
+        g = long_rows[v]
+        change = "-" if v == "relu" else f"{g['delta']:+.3f} (+/- {g['delta_ci']:.3f})"
+        lines.append(f"| {s['label']} | {s['mean']:.3f} ({s['std']:.3f}) | {s['rank']} | {g['mean']:.3f} "
+                     f"({g['std']:.3f}) | {g['rank']} | {change} | {g['paper']:.3f} ({g['paper_std']:.3f}) | "
+                     f"{g['paper_rank']} | {g['paper_long']:.3f} | {paper_long_rank[v]} |")
+    return "\n".join(lines)
+
+
+def lr_sweep_rows(sweep):
+    """From ``{learning rate: results}`` (one results dict per rate, the same FFNs), per FFN: its
+    mean held-out loss and rank at each rate, its best rate, and its rank when every FFN gets its
+    own best rate. Returns ``{variant: {"label", "mean": {lr: loss}, "rank": {lr: rank}, "best_lr",
+    "best_mean", "best_rank"}}`` in the paper's FFN order."""
+    if not isinstance(sweep, dict) or len(sweep) < 2:
+        raise ValueError(f"lr_sweep_rows: sweep must be a dict of two or more {{learning rate: results}}, got {sweep!r:.80}")
+    rows_at = {lr: experiment.summary(results) for lr, results in sorted(sweep.items())}
+    names = [list(rows) for rows in rows_at.values()]
+    if any(n != names[0] for n in names):
+        raise ValueError(f"lr_sweep_rows: every rate must hold the same FFNs, got {names}")
+    out = {v: {"label": LABELS[v], "mean": {lr: rows[v]["mean"] for lr, rows in rows_at.items()},
+               "rank": {lr: rows[v]["rank"] for lr, rows in rows_at.items()}} for v in names[0]}
+    for v, r in out.items():
+        r["best_lr"] = min(r["mean"], key=r["mean"].get)
+        r["best_mean"] = r["mean"][r["best_lr"]]
+    for v, rank in _ranks({v: r["best_mean"] for v, r in out.items()}).items():
+        out[v]["best_rank"] = rank
+    return out
+
+
+def lr_sweep_table(rows):
+    """Markdown: mean held-out loss (rank) at each learning rate, each FFN's best rate, and its
+    rank when each FFN trains at its own best rate. ``rows`` from ``lr_sweep_rows``."""
+    lrs = list(next(iter(rows.values()))["mean"])
+    head = "| FFN | " + " | ".join(f"lr {lr:g}: loss (rank)" for lr in lrs) + " | best lr | rank at its best lr |"
+    lines = [head, "|---" * (len(lrs) + 3) + "|"]
+    for r in rows.values():
+        cells = " | ".join(f"{r['mean'][lr]:.3f} ({r['rank'][lr]})" for lr in lrs)
+        lines.append(f"| {r['label']} | {cells} | {r['best_lr']:g} | {r['best_rank']} |")
+    return "\n".join(lines)
+
+
+def lr_sweep_figure(rows):
+    """Left: each FFN's mean held-out loss against the learning rate (log scale). Right: its rank
+    at each rate and at its own best rate (1 = lowest loss). A static figure."""
+    lrs = list(next(iter(rows.values()))["mean"])
+    fig = Figure(figsize=(9.0, 3.4))
+    ax_loss, ax_rank = fig.subplots(1, 2)
+    x = np.arange(len(lrs) + 1)  # (n_lrs + 1,) the rates, then "own best"
+    for v, r in rows.items():
+        ax_loss.plot(lrs, [r["mean"][lr] for lr in lrs], marker="o", label=r["label"], **_style(v))
+        ax_rank.plot(x, [r["rank"][lr] for lr in lrs] + [r["best_rank"]], marker="o", **_style(v))
+        ax_rank.annotate(r["label"], (x[-1], r["best_rank"]), xytext=(6, 0), textcoords="offset points",
+                         va="center", fontsize=8, color=COLORS[v])
+    ax_loss.set_xscale("log")
+    ax_loss.set_xticks(lrs, [f"{lr:g}" for lr in lrs])
+    ax_loss.minorticks_off()
+    ax_loss.set_xlabel("learning rate (peak)")
+    ax_loss.set_ylabel("held-out loss, mean over seeds")
+    ax_loss.set_title("loss against learning rate", fontsize=10)
+    ax_loss.legend(fontsize=7, ncol=2)
+    ax_rank.set_xticks(x, [f"{lr:g}" for lr in lrs] + ["own best"])
+    ax_rank.set_xlim(-0.2, x[-1] + 0.9)
+    ax_rank.set_yticks(range(1, len(rows) + 1))
+    ax_rank.invert_yaxis()
+    ax_rank.set_ylabel("rank (1 = lowest loss)")
+    ax_rank.set_title("rank at each learning rate", fontsize=10)
+    for ax in (ax_loss, ax_rank):
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
