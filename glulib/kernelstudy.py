@@ -1,4 +1,4 @@
-"""Measurements of the kernels, for notebooks 07 and 08 and the benchmarks (bench/).
+"""Measurements of the kernels, for notebooks 08 and 09 and the benchmarks (bench/).
 
 Everything here measures or counts; nothing is typed in. Timings on a shared machine are
 noisy, so candidates are timed interleaved (one run of each in turn, repeated) and the

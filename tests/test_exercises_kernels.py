@@ -1,4 +1,4 @@
-"""The exercise checkers of notebooks 07 (inside the kernels) and 08 (float32 and the cache)
+"""The exercise checkers of notebooks 08 (inside the kernels) and 09 (float32 and the cache)
 accept the worked solutions and answer common mistakes with the hint meant for them."""
 
 import numba
@@ -11,7 +11,7 @@ from glulib.exercises import kernels as ex07
 F32 = np.float32
 
 
-# ---- notebook 07 ----
+# ---- notebook 08 ----
 def test_fused_bytes():
     item = np.dtype(ex07.DTYPE).itemsize
     assert ex07.check_fused_bytes(8 * ex07.N_ELEMENTS * item)
@@ -80,7 +80,7 @@ def test_reglu_kernel_mistakes():
     assert "raised" in ex07.check_reglu_kernel(lambda v, g: None).message
 
 
-# ---- notebook 08 ----
+# ---- notebook 09 ----
 def test_ulps_apart():
     a, b = (F32(x) for x in ex08.ULP_PAIR)
     right = int(round((float(b) - float(a)) / float(np.spacing(a))))

@@ -1,4 +1,4 @@
-"""The measurement helpers of notebooks 07 and 08 count and compute what they claim (their
+"""The measurement helpers of notebooks 08 and 09 count and compute what they claim (their
 exercise checkers: tests/test_exercises_kernels.py)."""
 
 import numpy as np

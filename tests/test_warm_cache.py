@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM = "tools/warm_numba_cache.py"
-# The kernels a notebook reaches through glulib's public functions (and notebook 07's copy)
+# The kernels a notebook reaches through glulib's public functions (and notebook 08's copy)
 EXPECTED = {
     "glulib.core.forward_loop", "glulib.core.backward_loop",
     "glulib.core._forward_parallel", "glulib.core._backward_parallel",

@@ -1,4 +1,4 @@
-"""Checkers for notebook 08, float32 and the compile cache."""
+"""Checkers for notebook 09, float32 and the compile cache."""
 
 import math
 from fractions import Fraction

@@ -1,4 +1,4 @@
-"""Checkers for notebook 07, inside the kernels."""
+"""Checkers for notebook 08, inside the kernels."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""The premises of what notebooks 07 and 08 say in prose, checked on the code they describe, so
+"""The premises of what notebooks 08 and 09 say in prose, checked on the code they describe, so
 that a change to glulib that makes a sentence false fails here and not in a learner's reading."""
 
 import math
@@ -21,7 +21,7 @@ F32 = np.float32
 
 
 # ---- 07 ----
-def test_07_the_printed_loops_recompute_and_silu_calls_one_exp():
+def test_08_the_printed_loops_recompute_and_silu_calls_one_exp():
     # "the backward computes act(gate) again"; "activation(code, z, beta) picks the function";
     # "for SiLU ... one call, to the C library's exp"
     backward = core.source_of("backward", np.float64)
@@ -30,7 +30,7 @@ def test_07_the_printed_loops_recompute_and_silu_calls_one_exp():
     assert core.source_of("sigmoid", np.float64).count("math.exp(") == 1
 
 
-def test_07_the_strategies_keep_what_the_prose_lists():
+def test_08_the_strategies_keep_what_the_prose_lists():
     assert {s: costs.kept_arrays("swiglu", s) for s in costs.STRATEGIES} == {
         "store_all": ("x", "a", "u", "act(a)", "h"),
         "recompute_hidden": ("x", "a", "u"),
@@ -39,7 +39,7 @@ def test_07_the_strategies_keep_what_the_prose_lists():
 
 
 @pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 register names")
-def test_07_library_exp_stays_scalar_and_arithmetic_exp_vectorises():
+def test_08_library_exp_stays_scalar_and_arithmetic_exp_vectorises():
     @numba.njit(error_model="numpy")
     def loop_libm(z, out):
         for i in range(z.size):
@@ -63,7 +63,7 @@ def test_07_library_exp_stays_scalar_and_arithmetic_exp_vectorises():
 
 
 # ---- 08 ----
-def test_08_each_degree_gains_more_than_ten_and_glulibs_is_the_first_well_below_an_ulp():
+def test_09_each_degree_gains_more_than_ten_and_glulibs_is_the_first_well_below_an_ulp():
     half_ln2 = math.log(2) / 2
     nodes = half_ln2 * np.cos((np.arange(64) + 0.5) * np.pi / 64)  # (64,)
     r = np.linspace(-half_ln2, half_ln2, 20001)  # (20001,)
@@ -77,13 +77,13 @@ def test_08_each_degree_gains_more_than_ten_and_glulibs_is_the_first_well_below_
     assert first_below == len(fast32.EXP_P) - 1
 
 
-def test_08_a_rounded_square_costs_tens_of_ulps():
+def test_09_a_rounded_square_costs_tens_of_ulps():
     z = np.linspace(0.5, 9.5, 4001).astype(F32)  # (4001,)
     got = np.exp(-0.5 * (z * z).astype(np.float64)).astype(F32)
     assert 10 <= ks.ulp_error(got, np.exp(-0.5 * z.astype(np.float64) ** 2)).max() < 100
 
 
-def test_08_the_textbook_derivative_cancels_and_glulibs_does_not():
+def test_09_the_textbook_derivative_cancels_and_glulibs_does_not():
     w0 = fast32.SILU_D_ZERO[0]
     w = w0 + np.arange(-300, 301, dtype=F32) * np.spacing(w0)  # (601,)
     s = F32(1) / (F32(1) + np.exp(-w))
@@ -93,7 +93,7 @@ def test_08_the_textbook_derivative_cancels_and_glulibs_does_not():
     assert ks.ulp_error(glulib.activate_grad(w, "silu"), exact).max() <= 4
 
 
-def test_08_the_zeros_and_constants_are_what_the_prose_says():
+def test_09_the_zeros_and_constants_are_what_the_prose_says():
     assert len(fast32.SILU_D_ZERO) == 3 and all(isinstance(c, F32) for c in fast32.SILU_D_ZERO)
     kept = sum(float(c) for c in fast32.SILU_D_ZERO)
     assert abs(kept - ex08.silu_d_zero()) <= 2 * math.ulp(ex08.silu_d_zero())
@@ -101,7 +101,7 @@ def test_08_the_zeros_and_constants_are_what_the_prose_says():
     assert fast32.C_ERFC == F32(2.5 * math.sqrt(2))
 
 
-def test_08_float32_activations_stay_within_a_few_ulps_and_only_gelus_tail_is_tiny():
+def test_09_float32_activations_stay_within_a_few_ulps_and_only_gelus_tail_is_tiny():
     z = np.linspace(-12, 12, 20001).astype(F32)  # (20001,) the notebook's sweep
     for name in ("sigmoid", "tanh", "gelu", "silu"):
         for func in (glulib.activate, glulib.activate_grad):
