@@ -101,8 +101,8 @@ def read_manifest(models_dir=None):
 def save_run(run, models_dir=None, text_sha256=None):
     """Save a finished ``glulib.train.Run``'s parameters as float32 into ``models_dir`` and record
     the file in its manifest, with the SHA-256 of the text it was trained on. A manifest of other
-    settings is refused in data/models/ and started afresh elsewhere (a scratch folder).
-    Returns the manifest entry."""
+    settings is started afresh: its entries are dropped, so a model of the old settings is no longer
+    loaded. Returns the manifest entry."""
     if not isinstance(run, train.Run):
         raise TypeError(f"save_run: run must be a glulib.train.Run, got {type(run).__name__}")
     models_dir = MODELS_DIR if models_dir is None else Path(models_dir)
@@ -115,10 +115,7 @@ def save_run(run, models_dir=None, text_sha256=None):
     except FileNotFoundError:
         manifest = fresh
     if manifest["config"] != settings or manifest["vocab_size"] != run.model_config.vocab_size:
-        if models_dir.resolve() == MODELS_DIR.resolve():
-            raise CheckpointError(f"save_run: {models_dir / MANIFEST} holds models trained with other settings "
-                                  f"({manifest['config']}); save these into another folder")
-        manifest = fresh
+        manifest = fresh  # new settings: the old models no longer belong to the results beside them
     if text_sha256 is not None:
         manifest["text_sha256"] = text_sha256
     params = {k: np.asarray(v, dtype=np.float32) for k, v in run.params.items()}

@@ -139,11 +139,15 @@ def test_bad_manifest_and_bad_variant(copy_dir):
         checkpoints.load_model("glu", models_dir=copy_dir)
 
 
-def test_the_committed_folder_refuses_other_settings(tiny_dir, monkeypatch, corpus):
-    monkeypatch.setattr(checkpoints, "MODELS_DIR", tiny_dir)
+def test_new_settings_start_a_new_manifest(copy_dir, corpus):
     run = train.train(corpus, TINY.replace(variant="glu", steps=2, warmup=0, eval_every=2), 0)
-    with pytest.raises(checkpoints.CheckpointError, match="other settings"):
-        checkpoints.save_run(run, tiny_dir)
+    checkpoints.save_run(run, copy_dir, text_sha256=corpus.sha256)
+    manifest = checkpoints.read_manifest(copy_dir)
+    assert list(manifest["models"]) == ["glu/0"] and manifest["config"]["steps"] == 2
+    with pytest.raises(checkpoints.CheckpointError, match="no model of relu"):
+        checkpoints.load_model("relu", models_dir=copy_dir)
+    params, _ = checkpoints.load_model("glu", models_dir=copy_dir)
+    np.testing.assert_array_equal(params["0.ffn.W"], run.params["0.ffn.W"])
 
 
 # ---- the analysis, on a tiny model ----
