@@ -9,22 +9,14 @@ the notebook does before the panel (recording every model on the passage, the se
 scores). Medians; the machine is shared.
 """
 
-import statistics
 import time
 
 import matplotlib.pyplot as plt
 
+from bench import stats
+
 TARGET_MS = 100.0
 REPEATS = 31
-
-
-def _median_ms(fn, repeats=REPEATS):
-    times = []
-    for i in range(repeats):
-        start = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3, min(times) * 1e3
 
 
 def run():
@@ -55,7 +47,7 @@ def run():
             panel.controls["variant"].value = ("glu", "swiglu")[i % 2]
             canvas.draw()
 
-        rows = [("unit", *_median_ms(switch_unit)), ("FFN", *_median_ms(switch_ffn, 11))]
+        rows = [("unit", *stats.median_and_best_ms(switch_unit, REPEATS)), ("FFN", *stats.median_and_best_ms(switch_ffn, 11))]
         plt.close(panel.fig)
     finally:
         plt.switch_backend(old)

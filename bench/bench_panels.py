@@ -11,23 +11,13 @@ so the medians say more than the minimum or the mean, and the bare-figure refere
 in the same run says how fast the machine was.
 """
 
-import statistics
-import time
-
 import matplotlib
 import matplotlib.pyplot as plt
 
+from bench import stats
+
 TARGET_MS = 30.0
 REPEATS = 41
-
-
-def _time(fn, repeats):
-    times = []
-    for i in range(repeats):
-        start = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3, min(times) * 1e3
 
 
 def _cases():
@@ -52,7 +42,7 @@ def _baseline_ms():
     fig.subplots(1, 2)
     fig.canvas._handle_message(fig.canvas, {"type": "initialized"}, [])
     fig.canvas.draw()
-    ms, _ = _time(lambda i: fig.canvas.draw(), REPEATS)
+    ms, _ = stats.median_and_best_ms(lambda i: fig.canvas.draw(), REPEATS)
     plt.close(fig)
     return ms
 
@@ -85,7 +75,7 @@ def run():
                     modes.add("full")
                     panel.fig.canvas.draw()
 
-            total_ms, best_ms = _time(change_and_draw, REPEATS)
+            total_ms, best_ms = stats.median_and_best_ms(change_and_draw, REPEATS)
             rows.append((label, "+".join(sorted(modes)), total_ms, best_ms))
             plt.close(panel.fig)
     finally:

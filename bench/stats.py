@@ -3,6 +3,8 @@
 distribution-free interval."""
 
 import math
+import statistics
+import time
 
 import numpy as np
 
@@ -38,3 +40,14 @@ def ratio_interval(baseline, candidate, confidence=0.9):
         raise ValueError(f"{func}: {n} rounds cannot give a {confidence:.0%} interval; "
                          f"time at least {needed} rounds")
     return float(np.median(ratios)), float(ratios[cut - 1]), float(ratios[n - cut])
+
+
+def median_and_best_ms(fn, repeats):
+    """Median and fastest milliseconds of ``fn(i)`` over ``repeats`` calls, i = 0, 1, ...
+    (the panels' benchmarks pass i on, so that each call moves a control somewhere new)."""
+    times = []
+    for i in range(repeats):
+        start = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3, min(times) * 1e3

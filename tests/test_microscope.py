@@ -107,14 +107,19 @@ def test_corrupt_file(copy_dir):
         checkpoints.load_model("glu", models_dir=copy_dir)
 
 
-def test_mismatched_file(copy_dir):
-    """Another model's file under this name, its checksum updated: the shapes give it away."""
-    params, _ = checkpoints.load_model("relu", models_dir=copy_dir)
+def _replace_glu_model(copy_dir, params):
+    """Write ``params`` as the GLU model's file and update its checksum in the manifest."""
     data = checkpoints.npz_bytes(params)
     (copy_dir / "glu_seed0.npz").write_bytes(data)
     manifest = json.loads((copy_dir / "manifest.json").read_text())
     manifest["models"]["glu/0"]["sha256"] = checkpoints._sha256(data)
     (copy_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_mismatched_file(copy_dir):
+    """Another model's file under this name, its checksum updated: the shapes give it away."""
+    params, _ = checkpoints.load_model("relu", models_dir=copy_dir)
+    _replace_glu_model(copy_dir, params)
     with pytest.raises(checkpoints.CheckpointError, match="does not match the glu config: missing"):
         checkpoints.load_model("glu", models_dir=copy_dir)
 
@@ -122,11 +127,7 @@ def test_mismatched_file(copy_dir):
 def test_wrong_shape_and_dtype(copy_dir):
     params, config = checkpoints.load_model("glu", models_dir=copy_dir)
     for bad in ({**params, "0.ffn.W": params["0.ffn.W"][:, :-1]}, {**params, "norm_f": params["norm_f"].astype(np.float64)}):
-        data = checkpoints.npz_bytes(bad)
-        (copy_dir / "glu_seed0.npz").write_bytes(data)
-        manifest = json.loads((copy_dir / "manifest.json").read_text())
-        manifest["models"]["glu/0"]["sha256"] = checkpoints._sha256(data)
-        (copy_dir / "manifest.json").write_text(json.dumps(manifest))
+        _replace_glu_model(copy_dir, bad)
         with pytest.raises(checkpoints.CheckpointError, match="must be float32 of shape"):
             checkpoints.load_model("glu", models_dir=copy_dir)
 

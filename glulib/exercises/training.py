@@ -2,7 +2,7 @@
 from glulib (model sizes) or from the committed results, never from a typed number."""
 
 from .. import experiment, model, train
-from ._feedback import Feedback, checker, choice, choices, close, integer, number
+from ._feedback import Feedback, NotAnAnswer, checker, choice, choices, close, integer, number
 
 
 @checker
@@ -51,12 +51,22 @@ def check_unmatched(d_ff, ratio):
     return Feedback(False, "Count matrices of d_model x d_ff: how many does SwiGLU have (W, V, W2), how many ReLU?")
 
 
+def _summary(results):
+    """The summary of ``results`` (the committed results when None). A results file that
+    cannot be used is the course's problem, not the learner's: the words say so."""
+    try:
+        return experiment.summary(experiment.load_results() if results is None else results)
+    except experiment.ResultsError as exc:
+        raise NotAnAnswer(f"the results this exercise checks against cannot be used ({exc}). "
+                          "Your answer was not checked.") from None
+
+
 @checker
 def check_best_variant(answer, results=None):
     """Exercise 3: the variant with the lowest mean held-out loss in the committed results."""
     if answer is None:
         return Feedback(False, "Replace None with your prediction, a name such as 'swiglu', before you look.")
-    rows = experiment.summary(experiment.load_results() if results is None else results)
+    rows = _summary(results)
     answer = choice(answer, rows, "your prediction")
     best = min(rows, key=lambda v: rows[v]["mean"])
     if answer == best:
@@ -74,7 +84,7 @@ def check_beats_relu(answer, results=None):
     """Exercise 4: the set of variants whose 95 % interval of the paired change lies below zero."""
     if answer is None:
         return Feedback(False, "Replace None with a list of names (it may be empty: []).")
-    rows = experiment.summary(experiment.load_results() if results is None else results)
+    rows = _summary(results)
     got = choices(answer, rows, "your list")
     want = {v for v in rows if v != "relu" and rows[v]["delta"] + rows[v]["delta_ci"] < 0}
     if got == want:
