@@ -79,13 +79,16 @@ def check_most_harmful(unit):
         return Feedback(True, f"Unit {j}: holding its opening at its mean raises the held-out loss by "
                               f"{change[j]:.4f} nats on these characters, the most in layer 1. Compare with "
                               f"holding its value at its mean ({table['value at mean'][1][j]:+.4f}).")
-    if j == int(np.argmax(table["value at mean"][1])):
-        return Feedback(False, "That is the unit whose VALUE matters most; the exercise holds the opening.")
-    if j == int(np.argmax(table["opening at mean"][0])):
-        return Feedback(False, "That is the most harmful unit of layer 0; the exercise asks about layer 1.")
-    if j == int(np.argmin(change)):
-        return Feedback(False, f"Holding that unit's opening LOWERS the loss ({change[j]:+.4f}): take the largest "
-                               "change, not the smallest.")
+    mistakes = {  # a likely wrong unit -> what it is; where two coincide, the last listed is said
+        int(np.argmin(change)): f"Holding that unit's opening LOWERS the loss ({change[j]:+.4f}): take the "
+                                "largest change, not the smallest.",
+        int(np.argmax(table["opening at mean"][0])): "That is the most harmful unit of layer 0; the exercise "
+                                                     "asks about layer 1.",
+        int(np.argmax(table["value at mean"][1])): "That is the unit whose VALUE matters most; the exercise "
+                                                   "holds the opening.",
+    }
+    if j in mistakes:
+        return Feedback(False, mistakes[j])
     return Feedback(False, f"Unit {j} changes the loss by {change[j]:+.4f}; find the largest change in "
                            "table['swiglu']['opening at mean'][1].")
 
