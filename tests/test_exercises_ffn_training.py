@@ -133,3 +133,91 @@ def test_notebook_06_bilinear_claim(results):
     rows = experiment.summary(results)
     assert t["short"][b] < t["short"][g] and t["long"][b] < t["long"][g]
     assert rows["bilinear"]["mean"] < rows["glu"]["mean"]
+
+
+def _order(rows, key="mean"):
+    return sorted(rows, key=lambda v: rows[v][key])
+
+
+def test_notebook_06_long_budget_paragraph(results):
+    """Notebook 06's reading of the long budget says: no FFN beats ReLU beyond the noise any more (and
+    none is worse beyond it); the table's spread shrank several-fold; GLU moved from last to the top two
+    and Bilinear from the top two to last; the order moved no closer to the paper's 524k column; the
+    held-out loss ends far above the training loss (many times the spread between FFNs), is below it at
+    the end of the short runs, and over the last 1,000 steps the training loss fell several times as
+    much as the held-out loss."""
+    from glulib.panels import training as panels
+
+    long = experiment.load_results(experiment.budget_dir("long"))
+    rows, long_rows = experiment.summary(results), experiment.summary(long)
+    assert not any(r["delta"] + r["delta_ci"] < 0 or r["delta"] - r["delta_ci"] > 0
+                   for v, r in long_rows.items() if v != "relu")
+    spread = {b: max(r["mean"] for r in rs.values()) - min(r["mean"] for r in rs.values())
+              for b, rs in (("short", rows), ("long", long_rows))}
+    assert 4 * spread["long"] < spread["short"] and spread["long"] < 4 * np.mean([r["std"] for r in long_rows.values()])
+    assert rows["glu"]["rank"] == len(rows) and long_rows["glu"]["rank"] <= 2
+    assert rows["bilinear"]["rank"] <= 2 and long_rows["bilinear"]["rank"] == len(rows)
+    paper_long = _order(long_rows, "paper_long")
+    assert panels.kendall_tau(_order(long_rows), paper_long) < panels.kendall_tau(_order(rows), paper_long)
+    held = np.array([r["curve"]["heldout_loss"] for r in long["runs"]])  # (n_runs, n_points)
+    trained = np.array([r["curve"]["train_loss"] for r in long["runs"]])  # (n_runs, n_points)
+    gap = (held - trained).mean(axis=0)  # (n_points,)
+    assert gap[-1] > 5 * spread["long"]
+    assert np.mean([r["curve"]["heldout_loss"][-1] - r["curve"]["train_loss"][-1] for r in results["runs"]]) < 0
+    steps = long["runs"][0]["curve"]["step"]
+    k = steps.index(steps[-1] - 1000)
+    assert (trained[:, k] - trained[:, -1]).mean() > 2.5 * (held[:, k] - held[:, -1]).mean() > 0
+    assert np.all(gap[int(np.argmax(gap > 0)):] > 0)  # "from the evaluation named above on"
+
+
+def test_notebook_06_learning_rate_paragraph(results):
+    """Notebook 06's reading of the learning-rate sweep says: the shared rate is the best of the three for
+    every FFN (so tuning each leaves the order as it was, GLU last); the smaller rate keeps almost the same
+    order, the larger shuffles it more and costs some FFNs several times as much as others; at every rate
+    Bilinear, GEGLU, SwiGLU and ReGLU are the top four, and at the two smaller rates their means lie closer
+    together than the median gap between two seeds; at the largest rate Bilinear fell from first to fourth;
+    Table 1's top four lie within two hundredths of a nat."""
+    from glulib.panels import training as panels
+
+    sweep = {lr: experiment.load_results(experiment.lr_sweep_dir("short", lr)) for lr in experiment.LR_SWEEP}
+    rows = panels.lr_sweep_rows(sweep)
+    shared = train.FULL.lr
+    low, high = min(experiment.LR_SWEEP), max(experiment.LR_SWEEP)
+    assert all(r["best_lr"] == shared for r in rows.values()) and rows["glu"]["best_rank"] == len(rows)
+    order = {lr: sorted(rows, key=lambda v: rows[v]["mean"][lr]) for lr in experiment.LR_SWEEP}
+    assert order[shared] == _order(experiment.summary(results))  # the same order as the four-seed table
+    tau = {lr: panels.kendall_tau(order[shared], order[lr]) for lr in (low, high)}
+    assert tau[low] >= 0.85 and tau[high] < tau[low]
+    cost = [rows[v]["mean"][high] - rows[v]["best_mean"] for v in rows]
+    assert max(cost) > 3 * min(cost) > 0
+    top = {"bilinear", "geglu", "swiglu", "reglu"}
+    seed_gap = np.median([abs(a["heldout_loss"] - b["heldout_loss"]) for res in sweep.values() for a in res["runs"]
+                          for b in res["runs"] if a["variant"] == b["variant"] and a["seed"] < b["seed"]])
+    for lr in experiment.LR_SWEEP:
+        assert set(order[lr][:4]) == top, lr
+    for lr in (low, shared):
+        assert rows[order[lr][3]]["mean"][lr] - rows[order[lr][0]]["mean"][lr] < seed_gap, lr
+    assert rows["bilinear"]["rank"][shared] == 1 and rows["bilinear"]["rank"][high] == 4
+    paper = experiment.paper_table()
+    for column in (0, 2):
+        losses = sorted(paper[v][column] for v in top)
+        assert losses[-1] - losses[0] < 0.02
+
+
+def test_results_readme_states_the_committed_folders():
+    """data/results/README.md's table of the committed long and learning-rate folders states their
+    steps, seeds and wall times as the files record them."""
+    from pathlib import Path
+
+    text = (Path(experiment.RESULTS_DIR) / "README.md").read_text()
+    folders = {"long/": experiment.budget_dir("long")}
+    folders.update({f"lr_sweep/lr_{lr:g}/": experiment.lr_sweep_dir("short", lr) for lr in experiment.LR_SWEEP})
+    for name, folder in folders.items():
+        r = experiment.load_results(folder)
+        line = next(x for x in text.splitlines() if x.startswith(f"| `{name}`"))
+        assert f"{r['config']['steps']:,} steps" in line and f"seeds {r['seeds'][0]}-{r['seeds'][-1]}" in line, line
+        assert f"{r['wall_time_s'] / 60:.1f} min" in line and r["command"].split("experiment ")[1] in line, line
+    same = experiment.load_results(experiment.lr_sweep_dir("short", train.FULL.lr))
+    committed = {(r["variant"], r["seed"]): r["heldout_loss"] for r in experiment.load_results()["runs"]}
+    diff = max(abs(r["heldout_loss"] - committed[r["variant"], r["seed"]]) for r in same["runs"])
+    assert 0 < diff <= 0.0014 + 5e-5 and "at most\n0.0014 nats" in text
