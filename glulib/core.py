@@ -174,7 +174,9 @@ def _checked_run(func, arrays, name, beta, arg="activation"):
     work = np.float64 if jit_disabled() else dtype  # plain Python: float64, rounded once at the end
     flat = [np.ascontiguousarray(a, dtype=work).reshape(-1) for a in arrays]  # (n,) each
     backward = func in ("glu_backward", "activate_grad")
-    flat = [np.ones_like(flat[0])] * ((3 if backward else 2) - len(flat)) + flat
+    missing = (3 if backward else 2) - len(flat)  # activate: value = 1; activate_grad: dout = value = 1
+    if missing:
+        flat = [np.ones_like(flat[0])] * missing + flat
     outs = [np.empty_like(flat[0]) for _ in range(2 if backward else 1)]  # (n,) each
     (fused_backward if backward else fused_forward)(*flat, *outs, code, beta)
     outs = [out.reshape(shape).astype(dtype, copy=False) for out in outs]
