@@ -4,11 +4,10 @@
 
 Each activation gives (act(z), act'(z)) in float64 ``math``. float64 arrays run ``forward_loop``
 and ``backward_loop`` (which computes act(gate) again, never stores it); float32 arrays run
-``glulib.fast`` through the same public functions. Public names for notebooks: ``sigmoid`` ...
-``identity``, ``activation``, the two loops, and ``source_of(name, dtype)``, the code that runs.
+``glulib.fast`` through the same public functions. Notebooks print this code with
+``glulib.kernelstudy.source_of(name, dtype)``.
 """
 
-import inspect
 import math
 
 import numpy as np
@@ -181,12 +180,3 @@ def _checked_run(func, arrays, name, beta, arg="activation"):
     (fused_backward if backward else fused_forward)(*flat, *outs, code, beta)
     outs = [out.reshape(shape).astype(dtype, copy=False) for out in outs]
     return [out[()] if out.ndim == 0 else out for out in outs]
-
-
-def source_of(name, dtype=np.float64):
-    """The code that runs for ``name`` ('forward', 'backward' or an activation) on ``dtype`` arrays."""
-    _validate.choice(name, ("forward", "backward", *ACTIVATIONS), "source_of", "name")
-    if np.dtype(dtype) == np.float32:
-        return fast.source_of(name)
-    func = {"forward": forward_loop, "backward": backward_loop}.get(name) or globals()[name]
-    return inspect.getsource(getattr(func, "py_func", func))

@@ -6,6 +6,7 @@ median is kept; ratios measured together mean more than absolute times. The benc
 own statistics (intervals on ratios) are in bench/stats.py.
 """
 
+import inspect
 import json
 import os
 import subprocess
@@ -17,7 +18,24 @@ import numpy as np
 from numba import prange
 
 from ._config import CACHE, CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
+from . import core
+from ._validate import choice
+from .codes import ACTIVATIONS
 from .core import activate, activate_grad
+from .fast import kernels as fast
+
+# ---- the code that runs ----
+
+
+def source_of(name, dtype=np.float64):
+    """The source of the code that runs for ``name`` ('forward', 'backward' or an activation)
+    on arrays of ``dtype``: ``glulib.core`` for float64, the fast path for float32."""
+    choice(name, ("forward", "backward", *ACTIVATIONS), "source_of", "name")
+    if np.dtype(dtype) == np.float32:
+        return fast.source_of(name)
+    func = {"forward": core.forward_loop, "backward": core.backward_loop}.get(name) or getattr(core, name)
+    return inspect.getsource(getattr(func, "py_func", func))
+
 
 # ---- timing ----
 
@@ -360,6 +378,7 @@ def warm_every_kernel():
 
 
 __all__ = [
+    "source_of",
     "cache_problem",
     "parallel_copy",
     "warm_every_kernel",

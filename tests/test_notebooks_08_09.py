@@ -25,10 +25,10 @@ F32 = np.float32
 def test_08_the_printed_loops_recompute_and_silu_calls_one_exp():
     # "the backward computes act(gate) again"; "activation(code, z, beta) picks the function";
     # "for SiLU ... one call, to the C library's exp"
-    backward = core.source_of("backward", np.float64)
+    backward = ks.source_of("backward", np.float64)
     assert "activation(code, gate[i], beta)" in backward and "dgate[i]" in backward
-    assert "sigmoid(" in core.source_of("silu", np.float64)
-    assert core.source_of("sigmoid", np.float64).count("math.exp(") == 1
+    assert "sigmoid(" in ks.source_of("silu", np.float64)
+    assert ks.source_of("sigmoid", np.float64).count("math.exp(") == 1
 
 
 def test_08_the_strategies_keep_what_the_prose_lists():
