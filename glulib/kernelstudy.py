@@ -7,6 +7,7 @@ own statistics (intervals on ratios) are in bench/stats.py.
 """
 
 import inspect
+import itertools
 import json
 import os
 import subprocess
@@ -360,7 +361,8 @@ def cache_problem():
 def warm_every_kernel():
     """Call every kernel a notebook can reach once, so that each is compiled (or loaded from
     the cache): the four public functions for every activation, float32 and float64, on
-    arrays below and above the size where the threads take over, and the parallel copy."""
+    arrays below and above the size where the threads take over, the parallel copy, and one
+    training step."""
     from .codes import ACTIVATIONS
     from .core import glu, glu_backward
     from .fast.kernels import compile_all
@@ -375,6 +377,25 @@ def warm_every_kernel():
                 activate_grad(x, name)
             parallel_copy(np.ones(n, dtype), np.empty(n, dtype))
     compile_all()
+    _warm_training_step()
+
+
+def _warm_training_step():
+    """One float32 training step of a tiny model with a gated and an ungated FFN: the model's
+    own kernels (attention, norms, loss, embedding) and AdamW's, as notebook 06 calls them."""
+    from . import model, optim
+
+    rng = np.random.default_rng(0)
+    wide = -(-3 * SERIAL_BELOW // 16)  # 8 tokens x 2/3 of it reach the threaded kernels
+    for variant, d_ff_baseline in itertools.product(("relu", "glu"), (12, wide)):
+        config = model.ModelConfig(vocab_size=8, variant=variant, d_model=8, n_layers=1, n_heads=2,
+                                   seq_len=4, d_ff_baseline=d_ff_baseline)
+        params = model.init_params(config, rng)
+        windows = rng.integers(0, 8, (2, 5), dtype=np.int32)  # (batch, seq_len + 1)
+        tokens, targets = windows[:, :-1], windows[:, 1:]  # (batch, seq_len) views, as training takes them
+        model.loss(params, tokens, targets, config)  # evaluation: the forward alone
+        _, grads = model.loss_and_grads(params, tokens, targets, config)
+        optim.AdamW(params).step(grads, 1e-3)
 
 
 __all__ = [
