@@ -34,11 +34,6 @@ def float_array(a, func, arg):
     )
 
 
-def common_dtype(func, **arrays):
-    """The dtype every array is computed in: NumPy's promotion of the float dtypes."""
-    return np.result_type(*(a.dtype for a in arrays.values()))
-
-
 def real_scalar(x, func, arg):
     """A finite real number (Python float)."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.floating, np.integer)):

@@ -233,16 +233,6 @@ def _gain(x, g):
 
 
 # ---- causal multi-head self-attention: softmax(q k^T / sqrt(d_head) + mask) v, then Wo ----
-def _split_heads(a, n_heads):
-    B, T, d = a.shape
-    return a.reshape(B, T, n_heads, d // n_heads).transpose(0, 2, 1, 3)  # (B, H, T, d_head)
-
-
-def _merge_heads(a):
-    B, H, T, dh = a.shape
-    return a.transpose(0, 2, 1, 3).reshape(B, T, H * dh)  # (B, T, d)
-
-
 @njit(fastmath=_REDUCE - {"ninf"})  # it writes -inf
 def _shift_scores(s, scale):
     """In place, row by row of s (N, T, T) (query i, key j): scale s - its max over j <= i, and

@@ -341,17 +341,6 @@ def close(answer, expected, rtol=1e-3, atol=1e-6):
     return bool(abs(x - float(expected)) <= atol + rtol * abs(float(expected)))
 
 
-def unanswered(*answers):
-    """A Feedback asking for an answer when any of ``answers`` is still None, else None.
-
-    Test the result with ``is not None``: the Feedback itself is falsy (the answer is not right).
-    (Older style; a reader such as ``number`` says the same by itself.)
-    """
-    if any(a is None for a in answers):
-        return Feedback(False, UNANSWERED)
-    return None
-
-
 def _same(a, b):
     """True when a learner's copy ``b`` still holds what ``a`` held."""
     if isinstance(a, np.ndarray):
