@@ -120,6 +120,28 @@ def test_committed_results_come_from_the_committed_code(committed, corpus):
     assert rerun.curve["train_loss"][0] == pytest.approx(run["curve"]["train_loss"][0], rel=1e-4)
 
 
+def test_the_committed_files_that_share_runs_hold_the_same_numbers_to_the_bit(committed):
+    """runs.json, the learning-rate sweep's runs at train.FULL's rate and the saved seed-0 models
+    were made by the same code: a run present in two of them has equal curves and losses (no tolerance)."""
+    from glulib import checkpoints
+
+    by_run = {(r["variant"], r["seed"]): r for r in committed["runs"]}
+    same_rate = experiment.load_results(experiment.lr_sweep_dir("short", train.FULL.lr))
+    assert same_rate["config"] == committed["config"] and same_rate["text_sha256"] == committed["text_sha256"]
+    assert {(r["variant"], r["seed"]) for r in same_rate["runs"]} == {(v, s) for v in model.FFN_NAMES for s in (0, 1)}
+    for r in same_rate["runs"]:
+        want = by_run[r["variant"], r["seed"]]
+        assert r["curve"] == want["curve"] and r["heldout_loss"] == want["heldout_loss"], (r["variant"], r["seed"])
+        assert r["initial_heldout_loss"] == want["initial_heldout_loss"] and r["sample"] == want["sample"]
+    manifest = checkpoints.read_manifest()
+    assert manifest["text_sha256"] == committed["text_sha256"]
+    assert sorted(manifest["models"]) == sorted(f"{v}/0" for v in model.FFN_NAMES)
+    for v in model.FFN_NAMES:
+        entry = manifest["models"][f"{v}/0"]
+        assert entry["heldout_loss"] == by_run[v, 0]["heldout_loss"], v
+        assert entry["curve"] == by_run[v, 0]["curve"], v
+
+
 # ---- TrainConfig holds a ModelConfig ----
 def test_train_config_holds_the_model_config_and_replace_reaches_it():
     config = train.QUICK.replace(variant="swiglu", steps=50)
