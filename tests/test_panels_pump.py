@@ -213,3 +213,24 @@ def test_static_twin_shows_the_moving_artists():
         plt.switch_backend(old)
     assert live_png.shape == plain_png.shape
     np.testing.assert_array_equal(live_png, plain_png)
+
+
+def test_every_image_sent_to_the_browser_is_whole(panel):
+    """ipympl may send only the changed pixels after a first whole image; when images arrive in
+    a burst the browser can drop the whole one and show a blank figure. Every image the panel
+    sends, on a full draw and on a blit, must stand alone: no pixel left transparent."""
+    import io
+
+    from PIL import Image
+
+    canvas = panel.fig.canvas
+    sent = []
+    canvas.send_binary = sent.append  # what would go to the browser
+    canvas.draw()  # the frontend's first draw request
+    panel.controls["tide"].value = -2.0  # a blit
+    panel.controls["activation"].value = "identity"  # new limits: a full draw
+    canvas.draw()
+    assert panel.blitter.last == "full" and len(sent) == 3
+    for png in sent:
+        alpha = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))[:, :, 3]  # (rows, cols)
+        assert alpha.shape == canvas.get_width_height()[::-1] and alpha.min() > 0, "changed pixels only"

@@ -8,6 +8,9 @@ import matplotlib.pyplot as plt
 from IPython.display import Image
 
 LABEL_WIDTH = "11em"
+# The opacity of a live figure's background under ipympl (see ``figure``): below 1, so that
+# every frame sent to the browser is a whole image; 0.99 looks the same as 1 on the page.
+FULL_FRAME_ALPHA = 0.99
 
 
 def figure(figsize=(7.5, 3.2), **kwargs):
@@ -20,6 +23,15 @@ def figure(figsize=(7.5, 3.2), **kwargs):
     does not register it): the figure lives as long as the panel that shows it. Under ipympl
     (``%matplotlib widget``) its canvas is itself a widget; under any other backend the
     panel shows it through ``canvas_widget``'s Output.
+
+    ipympl sends the browser one whole image, then only the pixels that changed. When
+    several images arrive together (the panel's first draws, right after Run All), the
+    browser starts loading the next before the whole image under it has loaded, drops the
+    whole image and draws only the changes: the figure stays blank (seen now and then in
+    JupyterLab right after Run All of notebook 00). matplotlib sends a whole image whenever
+    a pixel is not opaque, so a live figure's background is ``FULL_FRAME_ALPHA`` opaque:
+    each image then stands alone, and the last one to load is the figure. ``static_twin``
+    saves the background opaque.
     """
     with plt.ioff():
         fig = plt.new_figure_manager(0, figsize=figsize, **kwargs).canvas.figure
@@ -29,6 +41,7 @@ def figure(figsize=(7.5, 3.2), **kwargs):
         canvas.footer_visible = False
         canvas.toolbar_visible = False
         canvas.resizable = False
+        fig.set_facecolor((*fig.get_facecolor()[:3], FULL_FRAME_ALPHA))
     return fig
 
 
@@ -61,7 +74,8 @@ def redraw(fig):
 def static_twin(fig, dpi=100):
     """A PNG image of ``fig`` as it is now: the figure still reads where widgets do not render."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    face = fig.get_facecolor()[:3]  # (r, g, b): opaque, whatever a live figure's alpha
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor=face)
     return Image(data=buf.getvalue(), format="png")
 
 
