@@ -3,8 +3,8 @@
 Each timed change sets the panel's ``unit`` control (alternating between units), which runs
 the update (histogram, scatter, top contexts, the three coloured copies of the passage as
 HTML) and then draws the canvas synchronously (``fig.canvas.draw()``: Agg rendering plus
-ipympl's PNG diff), as the frontend's draw request would. The browser's own work (laying out
-the HTML, showing the PNG) is not included. Also timed: a change of FFN, and the one-off work
+the PNG frame ipympl sends), as the frontend's draw request would. The browser's own work
+(laying out the HTML, showing the PNG) is not included. Also timed: a change of FFN, and the one-off work
 the notebook does before the panel (recording every model on the passage, the selectivity
 scores). Medians; the machine is shared.
 """
