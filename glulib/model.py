@@ -6,8 +6,8 @@
 Every layer is a pair: the forward returns its output and what the backward needs (a
 cache), and the backward sits right below it. The public ``rmsnorm``/``attention``/``block``
 functions and their ``*_backward`` twins take plain arrays so that ``glulib.gradcheck``
-can test each one; ``loss_and_grads`` runs the whole model. The FFN is ``glulib.ffn`` and
-``glulib.ffn_backward`` (the fused gate kernels); its width comes from ``matched_d_ff`` so
+can test each one; ``loss_and_grads`` runs the whole model. The FFN computes ``glulib.ffn`` and
+``glulib.ffn_backward``'s numbers (the same fused gate kernels); its width comes from ``matched_d_ff`` so
 that all eight variants have the same number of parameters.
 
 Speed (a training step at the experiment's size is faster than the same model in PyTorch
@@ -34,7 +34,7 @@ from . import _validate
 from ._config import njit
 from .codes import CODES
 from .core import fused_backward, fused_forward
-from .feedforward import BASELINES, FFNS, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
+from .feedforward import BASELINES, FFNS, VARIANTS, init_ffn, matched_d_ff
 
 #: The eight FFNs, in the order of Shazeer (2020), Table 1.
 FFN_NAMES = ("relu", "gelu", "swish", "glu", "bilinear", "geglu", "swiglu", "reglu")

@@ -34,7 +34,7 @@ import ctypes.util
 import functools
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 import numba
 import numpy as np
