@@ -363,20 +363,16 @@ def warm_every_kernel():
     the cache): the four public functions for every activation, float32 and float64, on
     arrays below and above the size where the threads take over, the parallel copy, and one
     training step."""
-    from .codes import ACTIVATIONS
-    from .core import glu, glu_backward
-    from .fast.kernels import compile_all
-
     for dtype in (np.float32, np.float64):
         for n in (8, SERIAL_BELOW):
             x = np.full(n, 0.5, dtype)  # (n,)
             for name in ACTIVATIONS:
-                glu(x, x, name)
-                glu_backward(x, x, x, name)
+                core.glu(x, x, name)
+                core.glu_backward(x, x, x, name)
                 activate(x, name)
                 activate_grad(x, name)
             parallel_copy(np.ones(n, dtype), np.empty(n, dtype))
-    compile_all()
+    fast.compile_all()
     _warm_training_step()
 
 
