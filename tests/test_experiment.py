@@ -2,6 +2,7 @@
 committed results follow the schema and come from the committed code."""
 
 import json
+import math
 from pathlib import Path
 
 import numba
@@ -465,7 +466,7 @@ def test_the_wall_time_estimate_scales_a_measured_step(corpus):
     assert (step_s, eval_s) == (0.01, 0.1)
     assert seconds == pytest.approx(3 * (100 * 0.01 + 11 * 0.1))  # 5 runs on 2 processes: 3 waves of runs
     step_s, eval_s = train.time_step(corpus, TINY_RUN, steps=2)
-    assert 0 < step_s < 10 and 0 < eval_s < 10
+    assert step_s > 0 and eval_s > 0 and math.isfinite(step_s + eval_s)  # measured, not typed in; no upper bound
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         train.time_step(corpus, TINY_RUN, steps=0)
 
