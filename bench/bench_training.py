@@ -44,7 +44,8 @@ PARTS = {
 
 
 def _setup(corpus, config, seed):
-    """Parameters, one batch, and a step function for glulib (and PyTorch, when installed)."""
+    """The step functions of glulib (and PyTorch, when installed), the two losses from the same
+    parameters (None without PyTorch), and glulib's optimizer."""
     from glulib import model, optim, textdata
 
     cfg = config.model_config(corpus.vocab_size)
@@ -65,7 +66,7 @@ def _setup(corpus, config, seed):
 
         from bench import torch_model
     except ImportError:
-        return cfg, params, x, y, steps, check, opt
+        return steps, check, opt
     torch.set_num_threads(1)
     check = (model.loss(params, x, y, cfg), torch_model.loss(params, x, y, cfg))
     net = torch_model.TorchModel(params, cfg)
@@ -81,7 +82,7 @@ def _setup(corpus, config, seed):
             topt.step()
 
     steps["torch"] = torch_step
-    return cfg, params, x, y, steps, check, opt
+    return steps, check, opt
 
 
 @contextmanager
@@ -89,7 +90,7 @@ def _timed(timers, opt):
     """Wrap the functions behind each part with timers; restore them afterwards."""
     from glulib import model
 
-    targets = [(model, name, part) for part, names in PARTS.items() for name in names if hasattr(model, name)]
+    targets = [(model, name, part) for part, names in PARTS.items() for name in names]
     targets.append((opt, "step", "optimizer"))
     saved = []
     for owner, name, part in targets:
@@ -141,7 +142,7 @@ def run():
     rows, parts = {}, {}
     with train.single_threaded():
         for v in model.FFN_NAMES:
-            cfg, params, x, y, steps, check, opt = _setup(corpus, config.replace(variant=v), seed=0)
+            steps, check, opt = _setup(corpus, config.replace(variant=v), seed=0)
             if check is not None and not abs(check[0] - check[1]) <= LOSS_TOLERANCE:
                 raise SystemExit(f"bench_training: {v}: PyTorch's loss {check[1]:.6f} differs from glulib's "
                                  f"{check[0]:.6f} from the same parameters: the two models are not the same")
