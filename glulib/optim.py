@@ -110,6 +110,5 @@ class AdamW:
             m += t(1.0 - b1) * g
             v *= t(b2)
             v += t(1.0 - b2) * (g * g)
-            if k in self.decay and self.weight_decay:
-                w *= t(1.0 - lr * self.weight_decay)
+            w *= decay  # 1 (exact) for an array without weight decay
             w -= t(lr / c1) * m / (np.sqrt(v / t(c2)) + t(self.eps))
