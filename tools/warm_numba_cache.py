@@ -8,8 +8,9 @@ Run by Binder's ``postBuild`` (the cache then ships in the image) and by the ins
     python tools/warm_numba_cache.py          # one line: kernels, compiled, loaded, seconds
 
 Every public entry point is called on tiny arrays of both dtypes, below and above the size
-where the threads take over (``glulib.kernelstudy.warm_every_kernel``), so each kernel a notebook can reach is compiled (or loaded, when
-the cache is warm already). ``stats()`` reports, per kernel, what came from the cache;
+where the threads take over, and one tiny training step runs (``glulib.kernelstudy.warm_every_kernel``),
+so each kernel a notebook can reach is compiled (or loaded, when the cache is warm already).
+``stats()`` reports, per kernel, what came from the cache;
 tests/test_warm_cache.py checks that a fresh process after this step compiles nothing.
 """
 
