@@ -602,7 +602,7 @@ def estimate_wall_time(corpus, config, n_runs, n_jobs, variants=model.FFN_NAMES,
 
 
 def _plan(args, parser):
-    """[(config, seeds, out folder, is the folder's full comparison)] for the command line's mode."""
+    """[(config, seeds, variants, out folder)] for the command line's mode."""
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in model.FFN_NAMES]
     if unknown or not variants:
@@ -627,7 +627,7 @@ def _plan(args, parser):
         if out.resolve() == RESULTS_DIR.resolve() and not (full and config == train.FULL):
             parser.error(f"only the full comparison (FULL settings, all eight FFNs, {len(SEEDS)} seeds) replaces "
                          f"{RESULTS_DIR}; leave out --out to write to {SCRATCH_DIR}, or choose another folder")
-        plans.append((config, seeds, variants, out, full and not args.quick))
+        plans.append((config, seeds, variants, out))
     return plans
 
 
@@ -655,7 +655,7 @@ def main(argv=None, stream=None):
     n_jobs = default_jobs() if args.jobs is None else args.jobs
     plans = _plan(args, parser)
     try:  # before the first run, not after the last
-        for _, _, _, out, _ in ([] if args.estimate else plans):
+        for _, _, _, out in ([] if args.estimate else plans):
             check_out_dir(out)
             check_out_dir(out / PARTIAL_DIR)
     except OSError as exc:
@@ -663,18 +663,18 @@ def main(argv=None, stream=None):
     corpus = textdata.load_corpus()
     command = "python -m glulib.experiment " + " ".join(argv if argv is not None else sys.argv[1:])
 
-    n_runs = sum(len(seeds) * len(variants) for _, seeds, variants, _, _ in plans)
+    n_runs = sum(len(seeds) * len(variants) for _, seeds, variants, _ in plans)
     if args.estimate or n_runs > 1:
         per_run, step_s, eval_s = estimate_wall_time(corpus, plans[0][0], 1, 1, variants=plans[0][2])
         total = sum(estimate_wall_time(corpus, c, len(s) * len(v), n_jobs, step_s=(step_s, eval_s))[0]
-                    for c, s, v, _, _ in plans)
+                    for c, s, v, _ in plans)
         print(f"expected wall time: about {total / 60:.0f} min for {n_runs} runs on {n_jobs} process"
               f"{'es' if n_jobs > 1 else ''} (a step measured at {step_s * 1e3:.1f} ms, an evaluation at "
               f"{eval_s * 1e3:.0f} ms, so about {per_run:.0f} s a run; more if the machine is busy)",
               file=stream, flush=True)
         if args.estimate:
             return
-    for config, seeds, variants, out, _ in plans:
+    for config, seeds, variants, out in plans:
         _sweep(corpus, config, seeds, variants, out, n_jobs, command.strip(), stream)
 
 
