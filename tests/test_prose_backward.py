@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import glulib
-from glulib import depth
+from glulib import backward
 
 
 def _rms_opening():
@@ -23,7 +23,7 @@ def test_the_glu_edge_lies_a_little_below_one_over_the_rms_opening():
     lo, hi = 1.0, 2.0
     for _ in range(12):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if np.median(depth.gain_sweep("glu", [mid])[0]) < 1 else (lo, mid)
+        lo, hi = (mid, hi) if np.median(backward.gain_sweep("glu", [mid])[0]) < 1 else (lo, mid)
     assert 1 / rms - 0.1 < lo < 1 / rms
     # between the quarter steps 1.75 and 2 of the notebook's sweep
     assert 1.75 < lo < 2.0
