@@ -39,7 +39,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,site]'
+	$(PY) -m pip install --quiet -e '.[test,site,cluster]'
 	@touch $@
 
 # Compile every kernel now, so that a notebook's first call loads it from the cache
