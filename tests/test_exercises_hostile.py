@@ -635,12 +635,12 @@ def _gain_prediction():
 
 
 def _glu_gain():
-    from glulib import depth
+    from glulib import backward
     ex = _ex("backward")
     (name,) = required(ex.check_glu_gain)
     t = ex.GAIN_TASK
     gains = [round(1.7 + 0.01 * k, 2) for k in range(26)]  # 1.70 to 1.95: the window lies in here
-    med = np.median(depth.gain_sweep(t["unit"], gains, t["mode"], t["depth"], t["width"], t["batch"], t["seeds"]),
+    med = np.median(backward.gain_sweep(t["unit"], gains, t["mode"], t["depth"], t["width"], t["batch"], t["seeds"]),
                     axis=1)
     inside = [g for g, m in zip(gains, med) if ex.LOW <= m <= ex.HIGH]
     below = [g for g, m in zip(gains, med) if m < ex.LOW]
