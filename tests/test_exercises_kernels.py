@@ -44,9 +44,29 @@ def _reglu(value, gate, out):
         out[i] = value[i] * (0.0 if g <= 0 else g)
 
 
-def test_reglu_kernel_compiled_or_not():
-    assert ex08.check_reglu_kernel(_reglu)
+def test_reglu_kernel_must_be_one_compiled_loop():
+    """Issue 22: plain NumPy (right numbers, NaN kept, but temporaries) was accepted as "one pass"."""
     assert ex08.check_reglu_kernel(numba.njit(_reglu))
+
+    def plain_numpy(value, gate, out):
+        out[:] = value * np.maximum(gate, 0)
+
+    numpy_words = ex08.check_reglu_kernel(plain_numpy)
+    assert not numpy_words and "not compiled" in numpy_words.message and "temporary" in numpy_words.message
+    no_loop = ex08.check_reglu_kernel(numba.njit(plain_numpy))
+    assert not no_loop and "no loop" in no_loop.message
+    python_loop = ex08.check_reglu_kernel(_reglu)
+    assert not python_loop and "@numba.njit" in python_loop.message
+
+    @numba.njit
+    def while_loop(value, gate, out):
+        i = 0
+        while i < value.size:
+            g = gate[i]
+            out[i] = value[i] * (0.0 if g <= 0 else g)
+            i += 1
+
+    assert ex08.check_reglu_kernel(while_loop)
 
 
 def test_reglu_kernel_mistakes():
@@ -64,13 +84,16 @@ def test_reglu_kernel_mistakes():
             out[i] = value[i] * max(gate[i], 0.0)
 
     def writes_gate(value, gate, out):
-        _reglu(value, gate, out)
+        for i in range(value.size):
+            out[i] = value[i] * max(gate[i], 0.0)
         gate[:] = 0.0
 
+    nan_to_zero, untouched, skips_last, writes_gate = (numba.njit(f) for f in (nan_to_zero, untouched, skips_last,
+                                                                                 writes_gate))
     fb = ex08.check_reglu_kernel(nan_to_zero)
     assert not fb and "NaN" in fb.message
     fb = ex08.check_reglu_kernel(untouched)  # the exercise cell as given: a wrong number, not the NaN hint
     assert not fb and "expected value * max(gate, 0)" in fb.message
     assert "never written" in ex08.check_reglu_kernel(skips_last).message
     assert "changed its input gate" in ex08.check_reglu_kernel(writes_gate).message
-    assert "raised" in ex08.check_reglu_kernel(lambda v, g: None).message
+    assert "not compiled" in ex08.check_reglu_kernel(lambda v, g: None).message

@@ -28,3 +28,14 @@ def test_bilinear_output():
     assert ex00.check_bilinear_output(r["output"])
     assert not ex00.check_bilinear_output(typhoon.pump(typhoon.STORY["x"])["output"])
     assert not ex00.check_bilinear_output("a lot")
+
+
+def test_by_hand_wants_the_opening_rounded_at_the_end_not_in_the_middle():
+    """Issue 22: an opening rounded to 0.67 before multiplying was accepted (1 % tolerance)."""
+    r = typhoon.pump(ex00.BY_HAND_STORM)
+    two = round(r["opening"], 2)
+    early = ex00.check_by_hand(r["severity"], r["gate_input"], two, r["severity"] * two)
+    assert not early and "round at the end" in early.message.lower()
+    late = ex00.check_by_hand(r["severity"], r["gate_input"], r["opening"], r["severity"] * two)
+    assert not late and "round at the end" in late.message.lower()
+    assert ex00.check_by_hand(*(round(r[k], 4) for k in ("severity", "gate_input", "opening", "output")))
