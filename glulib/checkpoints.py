@@ -19,14 +19,15 @@ with fixed timestamps), so the same parameters always give the same checksum.
 import hashlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from . import _validate, model, train
+from ._files import (
+    write_atomic,  # the one atomic write, shared with glulib.experiment's results
+)
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
 MANIFEST = "manifest.json"
@@ -61,22 +62,6 @@ def npz_bytes(params):
             info.external_attr = 0o644 << 16
             zf.writestr(info, entry.getvalue())
     return buf.getvalue()
-
-
-def write_atomic(path, data):
-    """Write ``data`` (bytes) to a temporary file beside ``path`` and rename it into place: a reader
-    sees the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_manifest(models_dir=None):

@@ -22,6 +22,7 @@ def main(argv=None):
     if unknown or not variants:
         parser.error(f"--variants: choose from {list(model.FFN_NAMES)}, got {args.variants!r}")
     results = experiment.load_results()
+    train.keep_freed_memory()  # a command of its own: its allocator is ours to set (glulib.train)
     config = train.TrainConfig.from_dict(results["config"])
     corpus = textdata.load_corpus()
     committed = {(r["variant"], r["seed"]): r for r in results["runs"]}

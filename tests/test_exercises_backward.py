@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import glulib
-from glulib import depth
+from glulib import backward
 from glulib.exercises import backward as ex3
 
 
@@ -39,7 +39,7 @@ def test_gain_prediction():
 
 def test_glu_gain():
     t = ex3.GAIN_TASK
-    sweep = depth.gain_sweep(t["unit"], [1.0, 1.8, 2.0], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
+    sweep = backward.gain_sweep(t["unit"], [1.0, 1.8, 2.0], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
     med = np.median(sweep, axis=1)
     assert med[0] < ex3.LOW and ex3.LOW <= med[1] <= ex3.HIGH and med[2] > ex3.HIGH
     assert ex3.check_glu_gain(1.8)

@@ -103,7 +103,7 @@ def test_notebook_06_long_budget_paragraph(results):
     assert rows["glu"]["rank"] == len(rows) and long_rows["glu"]["rank"] <= 2
     assert rows["bilinear"]["rank"] <= 2 and long_rows["bilinear"]["rank"] == len(rows)
     paper_long = _order(long_rows, "paper_long")
-    assert panels.kendall_tau(_order(long_rows), paper_long) < panels.kendall_tau(_order(rows), paper_long)
+    assert experiment.kendall_tau(_order(long_rows), paper_long) < experiment.kendall_tau(_order(rows), paper_long)
     held = np.array([r["curve"]["heldout_loss"] for r in long["runs"]])  # (n_runs, n_points)
     trained = np.array([r["curve"]["train_loss"] for r in long["runs"]])  # (n_runs, n_points)
     gap = (held - trained).mean(axis=0)  # (n_points,)
@@ -131,7 +131,7 @@ def test_notebook_06_learning_rate_paragraph(results):
     assert all(r["best_lr"] == shared for r in rows.values()) and rows["glu"]["best_rank"] == len(rows)
     order = {lr: sorted(rows, key=lambda v: rows[v]["mean"][lr]) for lr in experiment.LR_SWEEP}
     assert order[shared] == _order(experiment.summary(results))  # the same order as the four-seed table
-    tau = {lr: panels.kendall_tau(order[shared], order[lr]) for lr in (low, high)}
+    tau = {lr: experiment.kendall_tau(order[shared], order[lr]) for lr in (low, high)}
     assert tau[low] >= 0.85 and tau[high] < tau[low]
     cost = [rows[v]["mean"][high] - rows[v]["best_mean"] for v in rows]
     assert max(cost) > 3 * min(cost) > 0

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glulib import experiment, model, textdata, train
+from glulib import _files, experiment, model, textdata, train
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +233,7 @@ def test_files_are_written_atomically_and_both_from_the_same_data(small, tmp_pat
     experiment.save(small, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     calls = []
-    real_replace = experiment.os.replace
+    real_replace = _files.os.replace
 
     def interrupted_replace(src, dst):  # the CSV is renamed into place, then the process dies
         calls.append(Path(dst).name)
@@ -244,7 +244,7 @@ def test_files_are_written_atomically_and_both_from_the_same_data(small, tmp_pat
     changed = _copy(small)
     changed["runs"] = changed["runs"][:3]
     changed["complete"] = False
-    monkeypatch.setattr(experiment.os, "replace", interrupted_replace)
+    monkeypatch.setattr(_files.os, "replace", interrupted_replace)
     with pytest.raises(KeyboardInterrupt):
         experiment.save(changed, tmp_path)
     monkeypatch.undo()
@@ -328,7 +328,7 @@ def test_the_paper_table_comes_from_the_csv():
 
 def test_the_command_line_keeps_progress_apart_until_the_end(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(train, "QUICK", TINY_RUN.replace(steps=2, eval_every=1))
-    monkeypatch.setattr(experiment, "SAMPLE_CHARS", 4)
+    monkeypatch.setattr(experiment.runner, "SAMPLE_CHARS", 4)
     out = tmp_path / "out"
     experiment.main(["--quick", "--variants", "relu,glu", "--seeds", "2", "--out", str(out)])
     assert sorted(p.name for p in out.iterdir()) == ["runs.csv", "runs.json"]  # partial/ cleaned up
@@ -342,7 +342,7 @@ def test_the_command_line_keeps_progress_apart_until_the_end(tmp_path, monkeypat
         real_save(results, out_dir)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiment, "save", save_then_interrupt)
+    monkeypatch.setattr(experiment.results, "save", save_then_interrupt)
     before = (out / "runs.json").read_bytes()
     with pytest.raises(SystemExit) as info:
         experiment.main(["--quick", "--variants", "relu,glu", "--seeds", "2", "--out", str(out)])
@@ -474,11 +474,11 @@ def test_the_wall_time_estimate_scales_a_measured_step(corpus):
 @pytest.fixture
 def tiny_modes(tmp_path, monkeypatch):
     """The command line with tiny budgets and two learning rates, results under tmp_path."""
-    monkeypatch.setattr(experiment, "RESULTS_DIR", tmp_path / "results")
-    monkeypatch.setattr(experiment, "SCRATCH_DIR", tmp_path / "results" / "scratch")
-    monkeypatch.setattr(experiment, "BUDGETS", {"short": TINY_RUN.replace(steps=2, eval_every=1),
+    monkeypatch.setattr(experiment.results, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(experiment.results, "SCRATCH_DIR", tmp_path / "results" / "scratch")
+    monkeypatch.setattr(experiment.results, "BUDGETS", {"short": TINY_RUN.replace(steps=2, eval_every=1),
                                                 "long": TINY_RUN.replace(steps=4, eval_every=2)})
-    monkeypatch.setattr(experiment, "LR_SWEEP", (1e-3, 3e-3))
+    monkeypatch.setattr(experiment.results, "LR_SWEEP", (1e-3, 3e-3))
     return tmp_path / "results"
 
 
@@ -508,11 +508,11 @@ def test_the_command_line_resumes_an_interrupted_sweep(tiny_modes, monkeypatch, 
         if len(saves) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiment, "save", save_twice_then_interrupt)
+    monkeypatch.setattr(experiment.results, "save", save_twice_then_interrupt)
     with pytest.raises(SystemExit) as info:
         experiment.main(argv)
     assert info.value.code == 130 and "run the same command again to resume" in capsys.readouterr().err
-    monkeypatch.setattr(experiment, "save", real_save)
+    monkeypatch.setattr(experiment.results, "save", real_save)
     out = tiny_modes / "scratch" / "long"
     assert experiment.completeness(experiment.load_results(out / "partial", require_complete=False))["done"] == 2
     experiment.main(argv)

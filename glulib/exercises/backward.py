@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import depth as _depth
+from .. import backward as _backward
 from ..core import glu, glu_backward
 from ..feedforward import VARIANTS
 from ..gradcheck import gradcheck
@@ -83,7 +83,7 @@ def check_dauphin(glu_factor, gtu_factor):
     """Exercise 2: the factors on dX at X = 2, G = 0 for the GLU and the GTU."""
     glu_factor, gtu_factor = number(glu_factor, "glu_factor"), number(gtu_factor, "gtu_factor")
     X, G = DAUPHIN_POINT
-    f = _depth.dauphin_factors(np.array([X]), np.array([G]))
+    f = _backward.dauphin_factors(np.array([X]), np.array([G]))
     want_glu, want_gtu = float(f["glu_value"][0]), float(f["gtu_value"][0])
     if not close(glu_factor, want_glu, rtol=1e-3):
         return Feedback(False, f"the GLU's factor is sigmoid(G) alone, at G = {G:g}; you gave {glu_factor:g}.")
@@ -110,7 +110,7 @@ LOW, HIGH = 1e-2, 1e2
 def _median_ratio(gain):
     """Median over GAIN_TASK's seeds of |dx| / |dy| at its depth, for a gain on V (a float)."""
     t = GAIN_TASK
-    sweep = _depth.gain_sweep(t["unit"], [gain], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
+    sweep = _backward.gain_sweep(t["unit"], [gain], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
     return float(np.median(sweep[0]))
 
 
@@ -144,7 +144,7 @@ def check_glu_gain(gain):
     if not 0 < g <= 10:
         return Feedback(False, f"choose a gain between 0 and 10; you gave {g:g}.")
     r = _median_ratio(g)
-    shown_r = _depth.format_ratio(r)
+    shown_r = _backward.format_ratio(r)
     if not r >= LOW:
         return Feedback(False, f"at gain {g:g} the stack passes {shown_r} of the gradient: it still vanishes. "
                                "Raise the gain.")
@@ -152,7 +152,7 @@ def check_glu_gain(gain):
         return Feedback(False, f"at gain {g:g} the stack passes {shown_r} of the gradient: it explodes. "
                                "Lower the gain, in small steps.")
     return Feedback(True, f"at gain {g:g} the {GAIN_TASK['depth']}-layer GLU stack passes {shown_r} of the "
-                          f"gradient to its input (at gain 1: {_depth.format_ratio(_median_ratio(1.0))}). Try a gain "
+                          f"gradient to its input (at gain 1: {_backward.format_ratio(_median_ratio(1.0))}). Try a gain "
                           "0.02 higher and watch how narrow the window is.")
 
 
@@ -239,7 +239,7 @@ def _gain_prediction_answers():
 def _glu_gain_answers():
     t = GAIN_TASK
     gains = [round(1.7 + 0.01 * k, 2) for k in range(26)]  # 1.70 to 1.95: the window lies in here
-    med = np.median(_depth.gain_sweep(t["unit"], gains, t["mode"], t["depth"], t["width"], t["batch"], t["seeds"]),
+    med = np.median(_backward.gain_sweep(t["unit"], gains, t["mode"], t["depth"], t["width"], t["batch"], t["seeds"]),
                     axis=1)  # (26,) one sweep, the checker measures one gain at a time
     inside = [g for g, m in zip(gains, med) if LOW <= m <= HIGH]
     below = [g for g, m in zip(gains, med) if m < LOW]

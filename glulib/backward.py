@@ -216,7 +216,7 @@ def run(units=UNITS, modes=MODES, max_depth=64, width=32, batch=8, seeds=(0, 1, 
 
     ``gains`` is one gain for every unit, or a dict from unit to gain (``CONTROL_GAINS``).
     """
-    func = "depth.run"
+    func = "backward.run"
     units, modes = tuple(units), tuple(modes)
     for arg, names, valid in (("unit", units, UNITS), ("mode", modes, MODES)):
         if not names:
@@ -251,7 +251,7 @@ def _seeds(seeds, func):
 
 def gain_sweep(unit, gains, mode="plain", depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4)):
     """``|dx| / |dy|`` at one depth for each gain and seed, as an array (n_gains, n_seeds)."""
-    func = "depth.gain_sweep"
+    func = "backward.gain_sweep"
     _validate.choice(unit, UNITS, func, "unit")
     _validate.choice(mode, MODES, func, "mode")
     gains = [_gain(g, func) for g in np.atleast_1d(np.asarray(gains, dtype=object)).ravel()]
