@@ -126,7 +126,6 @@ def check_paired_interval(delta, half_width, results=None):
     """Exercise 5: GLU's paired change against ReLU over the seeds and its 95 % half-width."""
     import math
 
-
     got_delta = number(delta, "delta")
     got_half = number(half_width, "half_width")
     results = experiment.load_results() if results is None else results
