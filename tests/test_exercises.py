@@ -12,7 +12,7 @@ import pytest
 
 import glulib
 import glulib.exercises
-from glulib import feedforward, typhoon
+from glulib import costs, feedforward, typhoon, zoo
 from glulib.exercises import Feedback
 from glulib.exercises import _feedback as fb
 from glulib.exercises import kernels as ex08
@@ -80,6 +80,7 @@ def test_every_constant_an_exercise_module_hands_out_is_read_only(module):
     ("typhoon.STORY", typhoon.STORY), ("typhoon.FEATURE_RANGES", typhoon.FEATURE_RANGES),
     ("glulib.VARIANTS", glulib.VARIANTS), ("glulib.BASELINES", glulib.BASELINES),
     ("feedforward.FFNS", feedforward.FFNS), ("feedforward.LABELS", feedforward.LABELS),
+    ("costs.STRATEGIES", costs.STRATEGIES), ("zoo.CONVENTIONS", zoo.CONVENTIONS),
 ])
 def test_the_courses_reference_data_is_read_only(where, value):
     _assert_read_only(value, where)
