@@ -66,7 +66,8 @@ bytecodes at no cost to its speed; in another thread, or on Windows, a trace fun
 everywhere. Neither can stop a loop compiled with Numba, which never returns to Python until it
 ends, so a compiled function is first run as Python (``fn.py_func``) under the limit: a loop that
 never ends is found there, and only a function that finishes is then compiled and run, without a
-limit (compiling takes a second or more, and is not the learner's loop).
+limit (compiling takes a second or more, and is not the learner's loop). If the Python version
+raises (it uses something only Numba provides), the compiled function runs without a limit.
 
 ``sys.exit()``, ``raise SystemExit`` or any other ``BaseException`` raised inside the learner's
 function is answered in words like any error; it never ends the kernel. The stop button
