@@ -118,3 +118,10 @@ def test_bad_input_gets_a_clear_error():
         sparse.pack({**params, "V": params["V"].astype(np.float32)})
     with pytest.raises(TypeError, match="params\\['W'\\] must hold real numbers"):
         sparse.pack({**params, "W": params["W"].astype(complex)})
+
+
+def test_the_bench_finds_the_break_even_between_levels_and_counts_the_bytes_read():
+    from bench.bench_sparse import break_even, bytes_read
+    assert break_even((0.0, 0.2, 0.4), (0.8, 0.9, 1.1)) == pytest.approx(0.3)
+    assert break_even((0.0, 0.5), (1.2, 2.0)) == 0.0 and break_even((0.0, 0.5), (0.5, 0.9)) is None
+    assert bytes_read(1536) == 3 * 4 * 576 * 1536 and bytes_read(0) == 4 * 576 * 1536
