@@ -51,3 +51,19 @@ def keep_largest(share, score=None):
 def only_layer(layer, edit):
     """An ``edit_product`` that applies ``edit`` in layer ``layer`` alone and leaves the others."""
     return lambda i, product: edit(i, product) if i == layer else product
+
+
+def token_losses(llm, ids, **options):
+    """Next-token cross-entropy (nats) at each of ids[1:], (len(ids) - 1,) float64: the terms
+    whose mean is ``llm.loss(ids, **options)``. Paired per-token differences between two runs on
+    the same ids give a loss change with its standard error."""
+    z = llm.logits(ids[:-1], **options).astype(np.float64)  # (T, vocab)
+    z -= z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (T, vocab)
+    return -log_p[np.arange(len(ids) - 1), ids[1:]]  # (T,)
+
+
+def change(losses, base):
+    """Mean of the per-token loss change ``losses - base`` and its standard error (paired)."""
+    d = np.asarray(losses, dtype=np.float64) - np.asarray(base, dtype=np.float64)  # (T,)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))

@@ -10,8 +10,9 @@ from .. import hardware, llama, quantize
 from ..recording import FFNRecord
 from ._feedback import Feedback, checker, close, integer, number
 
-#: The layer of exercises 1 and 3.
-INT8_LAYER = 11
+#: The layers of exercises 1, 2 and 3 (not the ones whose numbers the notebook prints).
+INT8_LAYER = 28
+OUTLIER_LAYER = 2
 THRESHOLD_LAYER = 5
 #: Exercise 3's target: the share of units the threshold should keep, and how close counts.
 TARGET_SHARE, SHARE_TOLERANCE = 0.10, 0.01
@@ -27,7 +28,7 @@ def _record():
 
 @checker
 def check_int8_zeros(share):
-    """Exercise 1: the share of layer 11's products that int8 with one scale per tensor rounds to 0."""
+    """Exercise 1: the share of layer INT8_LAYER's products that int8 with one scale per tensor rounds to 0."""
     got = number(share, "your share")
     p = _record().product[INT8_LAYER]  # (n, d_ff)
     want = float(np.mean(quantize.quantize(p, "int8", "tensor") == 0))
@@ -49,24 +50,27 @@ def check_int8_zeros(share):
 
 
 @checker
-def check_outlier_unit(layer, unit):
-    """Exercise 2: the (layer, unit) of the largest |product| on the passage."""
-    L, j = integer(layer, "layer"), integer(unit, "unit")
-    products = _record().product
-    n_layers, d_ff = len(products), products[0].shape[1]
-    if not (0 <= L < n_layers and 0 <= j < d_ff):
-        return Feedback(False, f"layer must lie in [0, {n_layers}) and unit in [0, {d_ff}); got layer {L}, unit {j}.")
-    peaks = np.array([np.max(np.abs(p), axis=0) for p in products])  # (n_layers, d_ff)
-    best = np.unravel_index(int(np.argmax(peaks)), peaks.shape)
-    if (L, j) == best:
-        t = int(np.argmax(np.abs(products[L][:, j])))
-        return Feedback(True, f"Layer {L}, unit {j}: |product| {peaks[L, j]:.0f} at token {t}, "
-                              f"{peaks[L, j] / np.median(np.abs(products[L])):.0f} times the layer's median.")
-    if L == best[0]:
-        return Feedback(False, f"Right layer; unit {j} peaks at {peaks[L, j]:.3g}. Take the argmax over units of "
-                               "the largest |product| over tokens, not the token's index.")
-    return Feedback(False, f"Unit {j} of layer {L} peaks at {peaks[L, j]:.3g}. Search every layer: for each, "
-                           "np.abs(product).max(axis=0), then the largest of all.")
+def check_outlier_unit(unit):
+    """Exercise 2: the unit of layer OUTLIER_LAYER with the largest |product| on the passage."""
+    j = integer(unit, "unit")
+    p = np.abs(_record().product[OUTLIER_LAYER])  # (n, d_ff)
+    if not 0 <= j < p.shape[1]:
+        return Feedback(False, f"unit must lie in [0, {p.shape[1]}); got {j}.")
+    peaks = p.max(axis=0)  # (d_ff,)
+    best = int(np.argmax(peaks))
+    if j == best:
+        layer = llama.load().layers[OUTLIER_LAYER]
+        cos = quantize.unit_cosines(layer["W"], layer["V"])  # (d_ff,)
+        above = int(np.sum(np.abs(cos) > abs(cos[j])))
+        return Feedback(True, f"Unit {j}: |product| up to {peaks[j]:.0f}, {peaks[j] / np.median(p):.0f} times the "
+                              f"layer's median, at token {int(np.argmax(p[:, j]))}. Its W and V columns have cosine "
+                              f"{cos[j]:+.2f}; {above} units of the layer are more aligned. Is this outlier one that "
+                              "alignment explains?")
+    if j == int(np.unravel_index(int(np.argmax(p)), p.shape)[0]):
+        return Feedback(False, "That is the TOKEN where the largest product sits, not the unit: take the argmax over "
+                               "units (axis 1 of the (tokens, units) array is the unit).")
+    return Feedback(False, f"Unit {j} peaks at {peaks[j]:.3g}, below the largest. Take np.abs(product).max(axis=0) "
+                           "(each unit's largest over tokens) and its argmax.")
 
 
 @checker
