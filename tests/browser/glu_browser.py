@@ -200,6 +200,7 @@ class Watcher:
         context.route("**/*", self._route)
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("crash", lambda _page: self.page_errors.append("the page's renderer crashed (out of memory?)"))
 
     def _route(self, route):
         url = route.request.url
