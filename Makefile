@@ -30,6 +30,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@$(PYTHON) tools/experiment_times.py
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]' \
@@ -103,7 +104,7 @@ BENCH_MALLOC := glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold
 bench: install ## Print the speed ratios measured side by side in one run
 	GLIBC_TUNABLES=$(BENCH_MALLOC) $(PY) -m bench
 
-experiment: install ## Train the eight FFNs x 4 seeds on every core, write data/results/ (ARGS="--budget long", "--lr-sweep", "--estimate")
+experiment: install ## LONG (times below): retrain the eight FFNs x 4 seeds, REPLACING the committed data/results/ and data/models/
 	$(PY) -m glulib.experiment $(ARGS)
 
 clean: ## Remove the virtual environment, caches and build output

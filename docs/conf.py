@@ -9,6 +9,7 @@ MathJax is a local copy (npm's ``mathjax`` package, installed by ``make site``).
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -26,7 +27,8 @@ project = "Gated Linear Units, from a typhoon pump to the Transformer FFN"
 author = "The GLU course developers"
 copyright = "the GLU course developers; prose, figures and exercises CC BY 4.0, code MIT"
 
-extensions = ["myst_nb", "sphinx.ext.mathjax"]
+sys.path.insert(0, str(DOCS))  # glu_progress: `make site` says which notebook it reads, how many are left
+extensions = ["myst_nb", "sphinx.ext.mathjax", "glu_progress"]
 root_doc = "docs/index"
 include_patterns = ["docs/index.md", "docs/references.md", "docs/PERFORMANCE.md", "notebooks/[0-9][0-9]_*.ipynb"]
 exclude_patterns = [".venv", ".git", "_build", "_site", "_slides", "docs/node_modules", "**/.ipynb_checkpoints"]
@@ -77,3 +79,4 @@ html_theme_options = {
 # The theme's light/dark switch starts in light mode (an unset mode logs an error in the console)
 html_context = {"default_mode": "light"}
 html_favicon = str(DOCS / "favicon.svg")  # without one, the browser asks for /favicon.ico (a 404)
+
