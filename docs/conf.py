@@ -44,6 +44,9 @@ nb_execution_in_temp = False  # run in notebooks/, as a learner does
 # to drive them): a widget output renders as an inert placeholder, and every live figure has
 # its static twin, a PNG output of its own.
 nb_ipywidgets_js = {}
+# A panel that carries its static twin in its own output (Panel.twin_in_output: a widget view
+# and an image/png) shows the image here: PNG first, then the widget view as before.
+nb_mime_priority_overrides = [("html", "image/png", 5)]
 nb_merge_streams = True
 
 myst_enable_extensions = ["dollarmath", "amsmath", "html_image"]

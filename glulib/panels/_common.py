@@ -1,5 +1,6 @@
 """Building blocks shared by every panel: figures, labelled controls, readouts, static twins."""
 
+import base64
 import io
 import math
 import re
@@ -235,10 +236,25 @@ class Panel:
             if isinstance(w, widgets.Widget):
                 _close_tree(w)
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    #: Show the static twin in the panel's own output, as its fallback (see ``_repr_mimebundle_``)
+    #: instead of a cell of its own. A panel sets it once its notebook no longer shows
+    #: ``panel.static()`` separately.
+    twin_in_output = False
 
-        display(self.widget)
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The widget's view, and, when ``twin_in_output``, the static twin as ``image/png``
+        in the same output.
+
+        A front end shows one type of each output: JupyterLab (and Voila) the live widget,
+        alone; wherever widgets do not render (a static page, the course site, a slide deck,
+        a PDF, a front end without the widget manager) the image. The figure is then drawn
+        once in JupyterLab, and still reads everywhere else."""
+        view = self.widget._repr_mimebundle_  # None once closed (outside a kernel: from the start)
+        bundle = dict(view(include=include, exclude=exclude) or {}) if callable(view) else {}
+        bundle.setdefault("text/plain", f"<{type(self).__name__}: {', '.join(self.controls)}>")
+        if self.twin_in_output:
+            bundle["image/png"] = base64.b64encode(self.static().data).decode("ascii")
+        return bundle
 
     def static(self):
         """The static twin of the panel's figure."""
