@@ -53,8 +53,12 @@ install: $(STAMP) $(WARM) ## Create .venv, install the course and its dependenci
 lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
 	$(VENV)/bin/jupyter lab $(AS_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(NOTEBOOK) $(LAB_ARGS)
 
+# Voila's template "glu" (app/share/jupyter/voila/templates/glu): its "lab" template without the
+# links to Font Awesome on a CDN (voila.js serves the same icons itself): the page works offline
+APP_JUPYTER_PATH := $(CURDIR)/app/share/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH),)
+
 app: install ## Serve the pump control room alone as a Voila page on localhost (no code shown)
-	$(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1
+	JUPYTER_PATH=$(APP_JUPYTER_PATH) $(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1 --template=glu
 
 # MathJax and reveal.js for the site and the slides: local copies from npm (docs/package-lock.json),
 # so that no page loads anything from a CDN

@@ -36,8 +36,9 @@ ACTIVATION_LABELS = {
 Z_RANGE = (-6.0, 6.0)  # the gate-input axis of the curve
 CLASS_PREFIX = "glu-"
 FIGSIZE = (6.2, 3.0)  # inches: 620 x 300 px beside the sliders
-SLIDER_WIDTH = "24em"
-READOUT_LABEL_WIDTH = "12em"
+SLIDER_WIDTH = "26em"
+FEATURE_SLIDER_WIDTH = "29em"
+READOUT_LABEL_WIDTH = "13em"
 
 
 def story_values():
@@ -82,19 +83,19 @@ def pump_panel():
     for name in typhoon.FEATURES:
         lo, hi, step = FEATURE_RANGES[name]
         controls[name] = slider(name, start[name], lo, hi, step, unit=typhoon.UNITS[name])
-        controls[name].style.description_width = "12.5em"  # room for the unit
-        controls[name].layout.width = SLIDER_WIDTH
+        controls[name].style.description_width = "12em"  # room for the unit
+        controls[name].layout.width = FEATURE_SLIDER_WIDTH
     for branch, bias in (("severity", "b"), ("gate", "c")):
         for name in typhoon.FEATURES:
             key = f"{branch}_{name}"
             controls[key] = slider(f"weight on {name}", start[key], *WEIGHT_RANGE)
         controls[f"{branch}_bias"] = slider(f"bias {bias}", start[f"{branch}_bias"], *BIAS_RANGE)
         for key in (*(f"{branch}_{name}" for name in typhoon.FEATURES), f"{branch}_bias"):
-            controls[key].style.description_width = "8em"
+            controls[key].style.description_width = "9.5em"
             controls[key].layout.width = SLIDER_WIDTH
     controls["activation"] = widgets.ToggleButtons(
         options=[(label, name) for name, label in ACTIVATION_LABELS.items()],
-        value=start["activation"], description="activation", style={"button_width": "auto"},
+        value=start["activation"], style={"button_width": "auto"},  # its box is titled "gate activation"
     )
     controls["beta"] = slider("Swish beta", start["beta"], *BETA_RANGE)
     controls["beta"].style.description_width = "8em"
@@ -197,10 +198,7 @@ def pump_panel():
                  [controls[f"gate_{f}"] for f in typhoon.FEATURES] + [controls["gate_bias"]])
     severity = group("severity branch (the value): x . W + b",
                      [controls[f"severity_{f}"] for f in typhoon.FEATURES] + [controls["severity_bias"]])
-    keys = list(readouts)
-    numbers = group("readouts", [widgets.HBox([widgets.VBox([readouts[k] for k in keys[:2]]),
-                                               widgets.VBox([readouts[k] for k in keys[2:]])]),
-                                 controls["reset"]])
+    numbers = group("readouts", [*readouts.values(), controls["reset"]])
     activation = group("gate activation", [controls["activation"], controls["beta"]])
     layout = widgets.HBox([
         widgets.VBox([features, gate, severity]),
