@@ -77,7 +77,9 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "show_prev_next": True,
     "show_toc_level": 2,
-    "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
+    # Binder and Colab, side by side on every notebook page (Colab: the notebook's first cell sets it up)
+    "launch_buttons": {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com",
+                       "notebook_interface": "jupyterlab"},
 }
 # The theme's light/dark switch starts in light mode (an unset mode logs an error in the console)
 html_context = {"default_mode": "light"}

@@ -249,9 +249,11 @@ class Panel:
         alone; wherever widgets do not render (a static page, the course site, a slide deck,
         a PDF, a front end without the widget manager) the image. The figure is then drawn
         once in JupyterLab, and still reads everywhere else."""
-        view = self.widget._repr_mimebundle_  # None once closed (outside a kernel: from the start)
-        bundle = dict(view(include=include, exclude=exclude) or {}) if callable(view) else {}
-        bundle.setdefault("text/plain", f"<{type(self).__name__}: {', '.join(self.controls)}>")
+        bundle = {"text/plain": f"<{type(self).__name__}: {', '.join(self.controls)}>"}
+        if getattr(self.widget, "comm", None) is not None:  # closed (outside a kernel: from the start): no view
+            # what ipywidgets 8 (and 7, through _ipython_display_) sends for a widget's view
+            bundle["application/vnd.jupyter.widget-view+json"] = {
+                "version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
         if self.twin_in_output:
             bundle["image/png"] = base64.b64encode(self.static().data).decode("ascii")
         return bundle
