@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _validate
 from .codes import CODES
-from .core import fused_backward as _glu_backward, fused_forward as _glu_forward
+from .elementwise import fused_backward as _glu_backward, fused_forward as _glu_forward
 
 #: Gated variants and the activation of their gate (Shazeer 2020, Table 1).
 VARIANTS = {"glu": "sigmoid", "bilinear": "identity", "reglu": "relu", "geglu": "gelu", "swiglu": "silu"}

@@ -7,7 +7,7 @@ import numpy as np
 from .. import backward as _backward
 from ..feedforward import VARIANTS
 from ..gradcheck import gradcheck
-from ..core import glu, glu_backward
+from ..elementwise import glu, glu_backward
 from ._feedback import Feedback, NotAnAnswer, call, checker, choice, close, number, result_array, shown, worst
 
 #: Gradcheck errors below this count as a correct backward (float64, central differences).

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import geometry as _geo
-from ..core import activate, activate_grad
+from ..elementwise import activate, activate_grad
 from ._feedback import Feedback, checker, close, number, numbers, worst
 
 #: Exercise 2's unit: GEGLU with w, v, b, c.

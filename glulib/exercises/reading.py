@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import typhoon
-from ..core import glu_backward
+from ..elementwise import glu_backward
 from ._feedback import Feedback, checker, close, number, numbers
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 
 from .. import zoo
-from ..core import activate
+from ..elementwise import activate
 from ..feedforward import LABELS, VARIANTS
-from ..core import glu
+from ..elementwise import glu
 from ._feedback import Feedback, checker, choice, close, number, ordered, text
 
 
