@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import typhoon
-from ..core import activate
+from ..elementwise import activate
 from ..feedforward import LABELS
 from ._blit import BlitPanel, Blitter
 from ._common import canvas_widget, group, readout, slider
