@@ -330,7 +330,8 @@ def test_make_experiment_saves_the_models_of_the_full_comparison_only(tmp_path, 
     monkeypatch.setattr(experiment.runner, "run_experiment", fake_run_experiment)
     with pytest.raises(SystemExit):
         experiment.main(argv)
-    assert seen["params_dir"] == (checkpoints.MODELS_DIR if saves else None)
+    # staged beside the partial results; moved into data/models/ only with the finished runs.json
+    assert seen["params_dir"] == (tmp_path / "results" / "partial" / "models" if saves else None)
 
 
 def test_retrain_refuses_unknown_variants(capsys):

@@ -5,26 +5,41 @@
     python -m glulib.experiment --lr-sweep          # 3 learning rates x 8 FFNs x 2 seeds: data/results/lr_sweep/
     python -m glulib.experiment --budget long --estimate   # the expected wall time, from a measured step
     python -m glulib.experiment --quick --seeds 1   # QUICK settings, one seed: to data/results/scratch/
+    python -m glulib.experiment --dask local        # on a Dask LocalCluster: one worker process per core
+    python -m glulib.experiment --dask tcp://HOST:8786   # on a running Dask scheduler's workers
 
-The runs train in parallel processes (``--jobs``, default one per core). Progress and the time
-left go to stderr. An interrupted sweep keeps its finished runs in ``<out>/partial/``, and the
-same command resumes it: runs with the same settings and text are not trained again. The output
-folder is checked before the first run starts.
+The runs train in parallel processes (``--jobs``, default one per core), or on the workers of a
+Dask cluster (``--dask``; ``pip install -e '.[cluster]'``); the results come back to this process,
+which writes every file. Progress and the time left go to stderr. An interrupted sweep keeps its
+finished runs in ``<out>/partial/``, and the same command resumes it: runs with the same settings
+and text are not trained again.
+
+Everything is checked before the first run starts: the arguments, the output folder (writable, not a
+folder of committed results unless this is that folder's full comparison, not in use by another
+sweep: each output folder is locked while a sweep writes it), the partial results to resume, and
+the Dask scheduler. The full short comparison keeps its seed-0 models: they are staged in
+``partial/models/`` as each run ends and moved into data/models/ only with the finished runs.json.
 """
 
 import argparse
+import contextlib
+import shutil
 import sys
 import time
 from pathlib import Path
 
-from .. import checkpoints, model, textdata, train
+from .. import _files, checkpoints, model, textdata, train
 from . import results as _results
 from . import runner
-from .results import CSV_FILE, PARTIAL_DIR, RESULTS_FILE, ResultsError
+from .results import PARTIAL_DIR, RESULTS_FILE, ResultsError
 from .stats import findings, summary, table_markdown
 
+#: The folder inside ``partial/`` where the full comparison's seed-0 models wait for the end.
+STAGED_MODELS = "models"
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+DASK_TIMEOUT_S = 10
 
-# ---- command line ----
+
 def _progress(stream):
     def on_step(variant, seed, k, n, event):
         if event["heldout_loss"] is None and event["step"] != 1:
@@ -35,8 +50,6 @@ def _progress(stream):
     return on_step
 
 
-
-
 def _plan(args, parser):
     """[(config, seeds, variants, out folder)] for the command line's mode."""
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -44,10 +57,13 @@ def _plan(args, parser):
     if unknown or not variants:
         parser.error(f"--variants: {f'unknown {unknown}' if unknown else 'no name given'}; "
                      f"choose from {list(model.FFN_NAMES)}")
+    twice = sorted({v for v in variants if variants.count(v) > 1})
+    if twice:
+        parser.error(f"--variants names {twice} more than once; name each FFN once")
     default_seeds = _results.LR_SWEEP_SEEDS if args.lr_sweep else _results.SEEDS
     n_seeds = len(default_seeds) if args.seeds is None else args.seeds
-    if n_seeds < 1:
-        parser.error(f"--seeds must be at least 1, got {n_seeds}")
+    if not 1 <= n_seeds <= _results.MAX_SEEDS:
+        parser.error(f"--seeds must be between 1 and {_results.MAX_SEEDS}, got {n_seeds}")
     if args.quick and args.budget != "short":
         parser.error(f"--quick replaces the budget's settings; leave out --budget {args.budget} or --quick")
     base = train.QUICK if args.quick else _results.BUDGETS[args.budget]
@@ -57,14 +73,42 @@ def _plan(args, parser):
     for lr in (_results.LR_SWEEP if args.lr_sweep else (None,)):
         config = base if lr is None else base.replace(lr=lr)
         home = _results.budget_dir(args.budget) if lr is None else _results.lr_sweep_dir(args.budget, lr)
-        out = Path(args.out) if args.out else (home if full else _results.SCRATCH_DIR / home.relative_to(_results.RESULTS_DIR))
-        if lr is not None and args.out:
-            out = out / home.name
-        if out.resolve() == _results.RESULTS_DIR.resolve() and not (full and config == train.FULL):
-            parser.error(f"only the full comparison (FULL settings, all eight FFNs, {len(_results.SEEDS)} seeds) replaces "
-                         f"{_results.RESULTS_DIR}; leave out --out to write to {_results.SCRATCH_DIR}, or choose another folder")
+        if args.out:
+            out = Path(args.out) / home.name if lr is not None else Path(args.out)
+        else:
+            out = home if full else _results.SCRATCH_DIR / home.relative_to(_results.RESULTS_DIR)
+        try:
+            _results.check_destination(out, config, seeds, variants, "--out")
+        except ResultsError as exc:
+            parser.error(str(exc))
         plans.append((config, seeds, variants, out))
     return plans
+
+
+@contextlib.contextmanager
+def _connect(address, parser, stream):
+    """A ``distributed.Client`` for ``--dask``: a LocalCluster (one single-threaded worker process per
+    core) for "local", else the scheduler at ``address``; a clear error if it does not answer."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        parser.error("--dask needs Dask's distributed scheduler, an optional extra: pip install -e '.[cluster]'")
+    with contextlib.ExitStack() as stack:
+        if address == "local":
+            cluster = stack.enter_context(LocalCluster(n_workers=runner.default_jobs(), threads_per_worker=1,
+                                                       processes=True, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(address, timeout=DASK_TIMEOUT_S))
+            except (OSError, TimeoutError, ValueError) as exc:
+                parser.error(f"--dask {address}: no Dask scheduler answered within {DASK_TIMEOUT_S} s ({exc}). "
+                             "Start one with `dask scheduler` and its workers with `dask worker ADDRESS`, then pass "
+                             "the address the scheduler prints (tcp://HOST:8786)")
+        n = sum(client.nthreads().values())
+        print(f"Dask: {client.scheduler.address}, {len(client.nthreads())} workers, {n} threads"
+              + ("" if n else "; the runs wait until a worker joins (`dask worker ADDRESS`)"), file=stream, flush=True)
+        yield client
 
 
 def main(argv=None, stream=None):
@@ -80,6 +124,9 @@ def main(argv=None, stream=None):
     parser.add_argument("--variants", default=",".join(model.FFN_NAMES), help="comma-separated FFN names")
     parser.add_argument("--jobs", type=int, default=None,
                         help="runs trained in parallel, one process and one thread each (default: every core)")
+    parser.add_argument("--dask", default=None, metavar="ADDRESS",
+                        help="train on a Dask cluster: a scheduler's address (tcp://HOST:8786), or 'local' for a "
+                             "LocalCluster of one worker process per core (needs pip install -e '.[cluster]')")
     parser.add_argument("--estimate", action="store_true",
                         help="print the expected wall time from a measured step, then stop")
     parser.add_argument("--out", default=None,
@@ -88,42 +135,71 @@ def main(argv=None, stream=None):
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.jobs is not None and args.dask is not None:
+        parser.error("--jobs and --dask: choose one (on a Dask cluster its workers decide how many runs go at once)")
     n_jobs = runner.default_jobs() if args.jobs is None else args.jobs
     plans = _plan(args, parser)
-    try:  # before the first run, not after the last
-        for _, _, _, out in ([] if args.estimate else plans):
-            _results.check_out_dir(out)
-            _results.check_out_dir(out / PARTIAL_DIR)
-    except OSError as exc:
-        parser.error(str(exc))
-    train.keep_freed_memory()  # this process trains (--jobs 1) and measures steps: keep freed memory for reuse
-    corpus = textdata.load_corpus()
-    command = "python -m glulib.experiment " + " ".join(argv if argv is not None else sys.argv[1:])
+    with contextlib.ExitStack() as held:
+        previous = {}
+        if not args.estimate:
+            try:  # before the first run, not after the last
+                for config, seeds, variants, out in plans:
+                    _results.check_out_dir(out)
+                    _results.check_out_dir(out / PARTIAL_DIR)
+                    held.enter_context(_files.folder_lock(out, "choose"))
+                    previous[out] = _resumable(out, config, seeds)
+                if any(_keeps_models(out) for *_, out in plans):
+                    held.enter_context(_files.folder_lock(checkpoints.MODELS_DIR, "choose"))
+            except (OSError, ResultsError, checkpoints.CheckpointError) as exc:
+                parser.error(str(exc))
+        client = None
+        if args.dask is not None:
+            client = held.enter_context(_connect(args.dask, parser, stream))
+            n_jobs = max(sum(client.nthreads().values()), 1)
+        train.keep_freed_memory()  # this process trains (--jobs 1) and measures steps: keep freed memory for reuse
+        corpus = textdata.load_corpus()
+        command = "python -m glulib.experiment " + " ".join(argv if argv is not None else sys.argv[1:])
 
-    n_runs = sum(len(seeds) * len(variants) for _, seeds, variants, _ in plans)
-    if args.estimate or n_runs > 1:
-        per_run, step_s, eval_s = runner.estimate_wall_time(corpus, plans[0][0], 1, 1, variants=plans[0][2])
-        total = sum(runner.estimate_wall_time(corpus, c, len(s) * len(v), n_jobs, step_s=(step_s, eval_s))[0]
-                    for c, s, v, _ in plans)
-        print(f"expected wall time: about {total / 60:.0f} min for {n_runs} runs on {n_jobs} process"
-              f"{'es' if n_jobs > 1 else ''} (a step measured at {step_s * 1e3:.1f} ms, an evaluation at "
-              f"{eval_s * 1e3:.0f} ms, so about {per_run:.0f} s a run; more if the machine is busy)",
-              file=stream, flush=True)
-        if args.estimate:
-            return
-    for config, seeds, variants, out in plans:
-        _sweep(corpus, config, seeds, variants, out, n_jobs, command.strip(), stream)
+        n_runs = sum(len(seeds) * len(variants) for _, seeds, variants, _ in plans)
+        if args.estimate or n_runs > 1:
+            per_run, step_s, eval_s = runner.estimate_wall_time(corpus, plans[0][0], 1, 1, variants=plans[0][2])
+            total = sum(runner.estimate_wall_time(corpus, c, len(s) * len(v), n_jobs, step_s=(step_s, eval_s))[0]
+                        for c, s, v, _ in plans)
+            where = "Dask thread" if client is not None else "process"
+            print(f"expected wall time: about {total / 60:.0f} min for {n_runs} runs on {n_jobs} {where}"
+                  f"{'s' if n_jobs > 1 and client is not None else 'es' if n_jobs > 1 else ''} (a step measured "
+                  f"at {step_s * 1e3:.1f} ms, an evaluation at {eval_s * 1e3:.0f} ms, so about {per_run:.0f} s a "
+                  "run; more if the machine is busy)", file=stream, flush=True)
+            if args.estimate:
+                return
+        for config, seeds, variants, out in plans:
+            _sweep(corpus, config, seeds, variants, out, n_jobs, command.strip(), stream, previous[out], client)
 
 
-def _sweep(corpus, config, seeds, variants, out, n_jobs, command, stream):
+def _keeps_models(out):
+    """The full short comparison (data/results/) keeps its seed-0 models in data/models/."""
+    return out.resolve() == _results.RESULTS_DIR.resolve()
+
+
+def _resumable(out, config, seeds):
+    """The partial results of ``out`` to resume from (None when there are none); a ``ResultsError``
+    or ``CheckpointError`` naming the file when they cannot be read: they are not thrown away."""
+    partial = out / PARTIAL_DIR
+    if not _files.committed_path(partial / RESULTS_FILE).exists():
+        return None
+    previous = _results.load_results(partial, require_complete=False)
+    staged = partial / STAGED_MODELS
+    if _keeps_models(out) and previous["runs"]:
+        saved = checkpoints.read_manifest(staged)["models"] if (staged / checkpoints.MANIFEST).exists() else {}
+        # a run whose model is kept must have its model staged, from the same run, or it is trained again
+        previous = {**previous, "runs": [r for r in previous["runs"] if r["seed"] not in checkpoints.SAVED_SEEDS
+                                         or saved.get(f"{r['variant']}/{r['seed']}", {}).get("curve") == r["curve"]]}
+    return previous
+
+
+def _sweep(corpus, config, seeds, variants, out, n_jobs, command, stream, previous=None, client=None):
     """One results folder: resume from its partial/ file, train the rest, replace runs.json at the end."""
     partial = out / PARTIAL_DIR
-    previous = None
-    if (partial / RESULTS_FILE).is_file():
-        try:
-            previous = _results.load_results(partial, require_complete=False)
-        except ResultsError as exc:
-            print(f"not resuming: {exc}", file=stream, flush=True)
     kept = runner.reusable_runs(previous, corpus, config, seeds, variants)
     n = len(seeds) * len(variants)
     if kept:
@@ -145,23 +221,23 @@ def _sweep(corpus, config, seeds, variants, out, n_jobs, command, stream):
                   f"in {r['wall_time_s']:.0f} s; {elapsed / 60:.1f} min so far, about {eta / 60:.1f} min to go "
                   f"({out})", file=stream, flush=True)
 
+    staged = partial / STAGED_MODELS if _keeps_models(out) else None
     try:
-        # the full short comparison keeps its seed-0 models in data/models/ (glulib.checkpoints)
-        params_dir = checkpoints.MODELS_DIR if out.resolve() == _results.RESULTS_DIR.resolve() else None
         results = runner.run_experiment(corpus, config, seeds=seeds, variants=variants, on_run=on_run,
-                                 on_step=_progress(stream) if n_jobs == 1 else None, command=command,
-                                 params_dir=params_dir, n_jobs=n_jobs, previous=previous)
+                                        on_step=_progress(stream) if n_jobs == 1 and client is None else None,
+                                        command=command, params_dir=staged, n_jobs=n_jobs, previous=previous,
+                                        client=client)
+        _results.save(results, out)
+        if staged is not None:  # the models of these runs, now that their runs.json is in place
+            note = checkpoints.install_models(staged, checkpoints.MODELS_DIR, text_sha256=corpus.sha256)
+            if note:
+                print(note, file=stream, flush=True)
     except KeyboardInterrupt:
         print(f"\ninterrupted: {out / RESULTS_FILE} is unchanged; the finished runs are in {partial} "
               "(marked incomplete); run the same command again to resume", file=stream)
         raise SystemExit(130) from None
-    _results.save(results, out)
-    for name in (RESULTS_FILE, CSV_FILE):
-        (partial / name).unlink(missing_ok=True)
-    if partial.is_dir() and not any(partial.iterdir()):
-        partial.rmdir()
+    shutil.rmtree(partial, ignore_errors=True)
     rows = summary(results)
     print(table_markdown(rows), file=stream)
     print("\n".join(findings(rows)), file=stream)
     print(f"wrote {out / RESULTS_FILE} in {results['wall_time_s'] / 60:.1f} min", file=stream)
-

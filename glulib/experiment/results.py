@@ -23,7 +23,7 @@ import numbers
 import tempfile
 from pathlib import Path
 
-from .. import _files, model, train
+from .. import _files, costs, model, train
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "data" / "results"
 #: Where quick runs and subsets go by default (ignored by git): never the committed results.
@@ -82,6 +82,9 @@ class IncompleteResultsError(ResultsError):
     """A well-formed results file in which some (variant, seed) runs have not finished."""
 
 
+#: The most seeds one sweep may ask for (a clear error instead of running out of memory).
+MAX_SEEDS = 1000
+
 
 # ---- files: checked before a run, written atomically, verified when read ----
 def is_full_comparison(results):
@@ -90,9 +93,47 @@ def is_full_comparison(results):
             and list(results["variants"]) == list(model.FFN_NAMES) and list(results["seeds"]) == list(SEEDS))
 
 
+def home_of(folder):
+    """``(config, seeds)`` of the full comparison whose home is ``folder`` (data/results/,
+    data/results/long/, data/results/lr_sweep/lr_0.001/, ...), or None for any other folder."""
+    folder = Path(folder).resolve()
+    for budget, config in BUDGETS.items():
+        if folder == budget_dir(budget).resolve():
+            return config, tuple(SEEDS)
+        for lr in LR_SWEEP:
+            if folder == lr_sweep_dir(budget, lr).resolve():
+                return config.replace(lr=lr), tuple(LR_SWEEP_SEEDS)
+    return None
+
+
+def is_reserved(folder):
+    """True for data/results/ and every folder below it except scratch/: the committed results live
+    there, and only each home's own full comparison (``home_of``) may write into them."""
+    folder, top, scratch = Path(folder).resolve(), RESULTS_DIR.resolve(), SCRATCH_DIR.resolve()
+    return (folder == top or top in folder.parents) and not (folder == scratch or scratch in folder.parents)
+
+
+def check_destination(out_dir, config, seeds, variants, func="experiment"):
+    """A ``ResultsError`` unless a sweep of ``config``, ``seeds`` and ``variants`` may write to
+    ``out_dir`` (or to its ``partial/``): anywhere outside data/results/ or in data/results/scratch/;
+    inside data/results/ only the full comparison of that folder (``home_of``)."""
+    out_dir = Path(out_dir)
+    base = out_dir.parent if out_dir.name == PARTIAL_DIR else out_dir
+    if not is_reserved(base):
+        return
+    home = home_of(base)
+    if home is not None and config == home[0] and list(seeds) == list(home[1]) \
+            and list(variants) == list(model.FFN_NAMES):
+        return
+    raise ResultsError(f"{func}: {base} holds committed results: only its own full comparison (all eight FFNs, its "
+                       f"settings and seeds) may replace them. Write elsewhere: leave out --out (quick runs and "
+                       f"subsets go to {SCRATCH_DIR}), or choose a folder outside {RESULTS_DIR}")
+
+
 def check_out_dir(out_dir):
-    """The output folder as a Path, created if needed; a clear error unless files can be written
-    there. ``main`` calls it before the first run, not after the last."""
+    """The output folder as a Path, created if needed; a clear error unless results can be written
+    there (a folder where runs.json or runs.csv should be is refused). ``main`` calls it before the
+    first run, not after the last."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,8 +141,11 @@ def check_out_dir(out_dir):
             pass
     except OSError as exc:
         raise OSError(f"experiment: cannot write results to {out_dir}: {exc.strerror or exc}") from None
+    for name in (RESULTS_FILE, CSV_FILE):
+        if (out_dir / name).exists() and not (out_dir / name).is_file():
+            raise OSError(f"experiment: cannot write results to {out_dir}: {out_dir / name} is a folder where "
+                          "a file should be; remove it")
     return out_dir
-
 
 
 def csv_text(results):
@@ -111,20 +155,23 @@ def csv_text(results):
 
 
 def save(results, out_dir):
-    """Write runs.csv and runs.json (both from ``results``) into ``out_dir``, each atomically.
+    """Write runs.json and runs.csv (both from ``results``) into ``out_dir`` as one unit
+    (``glulib._files.write_together``): a reader finds both old files or both new ones, also after
+    an interrupt.
 
-    Refuses a malformed ``results``, and refuses to write anything but the complete full
-    comparison (``is_full_comparison``) into data/results/.
+    Refuses a malformed ``results``; inside data/results/ refuses anything but that folder's own
+    full comparison (``check_destination``), and in the folder itself (not its ``partial/``) only
+    once it is complete.
     """
     raise_problems(check_schema(results), "save: the results to write")
     out_dir = Path(out_dir)
-    if out_dir.resolve() == RESULTS_DIR.resolve() and not is_full_comparison(results):
-        raise ResultsError(f"save: only the complete full comparison (train.FULL, all eight FFNs, seeds {list(SEEDS)}) "
-                           f"replaces {RESULTS_DIR}; write these results elsewhere (e.g. {SCRATCH_DIR})")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # runs.json last: it is the file readers open first, and load_results checks that the two agree
-    _files.write_atomic(out_dir / CSV_FILE, csv_text(results))
-    _files.write_atomic(out_dir / RESULTS_FILE, json.dumps(results, indent=1) + "\n")
+    check_destination(out_dir, train.TrainConfig.from_dict(results["config"]), results["seeds"],
+                      results["variants"], "save")
+    if is_reserved(out_dir) and out_dir.name != PARTIAL_DIR and not completeness(results)["complete"]:
+        raise ResultsError(f"save: only the complete full comparison replaces {out_dir}; these results have "
+                           f"{completeness(results)['done']} of {completeness(results)['expected']} runs")
+    _files.write_together(out_dir, {RESULTS_FILE: json.dumps(results, indent=1) + "\n",
+                                    CSV_FILE: csv_text(results)})
 
 
 def raise_problems(problems, where):
@@ -153,21 +200,19 @@ def load_results(path=None, require_complete=True):
     some runs have not finished, unless ``require_complete=False``.
     """
     path = RESULTS_DIR / RESULTS_FILE if path is None else Path(path)
-    if path.is_dir():
+    if path.is_dir() and path.name != RESULTS_FILE:
         path = path / RESULTS_FILE
-    if not path.is_file():
+    stored = _files.committed_path(path)  # after an interrupted save, the pair it committed
+    if not stored.exists():
         raise FileNotFoundError(f"load_results: {path} is missing; the committed results are restored by "
                                 f"`git checkout {RESULTS_DIR.relative_to(RESULTS_DIR.parents[1])}`, or made by "
                                 f"`make experiment`")
     try:
-        results = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ResultsError(f"load_results: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"load_results: {path} is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                           f"column {exc.colno}); an interrupted or edited file?") from None
+        results = _files.read_json(stored, "load_results")
+    except ValueError as exc:
+        raise ResultsError(str(exc)) from None
     raise_problems(check_schema(results), f"load_results: {path}")
-    csv_path = path.with_name(CSV_FILE)
+    csv_path = _files.committed_path(path.with_name(CSV_FILE))
     if not csv_path.is_file():
         raise ResultsError(f"load_results: {csv_path} is missing; runs.json and runs.csv are written together")
     got, want = csv_path.read_bytes().decode("utf-8", "replace").splitlines(), csv_text(results).splitlines()
@@ -220,9 +265,10 @@ def check_schema(results):
         if not ok:
             problems.append(f"{key} must be {what}, got {results[key]!r:.60}")
     try:
-        train.TrainConfig.from_dict(results["config"])
-    except (TypeError, ValueError) as exc:
+        config = train.TrainConfig.from_dict(results["config"])
+    except (TypeError, ValueError, OverflowError) as exc:
         problems.append(f"config is not a valid glulib.train.TrainConfig ({exc})")
+        config = None
     seeds, variants = results["seeds"], results["variants"]
     if not (isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds)
             and len(set(seeds)) == len(seeds)):
@@ -238,6 +284,8 @@ def check_schema(results):
     seen = set()
     for i, r in enumerate(results["runs"]):
         run_problems = _run_problems(r, seeds, variants)
+        if not run_problems and config is not None and _is_int(results["vocab_size"]) and results["vocab_size"] > 0:
+            run_problems = _run_config_problems(r, config, results["vocab_size"])
         problems += [f"run {i}: {p}" for p in run_problems]
         if not run_problems and (r["variant"], r["seed"]) in seen:
             problems.append(f"run {i}: a second run of {r['variant']} seed {r['seed']}")
@@ -281,3 +329,18 @@ def _run_problems(r, seeds, variants):
     return problems
 
 
+def _run_config_problems(r, config, vocab_size):
+    """What a well-formed run contradicts in the config its file claims: the run length, the tokens,
+    the sizes, and the steps of its learning curve (a hand-edited run is not a finished run)."""
+    cfg = config.replace(variant=r["variant"]).model_config(vocab_size)
+    want = {"steps": config.steps, "tokens": config.steps * config.batch_size * cfg.seq_len, "d_ff": cfg.d_ff,
+            "n_params": sum(math.prod(shape) for shape in model.param_shapes(cfg).values()),
+            "ffn_params": costs.ffn_params(cfg.d_model, cfg.d_ff, cfg.variant)}
+    problems = [f"{key} {r[key]} does not match the file's config ({value})" for key, value in want.items()
+                if r[key] != value]
+    steps = [s for s in range(config.eval_every, config.steps + 1, config.eval_every)]
+    steps += [] if steps and steps[-1] == config.steps else [config.steps]
+    if r["curve"]["step"] != steps:
+        problems.append(f"the curve's steps {r['curve']['step']!r:.60} are not the config's evaluation steps "
+                        f"(every {config.eval_every} to {config.steps})")
+    return problems

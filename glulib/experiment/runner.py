@@ -90,7 +90,7 @@ def reusable_runs(previous, corpus, config, seeds, variants):
 
 
 def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run=None, on_step=None,
-                   command="", sample_chars=SAMPLE_CHARS, params_dir=None, n_jobs=1, previous=None):
+                   command="", sample_chars=SAMPLE_CHARS, params_dir=None, n_jobs=1, previous=None, client=None):
     """Train every (variant, seed); returns the results dict. ``on_run(results, k, n)`` is called
     after each finished run (to save progress), ``on_step(variant, seed, k, n, event)`` every step
     (only with ``n_jobs=1``: the steps of other processes are not heard); with ``params_dir``, the
@@ -99,16 +99,20 @@ def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run
     ``n_jobs`` runs go in parallel in separate processes (joblib), each on one thread, as
     ``glulib.train`` always trains; ``None`` means one per core. Every run depends only on its
     settings and seed, so the results are the same numbers to the bit for any ``n_jobs``, and
-    the runs are listed in the same order. joblib's backend can be changed around the call
-    (``joblib.parallel_config(backend="dask")`` sends the runs to a Dask cluster).
+    the runs are listed in the same order. With ``client`` (a ``distributed.Client``) the runs go to
+    the workers of that Dask cluster instead (``n_jobs`` is then ignored); the results come back to
+    this process, and a run whose worker dies is trained again on another.
 
     ``previous`` (a results dict, e.g. the partial file of an interrupted sweep) resumes a sweep:
     its runs with the same settings and text (``reusable_runs``) are kept, not trained again.
     """
     for v in variants:
         config.replace(variant=v)  # checks the name
+    for name, items in (("variants", list(variants)), ("seeds", [int(s) for s in seeds])):
+        if len(set(items)) != len(items) or not items:
+            raise ValueError(f"run_experiment: {name} must be a non-empty list without repeats, got {items}")
     n_jobs = _check_jobs(n_jobs)
-    if on_step is not None and n_jobs > 1:
+    if on_step is not None and (n_jobs > 1 or client is not None):
         raise ValueError(f"run_experiment: on_step hears the steps of a run in this process; it needs n_jobs=1, "
                          f"got n_jobs={n_jobs} (on_run still reports each finished run)")
     results = {"schema_version": SCHEMA_VERSION, "command": command, "config": config.as_dict(),
@@ -140,6 +144,9 @@ def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run
 
     if not todo:
         results["complete"] = True
+    elif client is not None:
+        for record, run in _on_dask(client, corpus, config, todo, sample_chars, keep):
+            finished(record, run)
     elif n_jobs == 1 or len(todo) == 1:
         for seed, variant in todo:
             k = order[(seed, variant)]
@@ -153,6 +160,22 @@ def run_experiment(corpus, config, seeds=SEEDS, variants=model.FFN_NAMES, on_run
         for record, run in joblib.Parallel(n_jobs=min(n_jobs, len(todo)), return_as="generator_unordered")(tasks):
             finished(record, run)
     return results
+
+
+def _on_dask(client, corpus, config, todo, sample_chars, keep):
+    """Train the ``todo`` (seed, variant) pairs on a Dask cluster; yields ``(record, run)`` as each
+    finishes. The text goes to every worker once; when a worker dies, the scheduler gives its run to
+    another worker; an interrupt cancels whatever has not finished."""
+    from distributed import as_completed
+
+    text = client.scatter(corpus, broadcast=True)
+    futures = [client.submit(_job, text, config.replace(variant=v), s, sample_chars, keep, pure=False,
+                             key=f"glulib-run-{v}-seed{s}-{time.time_ns()}") for s, v in todo]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.cancel(futures)
 
 
 def estimate_wall_time(corpus, config, n_runs, n_jobs, variants=model.FFN_NAMES, step_s=None):

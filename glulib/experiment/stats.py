@@ -14,7 +14,7 @@ from scipy import stats
 
 from .. import model, zoo
 from ..feedforward import LABELS
-from .results import ResultsError, raise_problems, check_schema
+from .results import ResultsError, check_schema, raise_problems
 
 
 @cache
