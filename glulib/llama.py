@@ -329,7 +329,7 @@ class Llama:
         return arr.astype(np.int64)
 
     # ---- the forward pass ----
-    def _attention(self, x, layer, cache, index):
+    def attention(self, x, layer, cache, index):
         """Causal grouped-query attention of x (T, d_model), whose tokens come after the
         cache.length tokens already in ``cache``; stores the new keys and values there."""
         c = self.config
@@ -351,8 +351,9 @@ class Llama:
             out[:, heads] = np.einsum("hts,sd->thd", softmax(scores), values[:, g])
         return out.reshape(T, c.d_model) @ layer["Wo"]  # (T, d_model)
 
-    def _feed_forward(self, x, index, activation, record, edit_product):
-        """Layer ``index``'s SwiGLU FFN on x (T, d_model): glulib.ffn with W, V, W2."""
+    def feed_forward(self, x, index, activation="silu", record=None, edit_product=None):
+        """Layer ``index``'s SwiGLU FFN on x (T, d_model), the normalised residual stream:
+        glulib.ffn with W, V, W2 (another activation in the gate if ``activation`` says so)."""
         layer = self.layers[index]
         params = {"W": layer["W"], "V": layer["V"], "W2": layer["W2"]}
         if record is None and edit_product is None and activation in _GATED_FFN:
@@ -372,14 +373,17 @@ class Llama:
             record.add(gate_input, activate(gate_input, activation), value, product, output)
         return output
 
-    def _forward(self, ids, cache, activation="silu", record=None, edit_product=None, last_only=False):
+    def _forward(self, ids, cache, activation="silu", record=None, edit_product=None, last_only=False,
+                 ffn_inputs=None):
         """The residual stream through every block; returns logits (T, vocab), or (1, vocab)."""
         c = self.config
         x = self.embedding[ids]  # (T, d_model)
         for i, layer in enumerate(self.layers):
-            x = x + self._attention(rmsnorm(x, layer["attn_norm"], c.norm_eps), layer, cache, i)
-            x = x + self._feed_forward(rmsnorm(x, layer["ffn_norm"], c.norm_eps), i, activation,
-                                       record, edit_product)
+            x = x + self.attention(rmsnorm(x, layer["attn_norm"], c.norm_eps), layer, cache, i)
+            h = rmsnorm(x, layer["ffn_norm"], c.norm_eps)  # (T, d_model): what the FFN reads
+            if ffn_inputs is not None:
+                ffn_inputs.append(h.copy())
+            x = x + self.feed_forward(h, i, activation, record, edit_product)
         cache.length += len(ids)
         if last_only:
             x = x[-1:]
@@ -398,7 +402,7 @@ class Llama:
                             f"got {type(edit_product).__name__}")
         return gate_activation
 
-    def logits(self, ids, *, record=None, edit_product=None, gate_activation=None):
+    def logits(self, ids, *, record=None, edit_product=None, gate_activation=None, ffn_inputs=None):
         """Next-token logits after each token of ``ids``: (T, vocab) float32.
 
         record: a glulib.recording.FFNRecord; every layer's FFN adds its gate input, opening,
@@ -406,10 +410,14 @@ class Llama:
         edit_product(layer_index, product) -> product: changes act(gate input) * value (T, d_ff)
             before W2, in every layer.
         gate_activation: a glulib activation name used in every gate instead of SiLU.
+        ffn_inputs: a list; each layer appends what its FFN reads, rmsnorm(x) (T, d_model).
         """
         activation = self._options("Llama.logits", record, edit_product, gate_activation)
         ids = self._check_ids(ids, "Llama.logits")
-        return self._forward(ids, KVCache(self.config, len(ids)), activation, record, edit_product)
+        if ffn_inputs is not None and not isinstance(ffn_inputs, list):
+            raise TypeError(f"Llama.logits: ffn_inputs must be a list, got {type(ffn_inputs).__name__}")
+        return self._forward(ids, KVCache(self.config, len(ids)), activation, record, edit_product,
+                             ffn_inputs=ffn_inputs)
 
     def loss(self, ids, **options):
         """Mean next-token cross-entropy (nats) over ids[1:], given the tokens before each."""
@@ -441,6 +449,72 @@ class Llama:
                 break
             step = np.array([next_id])
         return np.array(new, dtype=np.int64)
+
+
+# ---- text for the notebook ----
+def passage(llm, n_tokens, start=0):
+    """``n_tokens`` token ids of the course's held-out text (``glulib.textdata``) from character
+    ``start``, and their text."""
+    from . import textdata
+
+    corpus = textdata.load_corpus()
+    text = corpus.decode(corpus.heldout[start:start + 8 * n_tokens])
+    ids = llm.encode(text)[:n_tokens]
+    if len(ids) < n_tokens:
+        raise ValueError(f"passage: the held-out text from {start} gave {len(ids)} tokens, fewer than {n_tokens}")
+    return ids, llm.decode(ids)
+
+
+def token_masks(llm, ids):
+    """For each character class of ``glulib.microscope.CLASSES``: a boolean (T,) array, True for
+    the tokens that hold at least one character of the class."""
+    from .microscope import class_masks
+
+    pieces = [llm.decode([i]) for i in ids]
+    ends = np.cumsum([len(p) for p in pieces])  # (T,)
+    chars = class_masks("".join(pieces))
+    owner = np.searchsorted(ends, np.arange(ends[-1]), side="right")  # (n_chars,): token of each character
+    return {name: np.bincount(owner, weights=m, minlength=len(ids)) > 0 for name, m in chars.items()}
+
+
+# ---- nulls for naming units (notebook 10) ----
+def best_auc(openings, masks):
+    """For each class: (layer, unit, AUC) of the unit whose opening separates the class's tokens
+    best, over every unit of every layer. ``openings``: a list of (T, d_ff) arrays."""
+    from .microscope import auc
+
+    out = {}
+    for name, mask in masks.items():
+        per_layer = np.stack([auc(g, mask) for g in openings])  # (n_layers, d_ff)
+        layer, unit = np.unravel_index(int(np.argmax(per_layer)), per_layer.shape)
+        out[name] = (int(layer), int(unit), float(per_layer[layer, unit]))
+    return out
+
+
+def random_set_null(openings, size, rng, draws=20):
+    """The best AUC over every unit for ``draws`` random sets of ``size`` token positions: what
+    picking the best of so many units gives when the set means nothing. (draws,) array."""
+    from .microscope import auc
+
+    n = openings[0].shape[0]
+    scores = np.concatenate(openings, axis=1)  # (T, n_layers d_ff)
+    best = np.empty(draws)  # (draws,)
+    for d in range(draws):
+        mask = np.zeros(n, dtype=bool)  # (T,)
+        mask[rng.choice(n, size=size, replace=False)] = True
+        best[d] = auc(scores, mask).max()
+    return best
+
+
+def untrained_openings(ffn_inputs, layers, rng):
+    """Openings silu(x W') of gates that were never trained: each W' a Gaussian matrix whose
+    columns have the norms of the trained W's, read from the same FFN inputs. A list of (T, d_ff)."""
+    out = []
+    for x, layer in zip(ffn_inputs, layers):
+        w = rng.standard_normal(layer["W"].shape).astype(np.float32)  # (d_model, d_ff)
+        w *= np.linalg.norm(layer["W"], axis=0) / np.linalg.norm(w, axis=0)
+        out.append(activate(x @ w, "silu"))  # (T, d_ff)
+    return out
 
 
 def _build(path):
