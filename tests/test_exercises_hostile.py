@@ -907,6 +907,55 @@ def _decides():
                                   "a yes": {name: "yes"}, "a number": {name: middle}}
 
 
+def _llama_d_ff():
+    from glulib import llama
+    (name,) = required(_ex("llama").check_d_ff)
+    c = llama.load().config
+    return {name: c.d_ff}, {"ungated 4 d_model": {name: 4 * c.d_model}, "2/3 of d_model": {name: (2 * c.d_model) // 3},
+                            "d_model": {name: c.d_model}, "8/3 rounded up to 256": {name: 1792}}
+
+
+def _llama_massive():
+    layer, unit = required(_ex("llama").check_massive)
+    prod, opening, value = _ex("llama")._snippet_products()  # (n_layers, T, d_ff)
+    best = np.unravel_index(int(np.argmax(prod)), prod.shape)
+    by_value = np.unravel_index(int(np.argmax(value)), value.shape)
+    by_opening = np.unravel_index(int(np.argmax(opening)), opening.shape)
+    right = {layer: int(best[0]), unit: int(best[2])}
+    return right, _distinct(right, {
+        "the largest value": {layer: int(by_value[0]), unit: int(by_value[2])},
+        "the largest opening": {layer: int(by_opening[0]), unit: int(by_opening[2])},
+        "the next layer": {layer: (int(best[0]) + 1) % prod.shape[0]},
+        "past the last unit": {unit: prod.shape[2]}, "a negative layer": {layer: -1},
+    })
+
+
+def _llama_keep_mass():
+    (name,) = required(_ex("llama").check_keep_mass)
+    keep_mass = _ex("llama").keep_mass
+
+    def fixed_count(product, share):  # keeps a fixed share of the entries, not of the mass
+        k = max(1, round(share * product.shape[1]))
+        threshold = -np.sort(-np.abs(product), axis=1)[:, k - 1:k]
+        return np.where(np.abs(product) >= threshold, product, 0.0)
+
+    def one_too_few(product, share):
+        out = keep_mass(product, share)
+        for row in out:
+            kept = np.flatnonzero(row)
+            if kept.size > 1:
+                row[kept[np.argmin(np.abs(row[kept]))]] = 0.0
+        return out
+
+    return {name: keep_mass}, {
+        "a fixed share of the entries": {name: fixed_count},
+        "one entry too few": {name: one_too_few},
+        "absolute values returned": {name: lambda p, s: np.abs(keep_mass(p, s))},
+        "nothing removed": {name: lambda p, s: p.copy()},
+        "the smallest kept": {name: lambda p, s: p - keep_mass(p, s)},
+    }
+
+
 CASES = {
     "typhoon.check_by_hand": _by_hand,
     "typhoon.check_full_pumps": _full_pumps,
@@ -948,6 +997,9 @@ CASES = {
     "training.check_best_variant": _best_variant,
     "training.check_beats_relu": _beats_relu,
     "training.check_paired_interval": _paired_interval,
+    "llama.check_d_ff": _llama_d_ff,
+    "llama.check_massive": _llama_massive,
+    "llama.check_keep_mass": _llama_keep_mass,
 }
 #: What the notebook passes rather than the learner (never replaced by a hostile answer).
 CONTEXT = {"zoo.check_gated_branch": {"source"}, "ffn.check_split": {"library"},
