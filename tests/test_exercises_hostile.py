@@ -917,7 +917,7 @@ def _llama_d_ff():
 
 def _llama_massive():
     layer, unit = required(_ex("llama").check_massive)
-    prod, opening, value = _ex("llama")._snippet_products()  # (n_layers, T, d_ff)
+    prod, opening, value = _ex("llama").snippet_products()  # (n_layers, T, d_ff)
     best = np.unravel_index(int(np.argmax(prod)), prod.shape)
     by_value = np.unravel_index(int(np.argmax(value)), value.shape)
     by_opening = np.unravel_index(int(np.argmax(opening)), opening.shape)

@@ -20,7 +20,7 @@ def _model():
 
 
 @cache
-def _snippet_products():
+def snippet_products():
     llm = _model()
     rec = FFNRecord()
     llm.logits(llm.encode(SNIPPET), record=rec)
@@ -48,7 +48,7 @@ def check_d_ff(d_ff):
 def check_massive(layer, unit):
     """Exercise 2 (find): the layer and unit of the largest |opening x value| on SNIPPET."""
     L, j = integer(layer, "layer"), integer(unit, "unit")
-    prod, opening, value = _snippet_products()  # (n_layers, T, d_ff)
+    prod, opening, value = snippet_products()  # (n_layers, T, d_ff)
     n_layers, _, d_ff = prod.shape
     if not (0 <= L < n_layers and 0 <= j < d_ff):
         return Feedback(False, f"layer must lie in [0, {n_layers}) and unit in [0, {d_ff}); got layer {L}, unit {j}.")
