@@ -342,13 +342,13 @@ class Llama:
         keys = cache.keys[index, :start + T]  # (S, n_kv_heads, head_size), S = start + T
         values = cache.values[index, :start + T]
         group = c.n_heads // c.n_kv_heads  # query heads that share one key-value head
-        future = np.arange(start + T)[None, :] > positions[:, None]  # (T, S): True where masked
+        causal = np.where(np.arange(start + T)[None, :] > positions[:, None], -np.inf, 0.0).astype(np.float32)  # (T, S)
+        q = q * np.float32(1 / np.sqrt(c.head_size))
         out = np.empty((T, c.n_heads, c.head_size), dtype=np.float32)  # (T, n_heads, head_size)
         for g in range(c.n_kv_heads):
             heads = slice(g * group, (g + 1) * group)
-            scores = np.einsum("thd,sd->hts", q[:, heads], keys[:, g]) / np.float32(np.sqrt(c.head_size))  # (group, T, S)
-            scores[:, future] = -np.inf
-            out[:, heads] = np.einsum("hts,sd->thd", softmax(scores), values[:, g])
+            scores = q[:, heads].transpose(1, 0, 2) @ keys[:, g].T + causal  # (group, T, S)
+            out[:, heads] = (softmax(scores) @ values[:, g]).transpose(1, 0, 2)  # (T, group, head_size)
         return out.reshape(T, c.d_model) @ layer["Wo"]  # (T, d_model)
 
     def feed_forward(self, x, index, activation="silu", record=None, edit_product=None):
