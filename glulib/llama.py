@@ -248,6 +248,14 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def next_token_loss(logits, ids):
+    """Mean cross-entropy (nats) of ids[1:] under logits[:len(ids) - 1], the logits after each token."""
+    z = np.asarray(logits, dtype=np.float64)[:len(ids) - 1]  # (T-1, vocab)
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (T-1, vocab)
+    return float(-log_p[np.arange(len(ids) - 1), np.asarray(ids)[1:]].mean())
+
+
 class KVCache:
     """Keys and values of every token seen so far, per layer: decoding a new token then costs
     one row of attention instead of the whole prefix again."""
@@ -424,10 +432,7 @@ class Llama:
         ids = self._check_ids(ids, "Llama.loss")
         if len(ids) < 2:
             raise ValueError("Llama.loss: ids needs at least 2 tokens (one to read, one to predict)")
-        z = self.logits(ids[:-1], **options).astype(np.float64)  # (T-1, vocab)
-        z -= z.max(axis=1, keepdims=True)
-        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (T-1, vocab)
-        return float(-log_p[np.arange(len(ids) - 1), ids[1:]].mean())
+        return next_token_loss(self.logits(ids[:-1], **options), ids)
 
     def generate(self, ids, n_new, *, stop_at_eos=False):
         """``n_new`` more token ids after ``ids``, each the most likely one (greedy decoding).
@@ -478,32 +483,41 @@ def token_masks(llm, ids):
 
 
 # ---- nulls for naming units (notebook 10) ----
-def best_auc(openings, masks):
-    """For each class: (layer, unit, AUC) of the unit whose opening separates the class's tokens
-    best, over every unit of every layer. ``openings``: a list of (T, d_ff) arrays."""
-    from .microscope import auc
+def aucs(scores, masks):
+    """AUC of every column of ``scores`` (T, m) for every row of ``masks`` (k, T) booleans: the
+    chance that a position in the mask scores higher than one outside (glulib.microscope.auc,
+    all masks at once from one ranking; ties, which continuous openings almost never have, are
+    broken by position). (k, m)"""
+    masks = np.atleast_2d(np.asarray(masks, dtype=bool))  # (k, T)
+    ranks = np.empty(scores.shape)  # (T, m): 1 = smallest in its column
+    np.put_along_axis(ranks, np.argsort(scores, axis=0, kind="stable"),
+                      np.arange(1.0, scores.shape[0] + 1)[:, None], axis=0)
+    n1 = masks.sum(axis=1, keepdims=True)  # (k, 1)
+    n0 = masks.shape[1] - n1
+    return (masks.astype(np.float64) @ ranks - n1 * (n1 + 1) / 2.0) / (n1 * n0)  # (k, m)
 
+
+def best_auc(openings, masks):
+    """For each class of ``masks`` ({name: (T,) booleans}): (layer, unit, AUC) of the unit whose
+    opening separates the class's tokens best, over every unit of every layer. ``openings``: a
+    list of (T, d_ff) arrays, one per layer."""
+    names = list(masks)
+    per_layer = np.stack([aucs(g, [masks[k] for k in names]) for g in openings], axis=1)  # (k, n_layers, d_ff)
     out = {}
-    for name, mask in masks.items():
-        per_layer = np.stack([auc(g, mask) for g in openings])  # (n_layers, d_ff)
-        layer, unit = np.unravel_index(int(np.argmax(per_layer)), per_layer.shape)
-        out[name] = (int(layer), int(unit), float(per_layer[layer, unit]))
+    for name, a in zip(names, per_layer):
+        layer, unit = np.unravel_index(int(np.argmax(a)), a.shape)
+        out[name] = (int(layer), int(unit), float(a[layer, unit]))
     return out
 
 
 def random_set_null(openings, size, rng, draws=20):
     """The best AUC over every unit for ``draws`` random sets of ``size`` token positions: what
     picking the best of so many units gives when the set means nothing. (draws,) array."""
-    from .microscope import auc
-
     n = openings[0].shape[0]
-    scores = np.concatenate(openings, axis=1)  # (T, n_layers d_ff)
-    best = np.empty(draws)  # (draws,)
-    for d in range(draws):
-        mask = np.zeros(n, dtype=bool)  # (T,)
+    masks = np.zeros((draws, n), dtype=bool)  # (draws, T)
+    for mask in masks:
         mask[rng.choice(n, size=size, replace=False)] = True
-        best[d] = auc(scores, mask).max()
-    return best
+    return np.max([aucs(g, masks).max(axis=1) for g in openings], axis=0)  # (draws,)
 
 
 def untrained_openings(ffn_inputs, layers, rng):

@@ -243,3 +243,13 @@ def test_missing_truncated_or_altered_file_names_the_fix(llm, tmp_path):
         llama.load(altered)
     with pytest.raises(FileNotFoundError, match="not installed.*requirements-model.txt"):
         llama.check_file(None)
+
+
+def test_aucs_equal_the_microscopes_auc_without_ties(rng):
+    from glulib import microscope
+
+    scores = rng.standard_normal((30, 6))
+    masks = rng.random((3, 30)) < 0.3
+    got = llama.aucs(scores, masks)
+    for k, mask in enumerate(masks):
+        np.testing.assert_allclose(got[k], microscope.auc(scores, mask), rtol=1e-12)
