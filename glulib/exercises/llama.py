@@ -8,7 +8,7 @@ import numpy as np
 from .. import llama
 from ..feedforward import matched_d_ff
 from ..recording import FFNRecord
-from ._feedback import Feedback, call, checker, integer, result_array, worst
+from ._feedback import Feedback, call, checker, frozen, integer, result_array, worst
 
 #: The short piece of code the notebook's "find" exercise reads.
 SNIPPET = "def mean(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total / len(xs)\n"
@@ -104,3 +104,64 @@ def check_keep_mass(fn):
     return Feedback(True, "each row keeps just enough of its largest products. With heavy tails, a few units carry "
                           "most of the mass: pass this function to llm.logits(ids, edit_product=lambda i, p: "
                           "keep_mass(p, 0.9)) and compare the loss with keeping a fixed k% per token.")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6)
+
+def _distinct(right, wrong):
+    """The wrong answers that differ from the right one (a shortcut can land on it by chance)."""
+    return {k: v for k, v in wrong.items() if any(v[p] is not right[p] and v[p] != right[p] for p in v)}
+
+
+def _d_ff_answers():
+    c = _model().config
+    return {"d_ff": c.d_ff}, _distinct({"d_ff": c.d_ff}, {
+        "ungated 4 d_model": {"d_ff": 4 * c.d_model}, "2/3 of d_model": {"d_ff": (2 * c.d_model) // 3},
+        "d_model": {"d_ff": c.d_model}, "8/3 d_model rounded up to a multiple of 256": {"d_ff": -(-8 * c.d_model // 768) * 256}})
+
+
+def _massive_answers():
+    prod, opening, value = snippet_products()  # (n_layers, T, d_ff)
+    best = np.unravel_index(int(np.argmax(prod)), prod.shape)
+    by_value = np.unravel_index(int(np.argmax(value)), value.shape)
+    by_opening = np.unravel_index(int(np.argmax(opening)), opening.shape)
+    right = {"layer": int(best[0]), "unit": int(best[2])}
+    return right, _distinct(right, {
+        "the largest value": {"layer": int(by_value[0]), "unit": int(by_value[2])},
+        "the largest opening": {"layer": int(by_opening[0]), "unit": int(by_opening[2])},
+        "the next layer": {"layer": (int(best[0]) + 1) % prod.shape[0]},
+        "past the last unit": {"unit": prod.shape[2]}, "a negative layer": {"layer": -1},
+    })
+
+
+def _fixed_count(product, share):  # keeps a fixed share of the entries, not of the mass
+    k = max(1, round(share * product.shape[1]))
+    threshold = -np.sort(-np.abs(product), axis=1)[:, k - 1:k]  # (T, 1)
+    return np.where(np.abs(product) >= threshold, product, 0.0)
+
+
+def _one_too_few(product, share):
+    out = keep_mass(product, share)
+    for row in out:
+        kept = np.flatnonzero(row)
+        if kept.size > 1:
+            row[kept[np.argmin(np.abs(row[kept]))]] = 0.0
+    return out
+
+
+def _keep_mass_answers():
+    return {"fn": keep_mass}, {
+        "a fixed share of the entries": {"fn": _fixed_count},
+        "one entry too few": {"fn": _one_too_few},
+        "absolute values returned": {"fn": lambda p, s: np.abs(keep_mass(p, s))},
+        "nothing removed": {"fn": lambda p, s: p.copy()},
+        "the dropped ones kept": {"fn": lambda p, s: p - keep_mass(p, s)},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_d_ff": _d_ff_answers, "check_massive": _massive_answers,
+                  "check_keep_mass": _keep_mass_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({})
