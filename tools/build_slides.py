@@ -66,9 +66,12 @@ require({waitSeconds: 15}, ["lib/reveal/dist/reveal.js", "lib/reveal/plugin/note
     Reveal.initialize({controls: true, progress: true, history: true, transition: "none",
                        slideNumber: false, plugins: [RevealNotes], width: WIDTH, height: HEIGHT,
                        center: true, margin: 0.02});
-    var fitOne = function(s) {
-      var display = s.style.display, hidden = s.hidden;
-      s.style.display = "block"; s.hidden = false; s.style.zoom = "";
+    var fitOne = function(s) {  // shown for the measurement (with its stack), then as it was
+      var shown = [s];
+      if (s.parentElement && s.parentElement.tagName === "SECTION") shown.push(s.parentElement);
+      var saved = shown.map(function(e) { return [e.style.display, e.hidden]; });
+      shown.forEach(function(e) { e.style.display = "block"; e.hidden = false; });
+      s.style.zoom = "";
       var zoom = 1;
       for (var i = 0; i < 12; i++) {
         var h = s.scrollHeight * zoom, w = s.scrollWidth * zoom;
@@ -77,7 +80,7 @@ require({waitSeconds: 15}, ["lib/reveal/dist/reveal.js", "lib/reveal/plugin/note
         s.style.zoom = zoom;
       }
       s.dataset.gluZoom = zoom.toFixed(3);
-      s.style.display = display; s.hidden = hidden;
+      shown.forEach(function(e, i) { e.style.display = saved[i][0]; e.hidden = saved[i][1]; });
     };
     var fitAll = function() {
       document.querySelectorAll(".reveal .slides section").forEach(function(s) {
@@ -86,8 +89,13 @@ require({waitSeconds: 15}, ["lib/reveal/dist/reveal.js", "lib/reveal/plugin/note
       Reveal.layout();
       document.documentElement.dataset.gluFitted = "1";
     };
-    var fitAfterMath = function() {
-      if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(fitAll); } else { fitAll(); }
+    var fitAfterMath = function() {  // once every figure has its size and MathJax has typeset
+      var images = Array.prototype.slice.call(document.querySelectorAll(".reveal img"));
+      Promise.all(images.map(function(img) {
+        return img.complete ? null : new Promise(function(done) { img.onload = img.onerror = done; });
+      })).then(function() {
+        if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(fitAll); } else { fitAll(); }
+      });
     };
     if (Reveal.isReady()) { fitAfterMath(); } else { Reveal.on("ready", fitAfterMath); }
     Reveal.on("slidechanged", function() {
@@ -323,7 +331,7 @@ def build(names, out):
     from jinja2 import DictLoader
 
     exporter = SlidesExporter(reveal_scroll=False, reveal_transition="none", reveal_theme="white",
-                              reveal_width=WIDTH, reveal_height=HEIGHT, template_file="glu_slides.html.j2",
+                              reveal_width=str(WIDTH), reveal_height=str(HEIGHT), template_file="glu_slides.html.j2",
                               extra_loaders=[DictLoader({"glu_slides.html.j2": TEMPLATE})], **URLS)
     written = []
     for path in paths:
