@@ -7,16 +7,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from glulib.panels import ffn_costs, pump, story, zoo
-from glulib.panels import depth as depth_panels
+from glulib.panels import backward, ffn, story, typhoon, zoo
 
 REBUILDS = 25  # more than matplotlib's 20 before it warns
 
 FACTORIES = {  # one of each kind: blitted panels, a plain panel, a live figure, a static figure
-    "pump": pump.pump_panel,
+    "pump": typhoon.pump_panel,
     "swish": zoo.swish_panel,
-    "ffn_costs": ffn_costs.ffn_costs_panel,
-    "dauphin_figure": depth_panels.dauphin_figure,
+    "ffn_costs": ffn.ffn_costs_panel,
+    "dauphin_figure": backward.dauphin_figure,
     "two_branches": story.two_branches,
 }
 
@@ -32,7 +31,7 @@ def test_rebuilding_keeps_no_figure_in_pyplot_and_warns_nothing(name):
 
 
 def test_a_rebuilt_panel_still_draws_and_updates():
-    panels = [ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8) for _ in range(3)]
+    panels = [ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8) for _ in range(3)]
     last = panels[-1]
     last.controls["tokens"].value = 16
     heights = [bar.get_height() for bar in last.fig.axes[1].patches[:3]]
@@ -62,12 +61,12 @@ def test_rerunning_a_cell_closes_the_panels_its_last_run_built(monkeypatch):
     monkeypatch.setattr(_common, "_in_kernel", lambda: True)
     monkeypatch.setattr(_common, "_cell_run", lambda: run["now"])
     monkeypatch.setattr(_common, "_BUILT", {})
-    first = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    first = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
     second = zoo.swish_panel()  # the same run of the same cell: both stay
     run["now"] = ("cell-b", 2)
-    other = pump.pump_panel()  # another cell: left alone by cell-a's rerun
+    other = typhoon.pump_panel()  # another cell: left alone by cell-a's rerun
     run["now"] = ("cell-a", 3)
-    rerun = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    rerun = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
 
     def registered(panel):  # a closed widget has no comm and is out of ipywidgets' registry
         return [w.comm is not None for w in panel.controls.values()]
@@ -101,8 +100,8 @@ def test_outside_a_kernel_a_panel_holds_nothing_in_ipywidgets_and_still_works():
 
     assert not _common._in_kernel()  # pytest: no kernel
     before = _registered()
-    a = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
-    b = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    a = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    b = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
     assert _registered() <= before  # nothing new stays registered
     a.controls["tokens"].value = 4
     assert a.readouts["memory_recompute_from_x"].value.startswith(f"{4 * 64 * 4:,} bytes") and b.fig is not a.fig
@@ -141,7 +140,7 @@ def _kernel_without_cell_ids(monkeypatch, count):
 
 
 def _build_here():
-    return ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    return ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
 
 
 def test_without_cell_ids_a_rerun_of_the_same_code_closes_what_it_built(monkeypatch):
@@ -194,10 +193,10 @@ def test_a_slider_set_to_nan_from_code_is_refused_with_a_clear_error():
 
     import traitlets
 
-    panel = pump.pump_panel()
+    panel = typhoon.pump_panel()
     for bad in (float("nan"), math.inf, -math.inf):
         with pytest.raises(traitlets.TraitError, match=r"slider 'weight on rainfall'.*finite number"):
             panel.controls["gate_rainfall"].value = bad
-    assert panel.controls["gate_rainfall"].value == pump.story_values()["gate_rainfall"]
+    assert panel.controls["gate_rainfall"].value == typhoon.story_values()["gate_rainfall"]
     panel.controls["gate_rainfall"].value = 9.0  # out of range: clamped, as ipywidgets does
-    assert panel.controls["gate_rainfall"].value == pump.WEIGHT_RANGE[1]
+    assert panel.controls["gate_rainfall"].value == typhoon.WEIGHT_RANGE[1]
