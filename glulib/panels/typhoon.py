@@ -35,9 +35,9 @@ ACTIVATION_LABELS = {
 }
 Z_RANGE = (-6.0, 6.0)  # the gate-input axis of the curve
 CLASS_PREFIX = "glu-"
-FIGSIZE = (6.2, 3.0)  # inches: 620 x 300 px beside the sliders
-SLIDER_WIDTH = "26em"
-FEATURE_SLIDER_WIDTH = "29em"
+FIGSIZE = (5.4, 2.9)  # inches: 540 x 290 px beside the sliders, with the file browser open
+SLIDER_WIDTH = "23.5em"
+FEATURE_SLIDER_WIDTH = "26em"
 READOUT_LABEL_WIDTH = "13em"
 
 
