@@ -199,11 +199,15 @@ def pump_panel():
     severity = group("severity branch (the value): x . W + b",
                      [controls[f"severity_{f}"] for f in typhoon.FEATURES] + [controls["severity_bias"]])
     numbers = group("readouts", [*readouts.values(), controls["reset"]])
-    activation = group("gate activation", [controls["activation"], controls["beta"]])
-    layout = widgets.HBox([
-        widgets.VBox([features, gate, severity]),
-        widgets.VBox([canvas_widget(fig), activation, numbers]),
-    ], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+    # the six activation buttons wrap onto two rows in the figure's width (a style the page
+    # applies to this panel's buttons only), so that the two columns stay side by side
+    wrap = widgets.HTML(f"<style>.{CLASS_PREFIX}activation, .{CLASS_PREFIX}activation > div "
+                        "{display: flex; flex-wrap: wrap;}</style>", layout=widgets.Layout(height="0px"))
+    activation = group("gate activation", [wrap, controls["activation"], controls["beta"]])
+    right = widgets.VBox([canvas_widget(fig), activation, numbers],
+                         layout=widgets.Layout(width=f"{FIGSIZE[0] * 100 + 24:.0f}px"))
+    layout = widgets.HBox([widgets.VBox([features, gate, severity]), right],
+                          layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
     panel = BlitPanel(layout, controls, readouts, fig, update, blitter)
     panel.twin_in_output = True  # drawn once in JupyterLab; the image where widgets do not render
     panel.reset = reset
