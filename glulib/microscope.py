@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate, model, textdata
-from .core import activate
+from .elementwise import activate
 from .feedforward import BASELINES, FFNS
 
 #: Character classes a unit may pick out, by name (each a rule on the text, see ``class_masks``).
@@ -285,8 +285,13 @@ def top_contexts(states, layer, unit, k=5, before=24, after=4, seq_len=None):
     if not isinstance(states, States) or not states.text:
         raise ValueError("top_contexts: states must be States recorded with their text")
     _check_unit("top_contexts", states, layer, unit)
+    k = _validate.positive_int(k, "top_contexts", "k")
+    before = _validate.integer(before, "top_contexts", "before")
+    after = _validate.integer(after, "top_contexts", "after")
+    if seq_len is not None:
+        seq_len = _validate.positive_int(seq_len, "top_contexts", "seq_len")
     g = states.opening[layer][:, unit]  # (n,)
-    k = min(int(k), g.size)
+    k = min(k, g.size)
     top = np.argsort(-g, kind="stable")[:k]  # (k,)
     text = states.text
     out = []
@@ -315,14 +320,15 @@ def ablate(params, config, tokens, targets, layer, how, units=None, chunk=32):
 
     ``how``: "opening at mean" holds act(a) at its mean over these tokens (h = mean * u, or
     h = mean when ungated); "opening at 1" opens the gate fully (h = u; gated only); "value at
-    mean" holds u at its mean (h = act(a) * mean; gated only). Units are ablated ``chunk`` at a
-    time, stacked on the batch axis, through every later layer."""
+    mean" holds u at its mean (h = act(a) * mean; gated only). Units are ablated ``chunk`` (a
+    positive integer) at a time, stacked on the batch axis, through every later layer."""
     func = "ablate"
     tokens = _check_model(func, params, config, tokens)
     targets = _check_tokens(func, targets, config, "targets")
     if targets.shape != tokens.shape:
         raise ValueError(f"{func}: targets must have the shape of tokens {tokens.shape}, got {targets.shape}")
     _validate.choice(how, ABLATIONS, func, "how")
+    chunk = _validate.positive_int(chunk, func, "chunk")
     gated = config.variant not in BASELINES
     if how != "opening at mean" and not gated:
         raise ValueError(f"{func}: {config.variant} is ungated (no value); only how='opening at mean' applies")
