@@ -50,7 +50,7 @@ def canvas_widget(fig):
     if isinstance(fig.canvas, widgets.DOMWidget):
         return fig.canvas
     out = widgets.Output()
-    fig._glulib_output = out  # redraw() refreshes it
+    fig._glulib_output = out  # noqa: SLF001 (glulib's own mark on the figure) redraw() refreshes it
     _refresh_output(fig)
     return out
 
