@@ -15,8 +15,8 @@ windows in the same order: their differences are paired, not blurred by data ord
 Same seed, same machine: the same losses to the bit.
 
 Training runs single-threaded (``single_threaded``): the model's matrices are small, and
-on a shared 2-core machine the BLAS and Numba thread pools fight over the cores, which
-made a step ten times slower; one thread also fixes the order of every floating-point sum.
+on a shared machine the BLAS and Numba thread pools fight over the cores (what that cost:
+docs/PERFORMANCE.md); one thread also fixes the order of every floating-point sum.
 
 A training step allocates and frees arrays of up to a few MB. By default glibc hands such blocks
 back to the system when they are freed and maps fresh pages for the next step, which cost a
@@ -121,9 +121,9 @@ class TrainConfig:
         return cls().replace(**settings)
 
 
-#: Under a minute on a busy 2-core machine: the notebook's live runs and the tests.
+#: Small enough for the notebook's live runs and the tests (its time: docs/PERFORMANCE.md).
 QUICK = TrainConfig(steps=120, batch_size=8, eval_every=20, eval_windows=32, warmup=12)
-#: The committed comparison (``python -m glulib.experiment``): about a minute per run.
+#: The committed comparison (``python -m glulib.experiment``; ``--estimate`` prints its time here).
 FULL = TrainConfig(ModelConfig(d_model=96, d_ff_baseline=384), steps=400, batch_size=16, eval_every=50, eval_windows=128,
                    warmup=40)
 
