@@ -25,16 +25,16 @@ Parameters live in one flat dict of arrays, ``"tok_emb"``, ``"pos_emb"``, per la
 """
 
 import math
-import numbers
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from . import _validate
-from .jit import njit
 from .codes import CODES
-from .elementwise import fused_backward, fused_forward
+from .elementwise import fused_activate, fused_activate_grad, fused_backward, fused_forward
 from .feedforward import BASELINES, FFNS, VARIANTS, init_ffn, matched_d_ff
+from .jit import njit
+from .recording import FFNRecord
 
 #: The eight FFNs, in the order of Shazeer (2020), Table 1.
 FFN_NAMES = ("relu", "gelu", "swish", "glu", "bilinear", "geglu", "swiglu", "reglu")
@@ -64,11 +64,8 @@ class ModelConfig:
         func = "ModelConfig"
         _validate.choice(self.variant, {**BASELINES, **VARIANTS}, func, "variant")
         for name in ("vocab_size", "d_model", "n_layers", "n_heads", "seq_len", "d_ff_baseline"):
-            n = getattr(self, name)
-            if n is None and name == "vocab_size":
-                continue
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+            if getattr(self, name) is not None or name != "vocab_size":
+                _validate.positive_int(getattr(self, name), func, name)
         if self.d_model % self.n_heads:
             raise ValueError(f"{func}: d_model = {self.d_model} must be a multiple of n_heads = {self.n_heads}")
 
@@ -85,8 +82,9 @@ class ModelConfig:
         return ModelConfig(**{**asdict(self), **changes})
 
 
-def _check_config(func, config):
-    """``config`` must be a ModelConfig with its vocabulary size set."""
+def check_config(func, config):
+    """``config`` must be a ModelConfig with its vocabulary size set (the model's input checks,
+    ``check_config``, ``check_params`` and ``check_tokens``, serve ``glulib.microscope`` too)."""
     if not isinstance(config, ModelConfig):
         raise TypeError(f"{func}: config must be a ModelConfig, got {type(config).__name__}")
     if config.vocab_size is None:
@@ -97,7 +95,7 @@ def _check_config(func, config):
 
 def param_shapes(config):
     """The name and shape of every parameter of a model with ``config``, in the order of ``init_params``."""
-    config = _check_config("param_shapes", config)
+    config = check_config("param_shapes", config)
     d, V, T = config.d_model, config.vocab_size, config.seq_len
     ffn_names = ("W", "V", "W2") if config.variant in VARIANTS else ("W", "W2")
     ffn_shapes = {"W": (d, config.d_ff), "V": (d, config.d_ff), "W2": (config.d_ff, d)}
@@ -114,7 +112,7 @@ def param_shapes(config):
 
 def init_params(config, rng, dtype=np.float32):
     """Initial parameters: N(0, 1/fan_in) weights, residual outputs scaled by 1/sqrt(2 n_layers)."""
-    _check_config("init_params", config)
+    check_config("init_params", config)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"init_params: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     dtype = np.dtype(dtype)
@@ -340,8 +338,7 @@ _ONES = {}
 
 
 def _ones(n, dtype):
-    """A read-only flat array of n ones, kept per (n, dtype): the value of an ungated FFN's kernel
-    calls (act(a) is the gated product with value 1), made once instead of at every call."""
+    """A read-only flat array of n ones, kept per (n, dtype), made once instead of at every call."""
     key = (n, np.dtype(dtype))
     if key not in _ONES:
         if len(_ONES) > 16:
@@ -351,46 +348,51 @@ def _ones(n, dtype):
     return _ONES[key]
 
 
-def _ffn_forward(x, W, V, W2, variant, training=False):
+def _ffn_forward(x, W, V, W2, variant, training=False, record=None):
     """``glulib.ffn(x, {"W", "V", "W2"}, variant)`` for x (n, d) of the parameters' dtype; V is
     None for an ungated FFN. Returns the output (n, d) and the cache ``_ffn_backward`` needs.
-    ``training``: an ungated FFN computes act'(a) with act(a) (one kernel pass for both), so that
-    its backward is one multiplication."""
+    ``training``: an ungated FFN computes act'(a) with act(a), so that its backward is one
+    multiplication. ``record`` (an ``FFNRecord``) is handed this layer's gate input, opening,
+    value, product and output."""
     code = CODES[FFNS[variant]]
-    a = x @ W  # (n, d_ff): the gate's (or hidden layer's) pre-activation
-    h = np.empty_like(a)  # (n, d_ff)
-    u = None  # the value: None for an ungated FFN, or act'(a) when training
+    a = x @ W  # (n, d_ff): the gate input (the hidden layer's pre-activation when ungated)
+    h = np.empty_like(a)  # (n, d_ff): the product act(a) u, or act(a) when ungated
+    value = None  # (n, d_ff) x V; an ungated FFN has none
+    dact = None  # (n, d_ff) act'(a), kept by an ungated FFN in training
     if V is None and training:
-        u = np.empty_like(a)  # (n, d_ff): act'(a), from the gated backward with dout = value = 1
+        # one pass for act(a) and act'(a): the gated backward with dout = value = 1 gives both
+        dact = np.empty_like(a)
         ones = _ones(a.size, a.dtype)
-        fused_backward(ones, ones, a.reshape(-1), h.reshape(-1), u.reshape(-1), code, 1.0)
+        fused_backward(ones, ones, a.reshape(-1), h.reshape(-1), dact.reshape(-1), code, 1.0)
     elif V is None:
-        fused_forward(_ones(a.size, a.dtype), a.reshape(-1), h.reshape(-1), code, 1.0)  # h = act(a)
+        fused_activate(a.reshape(-1), h.reshape(-1), code, 1.0)  # h = act(a)
     else:
-        u = x @ V  # (n, d_ff): the value
-        fused_forward(u.reshape(-1), a.reshape(-1), h.reshape(-1), code, 1.0)
-    return h @ W2, (x, a, u, h, W, V, W2, code)
+        value = x @ V
+        fused_forward(value.reshape(-1), a.reshape(-1), h.reshape(-1), code, 1.0)
+    y = h @ W2  # (n, d)
+    if record is not None:
+        opening = h if V is None else np.empty_like(a)  # (n, d_ff) act(a)
+        if V is not None:
+            fused_activate(a.reshape(-1), opening.reshape(-1), code, 1.0)
+        record.add(a, opening, value, h, y)
+    return y, (x, a, value, dact, h, W, V, W2, code)
 
 
 def _ffn_backward(dy, cache):
     """``glulib.ffn_backward``'s gradients {"x", "W", "V" (gated), "W2"} from the kept cache."""
-    x, a, u, h, W, V, W2, code = cache
+    x, a, value, dact, h, W, V, W2, code = cache
     dh = dy @ W2.T  # (n, d_ff)
     grads = {"W2": h.T @ dy}  # (d_ff, d)
-    if V is None and u is not None:
-        da = np.multiply(dh, u, out=dh)  # (n, d_ff): da = dh act'(a), act'(a) kept by the forward
-        dx = da @ W.T  # (n, d)
-        grads["W"], grads["x"] = x.T @ da, dx  # (d, d_ff), (n, d)
-        return grads
     da = np.empty_like(a)  # (n, d_ff)
     if V is None:
-        # da = dh act'(a) (the gated backward with value 1; its other output, act(a), is not needed)
-        fused_backward(_ones(a.size, a.dtype), dh.reshape(-1), a.reshape(-1), np.empty(a.size, a.dtype),
-                       da.reshape(-1), code, 1.0)
+        if dact is None:
+            fused_activate_grad(a.reshape(-1), da.reshape(-1), code, 1.0)  # act'(a)
+            dact = da
+        np.multiply(dh, dact, out=da)  # da = dh act'(a)
         dx = da @ W.T  # (n, d)
     else:
-        du = np.empty_like(u)  # (n, d_ff)
-        fused_backward(dh.reshape(-1), u.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, 1.0)
+        du = np.empty_like(value)  # (n, d_ff)
+        fused_backward(dh.reshape(-1), value.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, 1.0)
         grads["V"] = x.T @ du  # (d, d_ff)
         dx = da @ W.T + du @ V.T  # (n, d)
     grads["W"] = x.T @ da  # (d, d_ff)
@@ -399,7 +401,7 @@ def _ffn_backward(dy, cache):
 
 
 # ---- one pre-norm block: h = x + attention(rmsnorm(x)); y = h + ffn(rmsnorm(h)) ----
-def _block_forward(x, layer, n_heads, variant, training=False):
+def _block_forward(x, layer, n_heads, variant, training=False, record=None):
     B, T, d = x.shape
     attn_in, norm1_cache = _norm_forward(x, layer["norm1"])  # (B, T, d)
     attn_out, attn_cache = _attention_forward(attn_in, layer["Wq"], layer["Wk"], layer["Wv"], layer["Wo"],
@@ -407,7 +409,7 @@ def _block_forward(x, layer, n_heads, variant, training=False):
     h = x + attn_out  # (B, T, d)
     ffn_in, norm2_cache = _norm_forward(h, layer["norm2"])  # (B, T, d)
     ffn_out, ffn_cache = _ffn_forward(ffn_in.reshape(-1, d), layer["ffn.W"], layer.get("ffn.V"), layer["ffn.W2"],
-                                      variant, training)  # (B*T, d)
+                                      variant, training, record)  # (B*T, d)
     y = h + ffn_out.reshape(B, T, d)  # (B, T, d)
     return y, (norm1_cache, attn_cache, norm2_cache, ffn_cache)
 
@@ -426,9 +428,10 @@ def _block_backward(dy, cache):
     return dx, grads
 
 
-def block(x, params, n_heads, variant):
-    """One Transformer block on ``x`` (B, T, d); ``params`` keys as in a layer without its "i." prefix."""
-    return _block_forward(x, params, n_heads, variant)[0]
+def block(x, params, n_heads, variant, record=None):
+    """One Transformer block on ``x`` (B, T, d); ``params`` keys as in a layer without its "i." prefix
+    (``layer_params``). ``record``: an ``FFNRecord`` that the FFN hands its arrays to."""
+    return _block_forward(x, params, n_heads, variant, record=_check_record("block", record))[0]
 
 
 def block_backward(dy, x, params, n_heads, variant):
@@ -438,7 +441,8 @@ def block_backward(dy, x, params, n_heads, variant):
 
 
 # ---- the whole model: embeddings, blocks, final norm, output projection, cross-entropy ----
-def _check_tokens(func, tokens, config, name="tokens"):
+def check_tokens(func, tokens, config, name="tokens"):
+    """``tokens`` as an integer array (batch, T) of ids in [0, vocab_size), 1 <= T <= seq_len."""
     tokens = np.asarray(tokens)
     if tokens.dtype.kind not in "iu":
         raise TypeError(f"{func}: {name} must be integer token ids, got dtype {tokens.dtype}")
@@ -451,13 +455,19 @@ def _check_tokens(func, tokens, config, name="tokens"):
     return tokens
 
 
-def _layer(params, i):
-    """Layer ``i``'s parameters with the "i." prefix removed."""
+def _check_record(func, record):
+    if record is not None and not isinstance(record, FFNRecord):
+        raise TypeError(f"{func}: record must be a glulib.recording.FFNRecord or None, got {type(record).__name__}")
+    return record
+
+
+def layer_params(params, i):
+    """Layer ``i``'s parameters with the "i." prefix removed (the keys ``block`` takes)."""
     prefix = f"{i}."
     return {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix)}
 
 
-def _check_params(func, params, config):
+def check_params(func, params, config):
     """``params`` must hold exactly the arrays of ``param_shapes(config)``, of one float dtype."""
     if not isinstance(params, dict):
         raise TypeError(f"{func}: params must be a dict of arrays (init_params), got {type(params).__name__}")
@@ -481,16 +491,19 @@ def _check_params(func, params, config):
         raise TypeError(f"{func}: params must all have one dtype, got {sorted(str(t) for t in dtypes)}")
 
 
-def forward(params, tokens, config, training=False):
+def forward(params, tokens, config, training=False, record=None):
     """Logits (B, T, vocab) for ``tokens`` (B, T), and the cache ``backward`` needs.
-    ``training=True`` (``loss_and_grads``) also keeps what makes the backward faster."""
-    _check_config("forward", config)
-    _check_params("forward", params, config)
-    tokens = _check_tokens("forward", tokens, config)
+    ``training=True`` (``loss_and_grads``) also keeps what makes the backward faster.
+    ``record``: an ``FFNRecord`` (``glulib.recording``) that each layer's FFN hands its gate
+    input, opening, value, product and output to, rows in reading order (window by window)."""
+    check_config("forward", config)
+    check_params("forward", params, config)
+    tokens = check_tokens("forward", tokens, config)
+    record = _check_record("forward", record)
     x = _embed_forward(tokens, params["tok_emb"], params["pos_emb"])  # (B, T, d)
     caches = []
     for i in range(config.n_layers):
-        x, c = _block_forward(x, _layer(params, i), config.n_heads, config.variant, training)
+        x, c = _block_forward(x, layer_params(params, i), config.n_heads, config.variant, training, record)
         caches.append(c)
     xn, norm_f = _norm_forward(x, params["norm_f"])  # (B, T, d)
     logits = xn @ params["W_out"]  # (B, T, V)
@@ -499,7 +512,7 @@ def forward(params, tokens, config, training=False):
 
 def backward(dlogits, params, cache, config):
     """Gradients of sum(logits * dlogits) for every parameter (same keys as ``params``)."""
-    _check_config("backward", config)
+    check_config("backward", config)
     tokens, caches, xn, norm_f = cache
     d = xn.shape[-1]
     if np.shape(dlogits) != xn.shape[:-1] + (config.vocab_size,):
@@ -517,6 +530,11 @@ def backward(dlogits, params, cache, config):
 # ---- embeddings: x = tok_emb[tokens] + pos_emb[:T], and the gradients of both tables ----
 def _embed_forward(tokens, tok_emb, pos_emb):
     return tok_emb[tokens] + pos_emb[:tokens.shape[1]]  # (B, T, d)
+
+
+def embed(params, tokens):
+    """The input of the first block for checked ``tokens`` (B, T): token plus position embedding (B, T, d)."""
+    return _embed_forward(tokens, params["tok_emb"], params["pos_emb"])
 
 
 @njit
@@ -554,8 +572,8 @@ def _cross_entropy_backward(logp, targets):
 
 
 def _logits_and_targets(func, params, tokens, targets, config, training=False):
-    _check_config(func, config)
-    targets = _check_tokens(func, targets, config, "targets")
+    check_config(func, config)
+    targets = check_tokens(func, targets, config, "targets")
     logits, cache = forward(params, tokens, config, training)  # (B, T, V)
     if targets.shape != logits.shape[:2]:
         raise ValueError(f"{func}: targets must have the shape of tokens {logits.shape[:2]}, got {targets.shape}")
@@ -620,11 +638,9 @@ def loss_and_grads(params, tokens, targets, config):
 def generate(params, config, prompt, n_new, rng, temperature=1.0):
     """``n_new`` tokens sampled from the model after ``prompt`` (1-D token ids, at least one):
     an int32 array (n_new,)."""
-    _check_config("generate", config)
-    _check_params("generate", params, config)
-    if isinstance(n_new, (bool, np.bool_)) or not isinstance(n_new, numbers.Integral) or n_new < 0:
-        raise ValueError(f"generate: n_new must be a non-negative integer, got {n_new!r}")
-    n_new = int(n_new)
+    check_config("generate", config)
+    check_params("generate", params, config)
+    n_new = _validate.integer(n_new, "generate", "n_new")
     prompt = np.asarray(prompt)
     if prompt.ndim != 1 or prompt.size < 1:
         raise ValueError(f"generate: prompt must be a 1-D array of at least one token id, got shape {prompt.shape}")
@@ -633,7 +649,7 @@ def generate(params, config, prompt, n_new, rng, temperature=1.0):
     temperature = _validate.real_scalar(temperature, "generate", "temperature")
     if temperature <= 0:
         raise ValueError(f"generate: temperature must be positive, got {temperature}")
-    ids = list(_check_tokens("generate", prompt.reshape(1, -1)[:, -config.seq_len:], config, "prompt")[0])
+    ids = list(check_tokens("generate", prompt.reshape(1, -1)[:, -config.seq_len:], config, "prompt")[0])
     for _ in range(n_new):
         window = np.asarray(ids[-config.seq_len:])[None, :]  # (1, T)
         logits, _ = forward(params, window, config)

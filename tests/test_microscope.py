@@ -172,7 +172,7 @@ def _reference_loss(params, config, tokens, targets, override=None):
         return z / np.sqrt(np.mean(z * z, axis=-1, keepdims=True) + model.RMS_EPS) * g
 
     for i in range(config.n_layers):
-        L = model._layer(p, i)
+        L = model.layer_params(p, i)
         a = model.attention(norm(x, L["norm1"]), L, config.n_heads)
         h = x + a
         f = norm(h, L["norm2"]).reshape(-1, config.d_model)  # (B*T, d)
