@@ -74,7 +74,7 @@ def integer(n, func, arg, lo=0, hi=None):
     integers do (np.int16(30000) * 2 is -5536)."""
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < lo or (hi is not None and n >= hi):
         want = {0: "a non-negative integer", 1: "a positive integer"}.get(lo, f"an integer >= {lo}")
-        raise ValueError(f"{func}: {arg} must be {want if hi is None else f'an integer in [{lo}, {hi})'}, got {n!r}")
+        raise ValueError(f"{func}: {arg} must be {want if hi is None else f'an integer from {lo} to {hi - 1}'}, got {n!r}")
     return int(n)
 
 

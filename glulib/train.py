@@ -68,12 +68,8 @@ class TrainConfig:
         if not isinstance(self.model, model.ModelConfig):
             raise TypeError(f"{func}: model must be a glulib.model.ModelConfig, got {type(self.model).__name__}")
         for name in ("batch_size", "steps", "eval_every", "eval_windows"):
-            n = getattr(self, name)
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
-        if isinstance(self.warmup, bool) or not isinstance(self.warmup, (int, np.integer)) \
-                or not 0 <= self.warmup <= self.steps:
-            raise ValueError(f"{func}: warmup must be an integer in [0, steps = {self.steps}], got {self.warmup!r}")
+            _validate.positive_int(getattr(self, name), func, name)
+        _validate.integer(self.warmup, func, "warmup", 0, self.steps + 1)
         for name in ("lr", "final_lr_fraction", "weight_decay"):
             if _validate.real_scalar(getattr(self, name), func, name) < 0:
                 raise ValueError(f"{func}: {name} must be non-negative, got {getattr(self, name)}")
@@ -199,8 +195,7 @@ def _check_run(func, corpus, config, seed):
         raise TypeError(f"{func}: corpus must be a glulib.textdata.Corpus (load_corpus()), got {type(corpus).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"{func}: config must be a TrainConfig (e.g. QUICK or FULL), got {type(config).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{func}: seed must be a non-negative integer, got {seed!r}")
+    _validate.integer(seed, func, "seed")
 
 
 def _train(corpus, config, seed, callback, stop_after):
@@ -257,8 +252,7 @@ def time_step(corpus, config, seed=0, steps=3):
     steps after one untimed step) and of one held-out evaluation, single-threaded as ``train``
     runs: what ``glulib.experiment.estimate_wall_time`` scales up."""
     _check_run("time_step", corpus, config, seed)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"time_step: steps must be a positive integer, got {steps!r}")
+    _validate.positive_int(steps, "time_step", "steps")
     cfg = config.model_config(corpus.vocab_size)
     init_seq, batch_seq = np.random.SeedSequence(int(seed)).spawn(2)
     params = model.init_params(cfg, np.random.default_rng(init_seq), dtype=np.dtype(config.dtype))
