@@ -15,7 +15,7 @@ eager, bench/bench_training.py): the layers of the whole model run in the arrays
 (float32 in training) with no copies of the parameters; the four attention projections are
 two matmuls (q, k, v from one ``x @ [Wq | Wk | Wv]``); the causal softmax and its backward, the
 RMSNorms of the model and the embedding's gradient are small Numba kernels (one pass, no
-temporaries); the FFN keeps its pre-activations from the forward pass for the backward instead
+temporaries, in ``glulib.fast.training``); the FFN keeps its pre-activations from the forward pass for the backward instead
 of computing them again. The public layer functions compute the same numbers.
 
 Parameters live in one flat dict of arrays, ``"tok_emb"``, ``"pos_emb"``, per layer
@@ -33,15 +33,12 @@ from . import _validate
 from .codes import CODES
 from .elementwise import fused_activate, fused_activate_grad, fused_backward, fused_forward
 from .feedforward import BASELINES, FFNS, VARIANTS, init_ffn, matched_d_ff
-from .jit import njit
+from .fast import training as kernels
 from .recording import FFNRecord
 
 #: The eight FFNs, in the order of Shazeer (2020), Table 1.
 FFN_NAMES = ("relu", "gelu", "swish", "glu", "bilinear", "geglu", "swiglu", "reglu")
-RMS_EPS = 1e-6
-# The model's kernels sum in any order (so that LLVM vectorises the sums): still the same
-# numbers on every run of one machine. They see finite values only (a diverged loss stops training).
-_REDUCE = {"reassoc", "nnan", "ninf", "nsz", "contract"}
+RMS_EPS = kernels.RMS_EPS
 
 
 @dataclass(frozen=True)
@@ -163,56 +160,6 @@ def _rmsnorm_backward(dy, cache):
     return dx, dg
 
 
-@njit(fastmath=_REDUCE)
-def _rmsnorm_rows(x, g, y, xhat, r):
-    """y = g x / rms(x) row by row of x (R, d); keeps xhat (R, d) and 1/rms (R,) for the backward."""
-    R, d = x.shape
-    for i in range(R):
-        ss = 0.0
-        for k in range(d):
-            ss += x[i, k] * x[i, k]
-        ri = 1.0 / math.sqrt(ss / d + RMS_EPS)
-        r[i] = ri
-        for k in range(d):
-            xh = x[i, k] * ri
-            xhat[i, k] = xh
-            y[i, k] = xh * g[k]
-
-
-@njit(fastmath=_REDUCE)
-def _rmsnorm_rows_backward(dy, xhat, r, g, dx, dg):
-    """dx (R, d) and dg (d,) of ``_rmsnorm_rows`` from dy (R, d); dg summed row after row."""
-    R, d = dy.shape
-    acc = np.zeros(d)  # (d,), float64
-    for i in range(R):
-        dot = 0.0
-        for k in range(d):
-            acc[k] += dy[i, k] * xhat[i, k]
-            dot += dy[i, k] * g[k] * xhat[i, k]
-        dot /= d
-        for k in range(d):
-            dx[i, k] = r[i] * (dy[i, k] * g[k] - xhat[i, k] * dot)
-    for k in range(d):
-        dg[k] = acc[k]
-
-
-def _norm_forward(x, g):
-    """The model's RMSNorm of x (B, T, d): ``_rmsnorm_forward``'s numbers from one kernel."""
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])  # (R, d)
-    y, xhat = np.empty_like(x2), np.empty_like(x2)  # (R, d) each
-    r = np.empty(x2.shape[0], dtype=x2.dtype)  # (R,)
-    _rmsnorm_rows(x2, g, y, xhat, r)
-    return y.reshape(x.shape), (xhat, r, g)
-
-
-def _norm_backward(dy, cache):
-    xhat, r, g = cache
-    dx = np.empty_like(xhat)  # (R, d)
-    dg = np.empty_like(g)  # (d,)
-    _rmsnorm_rows_backward(np.ascontiguousarray(dy).reshape(xhat.shape), xhat, r, g, dx, dg)
-    return dx.reshape(dy.shape), dg
-
-
 def rmsnorm(x, g=None):
     """RMSNorm of ``x`` (..., d) with gain ``g`` (d,); without ``g``, the gain is 1
     (``glulib.backward`` normalises that way)."""
@@ -231,60 +178,6 @@ def _gain(x, g):
 
 
 # ---- causal multi-head self-attention: softmax(q k^T / sqrt(d_head) + mask) v, then Wo ----
-@njit(fastmath=_REDUCE - {"ninf"})  # it writes -inf
-def _shift_scores(s, scale):
-    """In place, row by row of s (N, T, T) (query i, key j): scale s - its max over j <= i, and
-    -inf for j > i (a key after its query), so that exp gives the causal softmax's numerators."""
-    N, T, _ = s.shape
-    for n in range(N):
-        for i in range(T):
-            m = s[n, i, 0]
-            for j in range(1, i + 1):
-                m = max(m, s[n, i, j])
-            for j in range(i + 1):
-                s[n, i, j] = (s[n, i, j] - m) * scale
-            for j in range(i + 1, T):
-                s[n, i, j] = -np.inf
-
-
-@njit(fastmath=_REDUCE)
-def _normalize_rows(p):
-    """In place: each row of p (N, T, T) divided by its sum (the zeros above the diagonal stay)."""
-    N, T, _ = p.shape
-    for n in range(N):
-        for i in range(T):
-            total = 0.0
-            for j in range(i + 1):
-                total += p[n, i, j]
-            inv = 1.0 / total
-            for j in range(i + 1):
-                p[n, i, j] *= inv
-
-
-def _causal_softmax(s, scale):
-    """In place, each row of the scores s (N, T, T) (query i, key j): softmax over j <= i of
-    scale s[n, i, j], 0 for j > i. Two Numba passes around NumPy's vectorised exp."""
-    _shift_scores(s, scale)
-    np.exp(s, out=s)
-    _normalize_rows(s)
-
-
-@njit(fastmath=_REDUCE)
-def _causal_softmax_backward(dp, p, scale):
-    """In place: dp (N, T, T) <- the gradient of the scores, scale p (dp - sum_j dp p), from the
-    gradient of the probabilities p (zero above the diagonal)."""
-    N, T, _ = dp.shape
-    for n in range(N):
-        for i in range(T):
-            dot = 0.0
-            for j in range(i + 1):
-                dot += dp[n, i, j] * p[n, i, j]
-            for j in range(i + 1):
-                dp[n, i, j] = p[n, i, j] * (dp[n, i, j] - dot) * scale
-            for j in range(i + 1, T):
-                dp[n, i, j] = 0.0
-
-
 def _attention_forward(x, Wq, Wk, Wv, Wo, n_heads):
     B, T, d = x.shape
     H, dh = n_heads, d // n_heads
@@ -294,7 +187,7 @@ def _attention_forward(x, Wq, Wk, Wv, Wo, n_heads):
     qkv = np.ascontiguousarray((x2 @ W).reshape(B, T, 3, H, dh).transpose(2, 0, 3, 1, 4))  # (3, B, H, T, dh)
     q, k, v = qkv.reshape(3, B * H, T, dh)  # (B*H, T, dh) each
     p = q @ k.transpose(0, 2, 1)  # (B*H, T, T): scores, then probabilities in place
-    _causal_softmax(p, scale)
+    kernels.causal_softmax(p, scale)
     o = (p @ v).reshape(B, H, T, dh).transpose(0, 2, 1, 3).reshape(B * T, d)  # (B*T, d)
     y = (o @ Wo).reshape(B, T, d)  # (B, T, d)
     return y, (x2, q, k, v, p, o, scale, W, Wo, H)
@@ -311,7 +204,7 @@ def _attention_backward(dy, cache):
     heads = dqkv.transpose(2, 0, 3, 1, 4)  # (3, B, H, T, dh) view
     heads[2] = (p.transpose(0, 2, 1) @ do).reshape(B, H, T, dh)  # dv
     dp = do @ v.transpose(0, 2, 1)  # (B*H, T, T), then the scores' gradient in place
-    _causal_softmax_backward(dp, p, scale)
+    kernels.causal_softmax_backward_kernel(dp, p, scale)
     heads[0] = (dp @ k).reshape(B, H, T, dh)  # dq
     heads[1] = (dp.transpose(0, 2, 1) @ q).reshape(B, H, T, dh)  # dk
     dqkv = dqkv.reshape(B * T, 3 * d)  # (B*T, 3d)
@@ -403,11 +296,11 @@ def _ffn_backward(dy, cache):
 # ---- one pre-norm block: h = x + attention(rmsnorm(x)); y = h + ffn(rmsnorm(h)) ----
 def _block_forward(x, layer, n_heads, variant, training=False, record=None):
     B, T, d = x.shape
-    attn_in, norm1_cache = _norm_forward(x, layer["norm1"])  # (B, T, d)
+    attn_in, norm1_cache = kernels.rmsnorm_rows(x, layer["norm1"])  # (B, T, d)
     attn_out, attn_cache = _attention_forward(attn_in, layer["Wq"], layer["Wk"], layer["Wv"], layer["Wo"],
                                               n_heads)
     h = x + attn_out  # (B, T, d)
-    ffn_in, norm2_cache = _norm_forward(h, layer["norm2"])  # (B, T, d)
+    ffn_in, norm2_cache = kernels.rmsnorm_rows(h, layer["norm2"])  # (B, T, d)
     ffn_out, ffn_cache = _ffn_forward(ffn_in.reshape(-1, d), layer["ffn.W"], layer.get("ffn.V"), layer["ffn.W2"],
                                       variant, training, record)  # (B*T, d)
     y = h + ffn_out.reshape(B, T, d)  # (B, T, d)
@@ -418,10 +311,10 @@ def _block_backward(dy, cache):
     norm1_cache, attn_cache, norm2_cache, ffn_cache = cache
     B, T, d = dy.shape
     ffn_grads = _ffn_backward(dy.reshape(-1, d), ffn_cache)  # dict, "x": (B*T, d)
-    dh_from_ffn, dnorm2 = _norm_backward(ffn_grads.pop("x").reshape(B, T, d), norm2_cache)  # (B, T, d)
+    dh_from_ffn, dnorm2 = kernels.rmsnorm_rows_backward(ffn_grads.pop("x").reshape(B, T, d), norm2_cache)  # (B, T, d)
     dh = dy + dh_from_ffn  # (B, T, d): the residual path plus the FFN path
     dattn_in, attn_grads = _attention_backward(dh, attn_cache)  # (B, T, d), dict of (d, d)
-    dx_from_attn, dnorm1 = _norm_backward(dattn_in, norm1_cache)  # (B, T, d)
+    dx_from_attn, dnorm1 = kernels.rmsnorm_rows_backward(dattn_in, norm1_cache)  # (B, T, d)
     dx = dh + dx_from_attn  # (B, T, d)
     grads = {"norm1": dnorm1, **attn_grads, "norm2": dnorm2,
              **{f"ffn.{k}": v for k, v in ffn_grads.items()}}
@@ -505,7 +398,7 @@ def forward(params, tokens, config, training=False, record=None):
     for i in range(config.n_layers):
         x, c = _block_forward(x, layer_params(params, i), config.n_heads, config.variant, training, record)
         caches.append(c)
-    xn, norm_f = _norm_forward(x, params["norm_f"])  # (B, T, d)
+    xn, norm_f = kernels.rmsnorm_rows(x, params["norm_f"])  # (B, T, d)
     logits = xn @ params["W_out"]  # (B, T, V)
     return logits, (tokens, caches, xn, norm_f)
 
@@ -519,11 +412,11 @@ def backward(dlogits, params, cache, config):
         raise ValueError(f"backward: dlogits must have the shape of the logits {xn.shape[:-1] + (config.vocab_size,)}, "
                          f"got {np.shape(dlogits)}")
     grads = {"W_out": xn.reshape(-1, d).T @ dlogits.reshape(-1, dlogits.shape[-1])}  # (d, V)
-    dx, grads["norm_f"] = _norm_backward(dlogits @ params["W_out"].T, norm_f)  # (B, T, d)
+    dx, grads["norm_f"] = kernels.rmsnorm_rows_backward(dlogits @ params["W_out"].T, norm_f)  # (B, T, d)
     for i in reversed(range(config.n_layers)):
         dx, g = _block_backward(dx, caches[i])
         grads.update({f"{i}.{k}": v for k, v in g.items()})
-    grads["tok_emb"], grads["pos_emb"] = _embed_backward(dx, tokens, params["tok_emb"], params["pos_emb"])
+    grads["tok_emb"], grads["pos_emb"] = kernels.embed_backward(dx, tokens, params["tok_emb"], params["pos_emb"])
     return {k: grads[k] for k in params}
 
 
@@ -535,25 +428,6 @@ def _embed_forward(tokens, tok_emb, pos_emb):
 def embed(params, tokens):
     """The input of the first block for checked ``tokens`` (B, T): token plus position embedding (B, T, d)."""
     return _embed_forward(tokens, params["tok_emb"], params["pos_emb"])
-
-
-@njit
-def _embed_backward_kernel(dx, tokens, dtok, dpos):
-    """dtok[tokens[b, t]] += dx[b, t] and dpos[t] += dx[b, t], in the order of (b, t)."""
-    B, T, d = dx.shape
-    for b in range(B):
-        for t in range(T):
-            row = tokens[b, t]
-            for k in range(d):
-                dtok[row, k] += dx[b, t, k]
-                dpos[t, k] += dx[b, t, k]
-
-
-def _embed_backward(dx, tokens, tok_emb, pos_emb):
-    """The gradients (V, d) and (seq_len, d) of both tables from dx (B, T, d)."""
-    dtok, dpos = np.zeros_like(tok_emb), np.zeros_like(pos_emb)  # (V, d), (seq_len, d)
-    _embed_backward_kernel(np.ascontiguousarray(dx), tokens, dtok, dpos)
-    return dtok, dpos
 
 
 # ---- cross-entropy in nats per token, with its gradient ----
@@ -586,52 +460,10 @@ def loss(params, tokens, targets, config):
     return _cross_entropy(logits, targets)[0]
 
 
-@njit(fastmath=_REDUCE)
-def _shift_logits(z, targets, picked):
-    """In place, row by row of z (R, V): z - its max; picked[r] = the shifted logit of targets[r]."""
-    R, V = z.shape
-    for r in range(R):
-        m = z[r, 0]
-        for j in range(1, V):
-            m = max(m, z[r, j])
-        for j in range(V):
-            z[r, j] -= m
-        picked[r] = z[r, targets[r]]
-
-
-@njit(fastmath=_REDUCE)
-def _softmax_minus_onehot(e, targets, picked):
-    """In place, e (R, V) = exp of the shifted logits becomes (softmax - onehot(targets)) / R;
-    returns the mean cross-entropy, sum over rows of log(sum e) - picked, divided by R."""
-    R, V = e.shape
-    total = 0.0
-    for r in range(R):
-        s = 0.0
-        for j in range(V):
-            s += e[r, j]
-        total += math.log(s) - picked[r]
-        inv = 1.0 / (s * R)
-        for j in range(V):
-            e[r, j] *= inv
-        e[r, targets[r]] -= 1.0 / R
-    return total / R
-
-
-def _cross_entropy_and_grad(logits, targets):
-    """The mean cross-entropy of logits (B, T, V) and its gradient (B, T, V), in place of the logits:
-    ``_cross_entropy`` and ``_cross_entropy_backward`` in two Numba passes around NumPy's exp."""
-    z = logits.reshape(-1, logits.shape[-1])  # (R, V), a view
-    flat = np.ascontiguousarray(targets).reshape(-1)  # (R,)
-    picked = np.empty(z.shape[0])  # (R,) float64
-    _shift_logits(z, flat, picked)
-    np.exp(z, out=z)
-    return float(_softmax_minus_onehot(z, flat, picked)), logits
-
-
 def loss_and_grads(params, tokens, targets, config):
     """The loss and its gradient for every parameter."""
     logits, targets, cache = _logits_and_targets("loss_and_grads", params, tokens, targets, config, training=True)
-    value, dlogits = _cross_entropy_and_grad(logits, targets)
+    value, dlogits = kernels.cross_entropy_and_grad(logits, targets)
     return value, backward(dlogits, params, cache, config)
 
 
