@@ -63,20 +63,16 @@ def _activate_grad_parallel(z, out, code, beta):
 # ---- each job on flat, contiguous arrays of one dtype, already checked: float32 to the fast
 # kernels; float64 small arrays on this thread (waking the threads costs more than they take),
 # large ones over the threads ----
-def _float32(a):
-    return a.dtype == np.float32 and not jit_disabled()
-
-
 def fused_forward(value, gate, out, code, beta):
     """out = value * act(gate)."""
-    if _float32(value):
+    if value.dtype == np.float32 and not jit_disabled():
         return fast.forward(value, gate, out, code, beta)
     launch(core.forward_loop if value.size < SERIAL_BELOW else _forward_parallel, value, gate, out, code, beta)
 
 
 def fused_backward(dout, value, gate, dvalue, dgate, code, beta):
     """dvalue = dout * act(gate), dgate = dout * value * act'(gate)."""
-    if _float32(value):
+    if value.dtype == np.float32 and not jit_disabled():
         return fast.backward(dout, value, gate, dvalue, dgate, code, beta)
     loop = core.backward_loop if value.size < SERIAL_BELOW else _backward_parallel
     launch(loop, dout, value, gate, dvalue, dgate, code, beta)
@@ -84,14 +80,14 @@ def fused_backward(dout, value, gate, dvalue, dgate, code, beta):
 
 def fused_activate(z, out, code, beta):
     """out = act(z)."""
-    if _float32(z):
+    if z.dtype == np.float32 and not jit_disabled():
         return fast.activate(z, out, code, beta)
     launch(_activate_loop if z.size < SERIAL_BELOW else _activate_parallel, z, out, code, beta)
 
 
 def fused_activate_grad(z, out, code, beta):
     """out = act'(z)."""
-    if _float32(z):
+    if z.dtype == np.float32 and not jit_disabled():
         return fast.activate_grad(z, out, code, beta)
     launch(_activate_grad_loop if z.size < SERIAL_BELOW else _activate_grad_parallel, z, out, code, beta)
 
@@ -99,26 +95,23 @@ def fused_activate_grad(z, out, code, beta):
 # ---- public functions: check the input, run one job, give the results the input's shape ----
 def glu(value, gate, activation="sigmoid", beta=1.0):
     """The gated product ``value * act(gate)``, elementwise; same shape as the inputs."""
-    (out,) = _checked_run("glu", fused_forward, {"value": value, "gate": gate}, 1, activation, "activation", beta)
-    return out
+    return _checked_run("glu", fused_forward, {"value": value, "gate": gate}, 1, activation, "activation", beta)[0]
 
 
 def glu_backward(dout, value, gate, activation="sigmoid", beta=1.0):
     """Gradients of ``glu`` given the upstream gradient ``dout``: ``(dvalue, dgate)``."""
     arrays = {"dout": dout, "value": value, "gate": gate}
-    return _checked_run("glu_backward", fused_backward, arrays, 2, activation, "activation", beta)
+    return tuple(_checked_run("glu_backward", fused_backward, arrays, 2, activation, "activation", beta))
 
 
 def activate(z, name, beta=1.0):
     """``act(z)`` elementwise for the activation called ``name``; same shape as ``z``."""
-    (out,) = _checked_run("activate", fused_activate, {"z": z}, 1, name, "name", beta)
-    return out
+    return _checked_run("activate", fused_activate, {"z": z}, 1, name, "name", beta)[0]
 
 
 def activate_grad(z, name, beta=1.0):
     """``d act(z) / dz`` elementwise; same shape as ``z``."""
-    (out,) = _checked_run("activate_grad", fused_activate_grad, {"z": z}, 1, name, "name", beta)
-    return out
+    return _checked_run("activate_grad", fused_activate_grad, {"z": z}, 1, name, "name", beta)[0]
 
 
 def _checked_run(func, job, arrays, n_out, name, arg, beta):
@@ -133,4 +126,4 @@ def _checked_run(func, job, arrays, n_out, name, arg, beta):
     outs = [np.empty_like(flat[0]) for _ in range(n_out)]  # (n,) each
     job(*flat, *outs, code, beta)
     outs = [out.reshape(shape).astype(dtype, copy=False) for out in outs]
-    return tuple(out[()] if out.ndim == 0 else out for out in outs)
+    return [out[()] if out.ndim == 0 else out for out in outs]
