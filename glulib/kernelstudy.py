@@ -109,8 +109,27 @@ def _erf_np(x):
     return np.sign(x) * (1.0 - poly * np.exp(-x * x))
 
 
+def numpy_forward_act(z, name):
+    """act(z) alone, written as NumPy one-liners: what a forward computes (no derivative)."""
+    if name == "sigmoid":
+        return _sigmoid_np(z)
+    if name == "silu":
+        return z * _sigmoid_np(z)
+    if name == "gelu":
+        return z * (0.5 * (1 + _erf_np(z * 0.7071067811865476)))
+    if name == "relu":
+        return np.maximum(z, 0)
+    if name == "identity":
+        return z
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "gelu_tanh":
+        return 0.5 * z * (1 + np.tanh(0.7978845608028654 * (z + 0.044715 * z**3)))
+    raise ValueError(f"numpy_forward_act: unknown name {name!r}")
+
+
 def numpy_act(z, name):
-    """(act(z), act'(z)) written as NumPy one-liners."""
+    """(act(z), act'(z)) written as NumPy one-liners, as a backward needs them."""
     if name == "sigmoid":
         s = _sigmoid_np(z)
         return s, s * (1 - s)
@@ -134,8 +153,8 @@ def numpy_act(z, name):
 
 
 def numpy_glu(value, gate, name):
-    """value * act(gate), NumPy one-liners (the forward a reader would write)."""
-    return value * numpy_act(gate, name)[0]
+    """value * act(gate), NumPy one-liners (the forward a reader would write: act' is not computed)."""
+    return value * numpy_forward_act(gate, name)
 
 
 def numpy_glu_backward(dout, value, gate, name):
@@ -405,6 +424,7 @@ __all__ = [
     "interleaved",
     "interleaved_rounds",
     "numpy_act",
+    "numpy_forward_act",
     "numpy_glu",
     "numpy_glu_backward",
     "numpy_inplace",

@@ -97,9 +97,9 @@ def test_dauphin_factors():
 def test_findings_at_the_notebook_setting():
     """The numbers notebook 03's written paragraphs interpret, at its settings."""
     r = backward.run()
-    control = backward.run(modes=("plain",), gains=backward.CONTROL_GAINS)
+    at_gain = backward.run(modes=("plain",), gains=backward.UNIT_GAINS)
     med = {(u, m): r.median(u, m, 64) for u in backward.UNITS for m in backward.MODES}
-    ctl = {u: control.median(u, "plain", 64) for u in backward.UNITS}
+    own = {u: at_gain.median(u, "plain", 64) for u in backward.UNITS}
     # at LeCun's gain: tanh keeps a tenth, GLU and GTU ~ (1/2)^64, GEGLU/SwiGLU underflow
     assert 0.01 < med["tanh", "plain"] < 1 and med["sigmoid", "plain"] < med["relu", "plain"] < 1e-6
     for u in ("glu", "gtu"):
@@ -107,11 +107,11 @@ def test_findings_at_the_notebook_setting():
     assert med["geglu", "plain"] == 0 and med["swiglu", "plain"] == 0
     assert set(r.ranking("residual", 64)[:2]) == {"geglu", "swiglu"}
     assert all(1e-3 < med[u, "prenorm"] < 1e3 for u in backward.UNITS)
-    # the controls: He's gain brings ReLU level with tanh; gain 2 overshoots for the GLU
-    assert 0.5 < ctl["relu"] / med["tanh", "plain"] < 2
-    assert ctl["gtu"] > 1e-3 and ctl["glu"] > 1e6
-    assert not np.isfinite(ctl["geglu"]) and not np.isfinite(ctl["swiglu"])
-    text = " ".join(backward.findings(r) + backward.control_findings(r, control))
+    # each unit at its own gain: He's gain brings ReLU level with tanh; gain 2 overshoots for the GLU
+    assert 0.5 < own["relu"] / med["tanh", "plain"] < 2
+    assert own["gtu"] > 1e-3 and own["glu"] > 1e6
+    assert not np.isfinite(own["geglu"]) and not np.isfinite(own["swiglu"])
+    text = " ".join(backward.findings(r) + backward.gain_findings(r, at_gain))
     assert "about as much as tanh" in text and "cannot be ranked" in text and "overflows" in text
 
 
@@ -120,16 +120,16 @@ def test_findings_follow_the_numbers():
     r = backward.run(units=("tanh", "relu", "glu", "gtu"), modes=("plain",), max_depth=3, width=4, batch=2,
                   seeds=(0,))
     c = backward.run(units=("relu",), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
-                  gains=backward.CONTROL_GAINS)
+                  gains=backward.UNIT_GAINS)
     r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 1e-9, 1e-12
-    text = " ".join(backward.findings(r) + backward.control_findings(r, c))
+    text = " ".join(backward.findings(r) + backward.gain_findings(r, c))
     assert "cannot be ranked" in text and "GLU passes 1.0e-09" in text
     r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 0.5, 0.25
-    assert "cannot be ranked" not in " ".join(backward.findings(r) + backward.control_findings(r, c))
+    assert "cannot be ranked" not in " ".join(backward.findings(r) + backward.gain_findings(r, c))
     r.ratios[0, 0, 0, -1], c.ratios[0, 0, 0, -1] = 0.1, 0.15
-    assert "about as much as tanh" in " ".join(backward.findings(r) + backward.control_findings(r, c))
+    assert "about as much as tanh" in " ".join(backward.findings(r) + backward.gain_findings(r, c))
     c.ratios[0, 0, 0, -1] = 100.0
-    assert "about as much" not in " ".join(backward.findings(r) + backward.control_findings(r, c))
+    assert "about as much" not in " ".join(backward.findings(r) + backward.gain_findings(r, c))
 
 
 def _notebook_glu_stack(gain, L, width, batch, seed):

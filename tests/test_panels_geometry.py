@@ -55,7 +55,11 @@ def test_geometry_readouts_are_glulib_numbers():
     assert p.readouts["zeros"].value == ", ".join(f"{t:.3f}" for t in pts)
     p.controls["variant"].value = "glu"
     assert p.readouts["dip"].value.startswith("none")
-    assert p.readouts["saddle"].value.startswith("100.0% saddle")
+    assert p.readouts["det_zero"].value.startswith("nowhere")
+    p.controls["variant"].value = "swiglu"
+    assert p.readouts["det_zero"].value.startswith(f"the line a = {z:.4f}")
+    p.controls["variant"].value = "reglu"
+    assert "half-plane a < 0" in p.readouts["det_zero"].value
 
 
 @pytest.mark.parametrize("variant", list(glulib.VARIANTS))
