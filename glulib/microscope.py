@@ -8,7 +8,8 @@
 For a gated FFN (GLU, Bilinear, ReGLU, GEGLU, SwiGLU) hidden unit j at one character has a gate
 input a = x W[:, j], an opening act(a), a value u = x V[:, j] and the product h = act(a) u that
 W2 carries back (x is the normalised input of the FFN). An ungated FFN (ReLU, GELU, Swish) has
-only a and h = act(a): its "opening" is its whole hidden unit, and it has no value.
+only a and h = act(a): its "opening" is its whole hidden unit, and it has no value. The arrays
+come from the model's own forward pass (``model.forward(..., record=FFNRecord())``).
 
 What is computed here, all vectorised over the passage's characters:
 ``opening_stats`` (how often an opening is near 0, near 1, negative, exactly zero, and how often
