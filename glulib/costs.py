@@ -18,17 +18,20 @@ as ``glulib.ffn_backward`` does). Any other choice of arrays is counted with
 its down projection (a plain linear layer) saves for dW2.
 """
 
+from types import MappingProxyType
+
 from . import _validate
 from .feedforward import gate_activation
 
 #: The arrays the forward of a gated FFN keeps for its backward, by strategy (one row of
 #: d_model for x, one of d_ff for every other array, per token). ``kept_arrays`` adapts
-#: them to an ungated FFN, where h is act(a) and there is no u.
-STRATEGIES = {
+#: them to an ungated FFN, where h is act(a) and there is no u. Read-only: the memory exercises
+#: of notebooks 05 and 08 are checked against it.
+STRATEGIES = MappingProxyType({
     "store_all": ("x", "a", "u", "act(a)", "h"),
     "recompute_hidden": ("x", "a", "u"),
     "recompute_from_x": ("x",),
-}
+})
 
 
 def _sizes(func, d_model, d_ff, variant, tokens=1):

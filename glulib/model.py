@@ -217,7 +217,7 @@ def _norm_backward(dy, cache):
 
 def rmsnorm(x, g=None):
     """RMSNorm of ``x`` (..., d) with gain ``g`` (d,); without ``g``, the gain is 1
-    (``glulib.depth`` normalises that way)."""
+    (``glulib.backward`` normalises that way)."""
     return _rmsnorm_forward(x, _gain(x, g))[0]
 
 

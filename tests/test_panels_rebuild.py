@@ -7,16 +7,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from glulib.panels import ffn_costs, pump, story, zoo
-from glulib.panels import depth as depth_panels
+from glulib.panels import backward, ffn, story, typhoon, zoo
 
 REBUILDS = 25  # more than matplotlib's 20 before it warns
 
 FACTORIES = {  # one of each kind: blitted panels, a plain panel, a live figure, a static figure
-    "pump": pump.pump_panel,
+    "pump": typhoon.pump_panel,
     "swish": zoo.swish_panel,
-    "ffn_costs": ffn_costs.ffn_costs_panel,
-    "dauphin_figure": depth_panels.dauphin_figure,
+    "ffn_costs": ffn.ffn_costs_panel,
+    "dauphin_figure": backward.dauphin_figure,
     "two_branches": story.two_branches,
 }
 
@@ -32,7 +31,7 @@ def test_rebuilding_keeps_no_figure_in_pyplot_and_warns_nothing(name):
 
 
 def test_a_rebuilt_panel_still_draws_and_updates():
-    panels = [ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8) for _ in range(3)]
+    panels = [ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8) for _ in range(3)]
     last = panels[-1]
     last.controls["tokens"].value = 16
     heights = [bar.get_height() for bar in last.fig.axes[1].patches[:3]]
@@ -61,12 +60,12 @@ def test_rerunning_a_cell_closes_the_panels_its_last_run_built(monkeypatch):
     run = {"now": ("cell-a", 1)}
     monkeypatch.setattr(_common, "_cell_run", lambda: run["now"])
     monkeypatch.setattr(_common, "_BUILT", {})
-    first = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    first = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
     second = zoo.swish_panel()  # the same run of the same cell: both stay
     run["now"] = ("cell-b", 2)
-    other = pump.pump_panel()  # another cell: left alone by cell-a's rerun
+    other = typhoon.pump_panel()  # another cell: left alone by cell-a's rerun
     run["now"] = ("cell-a", 3)
-    rerun = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    rerun = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
 
     def registered(panel):  # a closed widget has no comm and is out of ipywidgets' registry
         return [w.comm is not None for w in panel.controls.values()]
@@ -85,7 +84,7 @@ def test_outside_a_kernel_nothing_is_closed():
     from glulib.panels import _common
 
     assert _common._cell_run() is None  # pytest: no kernel, no cell id
-    a = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
-    b = ffn_costs.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    a = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
+    b = ffn.ffn_costs_panel(d_model=64, d_ff=128, variant="glu", tokens=8)
     a.controls["tokens"].value = 4
     assert a.readouts["memory_recompute_from_x"].value.startswith(f"{4 * 64 * 4:,} bytes") and b.fig is not a.fig

@@ -334,7 +334,7 @@ class PumpPanel:
     def _labels():
         """glulib activation name -> the label the panel shows for it."""
         try:
-            from glulib.panels.pump import ACTIVATION_LABELS
+            from glulib.panels.typhoon import ACTIVATION_LABELS
         except ImportError:  # a panel that shows the names themselves
             ACTIVATION_LABELS = {}
         import glulib

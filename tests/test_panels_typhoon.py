@@ -1,4 +1,4 @@
-"""The pump control panel: every control driven by setting .value; readouts equal glulib's numbers."""
+"""The pump control panel of notebook 00 (glulib.panels.typhoon): every control driven by setting .value; readouts equal glulib's numbers."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 
 import glulib
 from glulib import typhoon
-from glulib.panels import pump
+from glulib.panels import typhoon as typhoon_panel
 
 CONTROL_KEYS = ["rainfall", "tide", "wind", "severity_rainfall", "severity_tide", "severity_wind",
                 "severity_bias", "gate_rainfall", "gate_tide", "gate_wind", "gate_bias", "activation",
@@ -21,7 +21,7 @@ PANEL_ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu", "silu", "identity"]
 @pytest.fixture
 def panel(ipympl_backend):
     """The panel as a notebook builds it, under ipympl (``%matplotlib widget``)."""
-    return pump.pump_panel()
+    return typhoon_panel.pump_panel()
 
 
 pytestmark = pytest.mark.usefixtures("no_logged_callback_errors")
@@ -108,7 +108,7 @@ def test_every_activation(panel, activation):
     before = _artists(panel)[0]
     panel.controls["activation"].value = activation
     _assert_readouts_match(panel)
-    z = np.linspace(*pump.Z_RANGE, before.size)
+    z = np.linspace(*typhoon_panel.Z_RANGE, before.size)
     np.testing.assert_allclose(_artists(panel)[0], glulib.activate(z, activation, 1.0), rtol=1e-12)
     if activation != "sigmoid":
         assert not np.allclose(_artists(panel)[0], before)
@@ -136,7 +136,7 @@ def test_reset_puts_every_control_back(panel):
         c[key].value = c[key].min
     c["activation"].value = "relu"
     c["reset"].click()  # through the Button, as a learner does; errors would be logged (fixture)
-    for key, value in pump.story_values().items():
+    for key, value in typhoon_panel.story_values().items():
         assert c[key].value == pytest.approx(value), key
     _assert_readouts_match(panel)
     assert "3.76" in panel.readouts["output"].value
@@ -155,7 +155,7 @@ def test_without_ipympl_the_figure_shows_through_an_output():
     old = plt.get_backend()
     plt.switch_backend("agg")
     try:
-        p = pump.pump_panel()
+        p = typhoon_panel.pump_panel()
         p.controls["tide"].value = -2.0
         _assert_readouts_match(p)
         assert isinstance(p.widget.children[-1], widgets.Output)
@@ -197,14 +197,14 @@ def test_static_twin_shows_the_moving_artists():
     old = plt.get_backend()
     try:
         plt.switch_backend("module://ipympl.backend_nbagg")
-        live = pump.pump_panel()
+        live = typhoon_panel.pump_panel()
         live.fig.canvas.draw()
         live.controls["tide"].value = -1.0  # a blitted change
         assert live.blitter.last == "blit"
         live_png = pixels(live.static().data)
         plt.close(live.fig)
         plt.switch_backend("agg")
-        plain = pump.pump_panel()
+        plain = typhoon_panel.pump_panel()
         assert not plain.blitter.enabled and not any(a.get_animated() for a in plain.blitter.artists)
         plain.controls["tide"].value = -1.0
         plain_png = pixels(plain.static().data)

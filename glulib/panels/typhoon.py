@@ -1,6 +1,6 @@
 """The pump control panel of notebook 00: drive the typhoon GLU neuron by hand.
 
-    from glulib.panels.pump import pump_panel
+    from glulib.panels.typhoon import pump_panel
     panel = pump_panel()
     panel                                   # the widgets and the live figure
     panel.controls["tide"].value = -2.0     # what a test (or a learner) does
