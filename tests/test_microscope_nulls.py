@@ -116,6 +116,7 @@ def test_premises_of_the_notebook_on_the_nulls(nulls):
         assert all(clears[v][c] for c in ("line break", "indentation", "quote", "bracket")), v
         # digits: "their best units score near 1, yet the untrained copies score near 1 too"
         assert n["digit"]["auc"] > 0.99 and n["digit"]["untrained"] > 0.98 and not clears[v]["digit"], v
+        assert n["digit"]["gain_low"] < 0.005, v  # "its interval reaching down to zero or nearly"
         # keywords: "training gains nothing measurable there"
         assert n["keyword"]["gain_low"] < 0, v
         # capital letters clear the nulls "without earning the name" (precision, in the notebook's table)
