@@ -35,6 +35,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@$(PYTHON) tools/experiment_times.py
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]' \
@@ -58,8 +59,12 @@ install: $(STAMP) $(WARM) ## Create .venv, install the course and its dependenci
 lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
 	$(VENV)/bin/jupyter lab $(AS_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(NOTEBOOK) $(LAB_ARGS)
 
+# Voila's template "glu" (app/share/jupyter/voila/templates/glu): its "lab" template without the
+# links to Font Awesome on a CDN (voila.js serves the same icons itself): the page works offline
+APP_JUPYTER_PATH := $(CURDIR)/app/share/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH),)
+
 app: install ## Serve the pump control room alone as a Voila page on localhost (no code shown)
-	$(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1
+	JUPYTER_PATH=$(APP_JUPYTER_PATH) $(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1 --template=glu
 
 # MathJax and reveal.js for the site and the slides: local copies from npm (docs/package-lock.json),
 # so that no page loads anything from a CDN
@@ -109,7 +114,7 @@ BENCH_MALLOC := glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold
 bench: install ## Print the speed ratios measured side by side in one run
 	GLIBC_TUNABLES=$(BENCH_MALLOC) $(PY) -m bench
 
-experiment: install ## Train the eight FFNs x 4 seeds on every core, write data/results/ (ARGS="--budget long", "--lr-sweep", "--estimate")
+experiment: install ## LONG (times below): retrain the eight FFNs x 4 seeds, REPLACING the committed data/results/ and data/models/
 	$(PY) -m glulib.experiment $(ARGS)
 
 clean: ## Remove the virtual environment, caches and build output

@@ -1,7 +1,7 @@
 """The depth experiment: glulib's serial path for small arrays against the thread pool.
 
 ``glulib.backward`` calls the elementwise kernels thousands of times on arrays of a few
-hundred elements. Below ``SERIAL_BELOW`` elements (glulib/_config.py) the kernels run on the calling
+hundred elements. Below ``SERIAL_BELOW`` elements (glulib/jit.py) the kernels run on the calling
 thread instead of waking Numba's pool. This measures that choice: the same sweep as
 shipped and with the parallel kernels forced for every size, side by side.
 """

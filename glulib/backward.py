@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate
-from .core import activate, activate_grad, glu, glu_backward
+from .elementwise import activate, activate_grad, glu, glu_backward
 from .feedforward import LABELS
 from .model import rmsnorm, rmsnorm_backward
 

@@ -18,12 +18,12 @@ import time
 import numpy as np
 from numba import prange
 
-from ._config import CACHE, CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 from . import core
 from ._validate import choice
 from .codes import ACTIVATIONS
-from .core import activate, activate_grad
+from .elementwise import activate, activate_grad, glu, glu_backward
 from .fast import kernels as fast
+from .jit import CACHE, CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 
 # ---- the code that runs ----
 
@@ -300,8 +300,6 @@ def thread_scaling(n=1 << 21, activation="silu", dtype=np.float32, repeats=5, th
     """Seconds of one fused forward+backward with 1, 2, ... all threads: {threads: s}."""
     import numba
 
-    from .core import glu, glu_backward
-
     rng = np.random.default_rng(0)
     value, gate, dout = (rng.standard_normal(n).astype(dtype) for _ in range(3))
     most = numba.config.NUMBA_NUM_THREADS
@@ -334,7 +332,7 @@ glulib.glu(x, x, "silu")
 t_first = time.perf_counter() - t1
 if every:  # both dtypes, below and above the size where the threads take over
     for dtype in (np.float32, np.float64):
-        for n in (8, glulib.core.SERIAL_BELOW):
+        for n in (8, glulib.jit.SERIAL_BELOW):
             x = np.ones(n, dtype)
             glulib.glu(x, x, "silu"), glulib.glu_backward(x, x, x, "silu")
 ru = resource.getrusage(resource.RUSAGE_SELF)
@@ -395,8 +393,8 @@ def warm_every_kernel():
         for n in (8, SERIAL_BELOW):
             x = np.full(n, 0.5, dtype)  # (n,)
             for name in ACTIVATIONS:
-                core.glu(x, x, name)
-                core.glu_backward(x, x, x, name)
+                glu(x, x, name)
+                glu_backward(x, x, x, name)
                 activate(x, name)
                 activate_grad(x, name)
             parallel_copy(np.ones(n, dtype), np.empty(n, dtype))

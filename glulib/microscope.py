@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate, model, textdata
-from .core import activate
+from .elementwise import activate
 from .feedforward import BASELINES, FFNS
 
 #: Character classes a unit may pick out, by name (each a rule on the text, see ``class_masks``).

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _validate
 from .codes import ACTIVATIONS
-from .core import activate, glu, glu_backward
+from .elementwise import activate, glu, glu_backward
 
 #: The three features, in the order of ``x``.
 FEATURES = ("rainfall", "tide", "wind")

@@ -9,7 +9,7 @@ conventions is FACTS.md's, as data.
 import numpy as np
 
 from . import _validate
-from .core import activate, activate_grad, glu
+from .elementwise import activate, activate_grad, glu
 from .feedforward import VARIANTS
 
 #: Which branch is gated in each source (FACTS.md): (source, gated branch, linear branch, output).

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import backward as _backward
-from ..core import glu, glu_backward
+from ..elementwise import glu, glu_backward
 from ..feedforward import VARIANTS
 from ..gradcheck import gradcheck
 from ._feedback import (

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import costs as _costs
-from ..core import activate
+from ..elementwise import activate
 from ..feedforward import ffn, init_ffn, matched_d_ff
 from ._feedback import (
     Feedback,

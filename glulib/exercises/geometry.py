@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import geometry as _geo
-from ..core import activate, activate_grad
+from ..elementwise import activate, activate_grad
 from ._feedback import Feedback, checker, close, frozen, number, numbers, worst
 
 #: Exercise 1: how close z and GELU(z) must be to the lowest point, relative (0.1 %).

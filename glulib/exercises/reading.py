@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import typhoon
-from ..core import glu_backward
+from ..elementwise import glu_backward
 from ._feedback import Feedback, checker, close, frozen, number, numbers
 
 #: The story's weights as the checkers' own copy, taken when glulib loads.

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import zoo
-from ..core import activate, glu
+from ..elementwise import activate, glu
 from ..feedforward import LABELS, VARIANTS
 from ._feedback import Feedback, checker, choice, close, frozen, number, ordered, text
 
