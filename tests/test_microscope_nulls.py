@@ -4,7 +4,8 @@ checked against direct computations, and what the notebook says about them on th
 import numpy as np
 import pytest
 
-from glulib import checkpoints, microscope as ms, model, textdata
+from glulib import checkpoints, model, textdata
+from glulib import microscope as ms
 
 TINY = model.ModelConfig(vocab_size=7, variant="glu", d_model=8, n_layers=2, n_heads=2, seq_len=6, d_ff_baseline=12)
 
