@@ -7,11 +7,11 @@ from functools import cache
 import numpy as np
 
 from .. import bilinear, checkpoints, microscope, textdata
-from ._feedback import Feedback, checker, close, integer, number, numbers
+from ._feedback import Feedback, checker, close, frozen, integer, number, numbers
 
 #: Exercise 1: one unit's gate weights w, value weights v and its W2 weight c along the direction.
-ONE_UNIT_W = np.array([1.0, 2.0, 0.0])
-ONE_UNIT_V = np.array([2.0, 0.0, 1.0])
+ONE_UNIT_W = frozen(np.array([1.0, 2.0, 0.0]))
+ONE_UNIT_V = frozen(np.array([2.0, 0.0, 1.0]))
 ONE_UNIT_C = 0.5
 #: Exercises 2 and 3: the layer and the character whose logit direction is read (the notebook
 #: itself reads the line break's).
@@ -100,3 +100,64 @@ def check_design_input(x):
                                "with a negative eigenvalue.")
     return Feedback(False, f"Your x reaches {gain:+.4f} per unit length; the lowest possible is {low:+.4f}. Which "
                            "eigenvector has the most negative eigenvalue?")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6). With NumPy and SciPy on the same
+# saved model, not through glulib.bilinear's eigen or microscope.auc.
+
+def _distinct(right, wrong):
+    """The wrong answers that differ from the right one (a shortcut can land on it by chance)."""
+    return {k: v for k, v in wrong.items() if any(np.any(np.asarray(v[p]) != np.asarray(right[p])) for p in v)}
+
+
+def _one_unit_answers():
+    w, v, c = ONE_UNIT_W, ONE_UNIT_V, ONE_UNIT_C
+    wv, nn = float(w @ v), float(np.linalg.norm(w) * np.linalg.norm(v))
+    larger, smaller = c * (wv + nn) / 2, c * (wv - nn) / 2  # the symmetric part's two nonzero eigenvalues
+    return {"larger": larger, "smaller": smaller}, {
+        "swapped": {"larger": smaller, "smaller": larger},
+        "without the 1/2": {"larger": 2 * larger, "smaller": 2 * smaller},
+        "without c": {"larger": larger / c, "smaller": smaller / c},
+        "the same sign twice": {"smaller": -smaller},
+        "c w.v alone": {"larger": c * wv, "smaller": 0.0},
+    }
+
+
+def _best_eigenvector_answers():
+    from scipy.stats import rankdata
+
+    x, Q, _, _, followed = _setup()
+    lam, vecs = np.linalg.eigh(Q)  # ascending
+    order = np.argsort(-np.abs(lam))  # the order glulib.bilinear.eigen documents: largest |eigenvalue| first
+    lam, vecs = lam[order], vecs[:, order]
+    terms = lam[:TOP] * (x @ vecs[:, :TOP]) ** 2  # (n, TOP)
+    n_pos, n_neg = int(followed.sum()), int((~followed).sum())
+    ranks = rankdata(terms, axis=0)  # (n, TOP), ties averaged
+    auc = (ranks[followed].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)  # (TOP,) Mann-Whitney U
+    best = int(np.argmax(auc))
+    return {"index": best}, _distinct({"index": best}, {
+        "the lowest AUC": {"index": int(np.argmin(auc))}, "the first eigenvector": {"index": 0},
+        "past the first TOP": {"index": TOP}, "negative": {"index": -1},
+        "the largest eigenvalue's, counted from 1": {"index": best + 1 if best + 1 < TOP else best - 1},
+    })
+
+
+def _design_input_answers():
+    _, Q, _, _, _ = _setup()
+    lam, vecs = np.linalg.eigh(Q)  # ascending: the first is the most negative
+    d = Q.shape[0]
+    return {"x": vecs[:, 0]}, {
+        "the largest eigenvalue's eigenvector": {"x": vecs[:, -1]},
+        "the eigenvalue nearest 0": {"x": vecs[:, int(np.argmin(np.abs(lam)))]},
+        "all ones": {"x": np.ones(d) / np.sqrt(d)},
+        "all zeros": {"x": np.zeros(d)},
+        "one number short": {"x": vecs[:-1, 0]},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_one_unit": _one_unit_answers, "check_best_eigenvector": _best_eigenvector_answers,
+                  "check_design_input": _design_input_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({})
