@@ -41,6 +41,15 @@ def source_of(name, dtype=np.float64):
 # ---- timing ----
 
 
+def load_average():
+    """The machine's load average over the last minute (processes running or waiting for a core),
+    or None where the operating system does not report one (Windows)."""
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):
+        return None
+
+
 def interleaved_rounds(candidates, repeats=7, warmup=1):
     """Seconds per call of each candidate (a dict name -> no-argument callable), one list
     per candidate with one entry per round. Each round times every candidate in turn, so
@@ -423,6 +432,7 @@ __all__ = [
     "fused_traffic",
     "interleaved",
     "interleaved_rounds",
+    "load_average",
     "numpy_act",
     "numpy_forward_act",
     "numpy_glu",

@@ -68,3 +68,11 @@ def test_interleaved_returns_a_median_per_candidate():
     t = ks.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3, warmup=1)
     assert set(t) == {"a", "b"} and all(v >= 0 for v in t.values())
     assert calls == ["a", "b"] + ["a", "b"] * 3
+
+
+def test_load_average_is_a_number_or_none(monkeypatch):
+    import os
+    got = ks.load_average()
+    assert got is None or got >= 0
+    monkeypatch.delattr(os, "getloadavg")
+    assert ks.load_average() is None

@@ -42,6 +42,15 @@ def test_map_lists_every_notebook_in_order_with_its_computed_time():
             assert before < number, f"{link} cannot need a later notebook ({before})"
 
 
+def test_the_stated_total_is_the_computed_one():
+    """The course map's paragraph gives the hours for 00 to 08 that tools/course_map.py computes,
+    and the walk-through it is scaled to."""
+    course_map = _course_map()
+    stated = re.search(r"00 to 08 now take about ([\d.]+) hours", README)
+    assert stated and float(stated.group(1)) == course_map.total_hours("00", "08"), "run tools/course_map.py"
+    assert "about 9 hours" in README and course_map.WALKTHROUGH["minutes_taken"] == 9 * 60
+
+
 def test_map_titles_match_the_notebooks():
     import json
 
