@@ -907,6 +907,87 @@ def _decides():
                                   "a yes": {name: "yes"}, "a number": {name: middle}}
 
 
+
+def _int8_zeros():
+    from glulib import quantize
+    ex = _ex("hardware")
+    (name,) = required(ex.check_int8_zeros)
+    p = ex._record().product[ex.INT8_LAYER]  # (n, d_ff)
+    want = float(np.mean(quantize.quantize(p, "int8", "tensor") == 0))
+    step = float(np.abs(p).max()) / 127
+    return {name: want}, _distinct({name: want}, {
+        "a percentage": {name: 100 * want}, "the share kept": {name: 1 - want},
+        "below a whole step, not half": {name: float(np.mean(np.abs(p) < step))},
+        "per unit instead": {name: float(np.mean(quantize.quantize(p, "int8", "unit") == 0))},
+        "none": {name: 0.0},
+    })
+
+
+def _outlier_unit():
+    ex = _ex("hardware")
+    (name,) = required(ex.check_outlier_unit)
+    p = np.abs(ex._record().product[ex.OUTLIER_LAYER])  # (n, d_ff)
+    peaks = p.max(axis=0)
+    order = np.argsort(peaks)
+    want = int(order[-1])
+    return {name: want}, _distinct({name: want}, {
+        "the second largest": {name: int(order[-2])}, "the smallest": {name: int(order[0])},
+        "the token, not the unit": {name: int(np.unravel_index(int(np.argmax(p)), p.shape)[0])},
+        "past the last unit": {name: p.shape[1]}, "a negative unit": {name: -1},
+    })
+
+
+def _threshold():
+    ex = _ex("hardware")
+    (name,) = required(ex.check_threshold)
+    g = np.abs(ex._record().opening[ex.THRESHOLD_LAYER])
+    return {name: float(np.quantile(g, 1 - ex.TARGET_SHARE))}, {
+        "the 10% quantile": {name: float(np.quantile(g, ex.TARGET_SHARE))},
+        "the median": {name: float(np.median(g))}, "zero": {name: 0.0}, "negative": {name: -1.0},
+        "above every opening": {name: float(g.max()) + 1.0},
+    }
+
+
+def _one_unit():
+    ex = _ex("bilinear")
+    big, small = required(ex.check_one_unit)
+    w, v, c = ex.ONE_UNIT_W, ex.ONE_UNIT_V, ex.ONE_UNIT_C
+    nw, nv = np.linalg.norm(w), np.linalg.norm(v)
+    right = {big: c * (w @ v + nw * nv) / 2, small: c * (w @ v - nw * nv) / 2}
+    return right, {
+        "swapped": {big: right[small], small: right[big]},
+        "without the 1/2": {big: 2 * right[big], small: 2 * right[small]},
+        "w.v alone": {big: c * (w @ v), small: 0.0},
+        "without c": {big: (w @ v + nw * nv) / 2, small: (w @ v - nw * nv) / 2},
+    }
+
+
+def _best_eigenvector():
+    from glulib import microscope
+    ex = _ex("bilinear")
+    (name,) = required(ex.check_best_eigenvector)
+    x, _, lam, vecs, followed = ex._setup()
+    scores = microscope.auc(lam[:ex.TOP] * (x @ vecs[:, :ex.TOP]) ** 2, followed)
+    want = int(np.argmax(scores))
+    return {name: want}, _distinct({name: want}, {
+        "the first eigenvector": {name: 0}, "the lowest AUC": {name: int(np.argmin(scores))},
+        "past the top": {name: ex.TOP}, "negative": {name: -1},
+    })
+
+
+def _design_input():
+    ex = _ex("bilinear")
+    (name,) = required(ex.check_design_input)
+    _, _, lam, vecs, _ = ex._setup()
+    low = vecs[:, int(np.argmin(lam))]
+    return {name: list(low)}, {
+        "the top eigenvector (raises it)": {name: list(vecs[:, 0])},
+        "the largest positive one": {name: list(vecs[:, int(np.argmax(lam))])},
+        "a random direction": {name: list(np.random.default_rng(0).standard_normal(lam.size))},
+        "zeros": {name: [0.0] * lam.size},
+    }
+
+
 CASES = {
     "typhoon.check_by_hand": _by_hand,
     "typhoon.check_full_pumps": _full_pumps,
@@ -948,6 +1029,12 @@ CASES = {
     "training.check_best_variant": _best_variant,
     "training.check_beats_relu": _beats_relu,
     "training.check_paired_interval": _paired_interval,
+    "hardware.check_int8_zeros": _int8_zeros,
+    "hardware.check_outlier_unit": _outlier_unit,
+    "hardware.check_threshold": _threshold,
+    "bilinear.check_one_unit": _one_unit,
+    "bilinear.check_best_eigenvector": _best_eigenvector,
+    "bilinear.check_design_input": _design_input,
 }
 #: What the notebook passes rather than the learner (never replaced by a hostile answer).
 CONTEXT = {"zoo.check_gated_branch": {"source"}, "ffn.check_split": {"library"},
