@@ -6,7 +6,17 @@ from functools import cache
 import numpy as np
 import pytest
 
-from glulib import bilinear, checkpoints, hardware, llama, microscope, model, quantize, sparse, textdata
+from glulib import (
+    bilinear,
+    checkpoints,
+    hardware,
+    llama,
+    microscope,
+    model,
+    quantize,
+    sparse,
+    textdata,
+)
 from glulib.recording import FFNRecord
 
 
@@ -151,5 +161,5 @@ def test_12_on_real_inputs_the_first_terms_explain_more_than_their_share_of_the_
 
 
 def test_12_the_first_term_picks_out_characters_before_a_line_break_far_above_chance():
-    x, y, lam, vecs, _, followed = _bilinear()
+    x, _, lam, vecs, _, followed = _bilinear()
     assert microscope.auc((lam[0] * (x @ vecs[:, 0]) ** 2)[:, None], followed)[0] > 0.8

@@ -52,7 +52,7 @@ def test_top_k_breaks_ties_by_the_lower_index():
     params["W"][:, :60] = 0.0  # units 0..59: gate input 0, opening exactly 0 (a 60-way tie)
     opening = activate(x @ params["W"], "relu")
     n_open = int(np.count_nonzero(opening))
-    y, kept = sparse.sparse_ffn_token(x, sparse.pack(params), "reglu", k=n_open + 5)
+    _, kept = sparse.sparse_ffn_token(x, sparse.pack(params), "reglu", k=n_open + 5)
     assert set(kept) == set(np.flatnonzero(opening)) | {0, 1, 2, 3, 4}
 
 

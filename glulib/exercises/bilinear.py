@@ -65,7 +65,7 @@ def check_best_eigenvector(index):
     i = integer(index, "index")
     if not 0 <= i < TOP:
         return Feedback(False, f"index must lie in [0, {TOP}): one of the first {TOP} eigenvectors, as eigen orders them.")
-    x, Q, lam, vecs, followed = _setup()
+    x, _, lam, vecs, followed = _setup()
     terms = lam[:TOP] * (x @ vecs[:, :TOP]) ** 2  # (n, TOP)
     scores = microscope.auc(terms, followed)  # (TOP,)
     best = int(np.argmax(scores))
@@ -83,7 +83,7 @@ def check_best_eigenvector(index):
 @checker
 def check_design_input(x):
     """Exercise 3: a unit-length input that LOWERS CHARACTER's logit through the layer's FFN the most."""
-    _, Q, lam, vecs, _ = _setup()
+    _, Q, lam, _, _ = _setup()
     d = Q.shape[0]
     z = numbers(x, "x", n=d)
     norm = float(np.linalg.norm(z))
