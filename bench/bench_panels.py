@@ -21,8 +21,8 @@ REPEATS = 41
 
 
 def _cases():
-    from glulib.panels.history import history_panel
-    from glulib.panels.pump import pump_panel
+    from glulib.panels.reading import history_panel
+    from glulib.panels.typhoon import pump_panel
     from glulib.panels.zoo import swish_panel, zoo_panel
 
     return [

@@ -134,7 +134,7 @@ def run():
 
     corpus = textdata.load_corpus()
     config = train.FULL
-    train.keep_freed_memory()  # what glulib.train does; the same for both (one process)
+    train.keep_freed_memory()  # what the experiment's processes do; the same for both (one process)
     tokens = config.batch_size * config.model.seq_len
     print(f"train.FULL: d_model {config.model.d_model}, {config.model.n_layers} layers, {config.model.n_heads} heads, "
           f"d_ff {config.model.d_ff_baseline} (gated: 2/3 of it), batch {config.batch_size} x {config.model.seq_len} "

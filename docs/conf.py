@@ -9,6 +9,7 @@ MathJax is a local copy (npm's ``mathjax`` package, installed by ``make site``).
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -26,7 +27,8 @@ project = "Gated Linear Units, from a typhoon pump to the Transformer FFN"
 author = "The GLU course developers"
 copyright = "the GLU course developers; prose, figures and exercises CC BY 4.0, code MIT"
 
-extensions = ["myst_nb", "sphinx.ext.mathjax"]
+sys.path.insert(0, str(DOCS))  # glu_progress: `make site` says which notebook it reads, how many are left
+extensions = ["myst_nb", "sphinx.ext.mathjax", "glu_progress"]
 root_doc = "docs/index"
 include_patterns = ["docs/index.md", "docs/references.md", "docs/PERFORMANCE.md", "notebooks/[0-9][0-9]_*.ipynb"]
 exclude_patterns = [".venv", ".git", "_build", "_site", "_slides", "docs/node_modules", "**/.ipynb_checkpoints"]
@@ -42,6 +44,9 @@ nb_execution_in_temp = False  # run in notebooks/, as a learner does
 # to drive them): a widget output renders as an inert placeholder, and every live figure has
 # its static twin, a PNG output of its own.
 nb_ipywidgets_js = {}
+# A panel that carries its static twin in its own output (Panel.twin_in_output: a widget view
+# and an image/png) shows the image here: PNG first, then the widget view as before.
+nb_mime_priority_overrides = [("html", "image/png", 5)]
 nb_merge_streams = True
 
 myst_enable_extensions = ["dollarmath", "amsmath", "html_image"]
@@ -72,8 +77,11 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "show_prev_next": True,
     "show_toc_level": 2,
-    "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
+    # Binder and Colab, side by side on every notebook page (Colab: the notebook's first cell sets it up)
+    "launch_buttons": {"binderhub_url": "https://mybinder.org", "colab_url": "https://colab.research.google.com",
+                       "notebook_interface": "jupyterlab"},
 }
 # The theme's light/dark switch starts in light mode (an unset mode logs an error in the console)
 html_context = {"default_mode": "light"}
 html_favicon = str(DOCS / "favicon.svg")  # without one, the browser asks for /favicon.ico (a 404)
+

@@ -1,7 +1,7 @@
 """glulib: Gated Linear Units with fused Numba kernels, for the GLU course."""
 
 from .codes import ACTIVATIONS
-from .core import activate, activate_grad, glu, glu_backward
+from .elementwise import activate, activate_grad, glu, glu_backward
 from .feedforward import BASELINES, VARIANTS, ffn, ffn_backward, init_ffn, matched_d_ff
 from .gradcheck import gradcheck
 

@@ -2,21 +2,18 @@
 
     out = value * act(gate)      dvalue = dout * act(gate)      dgate = dout * value * act'(gate)
 
-Each activation gives (act(z), act'(z)) in float64 ``math``. float64 arrays run ``forward_loop``
-and ``backward_loop`` (which computes act(gate) again, never stores it); float32 arrays run
-``glulib.fast`` through the same public functions. Notebooks print this code with
-``glulib.kernelstudy.source_of(name, dtype)``.
+Each activation gives (act(z), act'(z)) in float64 ``math``; ``forward_loop`` and
+``backward_loop`` (which computes act(gate) again, never stores it) run them over flat arrays.
+This is the code that runs for float64 arrays. The public functions that check your arrays
+and call these loops (``glu``, ``glu_backward``, ``activate``, ``activate_grad``) are in
+``glulib.elementwise``, with the threads and the float32 kernels of ``glulib.fast``.
+Notebooks print this code with ``glulib.kernelstudy.source_of(name, dtype)``.
 """
 
 import math
 
-import numpy as np
-from numba import prange
-
-from . import _validate
-from ._config import CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
-from .codes import ACTIVATIONS, CODES, GELU, GELU_TANH, RELU, SIGMOID, SILU, TANH
-from .fast import kernels as fast
+from .codes import GELU, GELU_TANH, RELU, SIGMOID, SILU, TANH
+from .jit import njit
 
 SQRT_HALF = 0.7071067811865476  # 1 / sqrt(2)
 INV_SQRT_2PI = 0.3989422804014327  # 1 / sqrt(2 pi)
@@ -110,73 +107,3 @@ def backward_loop(dout, value, gate, dvalue, dgate, code, beta):
         a, da = activation(code, gate[i], beta)
         dvalue[i] = dout[i] * a
         dgate[i] = dout[i] * value[i] * da
-
-
-# Large arrays: the same loops on chunks of CHUNK elements, shared out over the threads.
-@njit(parallel=True)
-def _forward_parallel(value, gate, out, code, beta):
-    for c in prange((out.size + CHUNK - 1) // CHUNK):
-        s = slice(c * CHUNK, (c + 1) * CHUNK)
-        forward_loop(value[s], gate[s], out[s], code, beta)
-
-
-@njit(parallel=True)
-def _backward_parallel(dout, value, gate, dvalue, dgate, code, beta):
-    for c in prange((dout.size + CHUNK - 1) // CHUNK):
-        s = slice(c * CHUNK, (c + 1) * CHUNK)
-        backward_loop(dout[s], value[s], gate[s], dvalue[s], dgate[s], code, beta)
-
-
-def fused_forward(value, gate, out, code, beta):
-    """``forward_loop`` on flat, contiguous arrays of one dtype: float32 to the fast path,
-    small arrays on this thread (waking the threads costs more than they take)."""
-    if value.dtype == np.float32 and not jit_disabled():
-        return fast.forward(value, gate, out, code, beta)
-    launch(forward_loop if value.size < SERIAL_BELOW else _forward_parallel, value, gate, out, code, beta)
-
-
-def fused_backward(dout, value, gate, dvalue, dgate, code, beta):
-    """``backward_loop`` on flat, contiguous arrays of one dtype, sent where ``fused_forward`` sends."""
-    if value.dtype == np.float32 and not jit_disabled():
-        return fast.backward(dout, value, gate, dvalue, dgate, code, beta)
-    loop = backward_loop if value.size < SERIAL_BELOW else _backward_parallel
-    launch(loop, dout, value, gate, dvalue, dgate, code, beta)
-
-
-# ---- public wrappers: check the input, then run the loops ----
-def glu(value, gate, activation="sigmoid", beta=1.0):
-    """The gated product ``value * act(gate)``, elementwise; same shape as the inputs."""
-    return _checked_run("glu", {"value": value, "gate": gate}, activation, beta)[0]
-
-
-def glu_backward(dout, value, gate, activation="sigmoid", beta=1.0):
-    """Gradients of ``glu`` given the upstream gradient ``dout``: ``(dvalue, dgate)``."""
-    return tuple(_checked_run("glu_backward", {"dout": dout, "value": value, "gate": gate}, activation, beta))
-
-
-def activate(z, name, beta=1.0):
-    """``act(z)`` elementwise for the activation called ``name``; same shape as ``z``."""
-    return _checked_run("activate", {"z": z}, name, beta, arg="name")[0]  # glu with value = 1
-
-
-def activate_grad(z, name, beta=1.0):
-    """``d act(z) / dz`` elementwise; same shape as ``z``."""
-    return _checked_run("activate_grad", {"z": z}, name, beta, arg="name")[1]  # dgate with dout = value = 1
-
-
-def _checked_run(func, arrays, name, beta, arg="activation"):
-    """Check the input; run the forward (2 arrays) or the backward (3), ones standing in for
-    a missing value or dout, on flat arrays; give the results the input's shape."""
-    arrays, shape, dtype = _validate.float_arrays_alike(func, arrays)
-    code = CODES[_validate.choice(name, ACTIVATIONS, func, arg)]
-    beta = _validate.real_scalar(beta, func, "beta")
-    work = np.float64 if jit_disabled() else dtype  # plain Python: float64, rounded once at the end
-    flat = [np.ascontiguousarray(a, dtype=work).reshape(-1) for a in arrays]  # (n,) each
-    backward = func in ("glu_backward", "activate_grad")
-    missing = (3 if backward else 2) - len(flat)  # activate: value = 1; activate_grad: dout = value = 1
-    if missing:
-        flat = [np.ones_like(flat[0])] * missing + flat
-    outs = [np.empty_like(flat[0]) for _ in range(2 if backward else 1)]  # (n,) each
-    (fused_backward if backward else fused_forward)(*flat, *outs, code, beta)
-    outs = [out.reshape(shape).astype(dtype, copy=False) for out in outs]
-    return [out[()] if out.ndim == 0 else out for out in outs]

@@ -12,21 +12,26 @@ Counting conventions (the usual ones in papers and in this course):
 
 Three ways to keep what the backward needs (``STRATEGIES``, explained in ``activation_memory``):
 ``"store_all"`` (nothing recomputed), ``"recompute_hidden"`` (act(a) and h recomputed from the
-kept pre-activations, as Liger-Kernel and xformers do) and ``"recompute_from_x"`` (only x kept,
-as ``glulib.ffn_backward`` does).
+kept pre-activations, as xformers' fused SwiGLU does) and ``"recompute_from_x"`` (only x kept,
+as ``glulib.ffn_backward`` does). Any other choice of arrays is counted with
+``activation_memory(..., kept=...)``: Liger-Kernel, for one, recomputes act(a) but keeps h, which
+its down projection (a plain linear layer) saves for dW2.
 """
+
+from types import MappingProxyType
 
 from . import _validate
 from .feedforward import gate_activation
 
 #: The arrays the forward of a gated FFN keeps for its backward, by strategy (one row of
 #: d_model for x, one of d_ff for every other array, per token). ``kept_arrays`` adapts
-#: them to an ungated FFN, where h is act(a) and there is no u.
-STRATEGIES = {
+#: them to an ungated FFN, where h is act(a) and there is no u. Read-only: the memory exercises
+#: of notebooks 05 and 08 are checked against it.
+STRATEGIES = MappingProxyType({
     "store_all": ("x", "a", "u", "act(a)", "h"),
     "recompute_hidden": ("x", "a", "u"),
     "recompute_from_x": ("x",),
-}
+})
 
 
 def _sizes(func, d_model, d_ff, variant, tokens=1):
@@ -81,7 +86,7 @@ def kept_arrays(variant, strategy="store_all"):
     return kept if gated else tuple(name for name in kept if name not in ("u", "act(a)"))
 
 
-def activation_memory(d_model, d_ff, variant, tokens, strategy="store_all", bytes_per_element=4):
+def activation_memory(d_model, d_ff, variant, tokens, strategy="store_all", bytes_per_element=4, kept=None):
     """Bytes one FFN layer keeps between its forward and its backward: the single answer
     notebooks 05 and 07 (and their exercises) use.
 
@@ -101,7 +106,7 @@ def activation_memory(d_model, d_ff, variant, tokens, strategy="store_all", byte
         d_model + 4 d_ff. Ungated (y = act(a) W2, h = act(a)): x, a, h, d_model + 2 d_ff.
     ``"recompute_hidden"``
         keep x and the pre-activations a and u; the fused backward recomputes act(a) and h
-        elementwise (Liger-Kernel, xformers): d_model + 2 d_ff (ungated d_model + d_ff).
+        elementwise (xformers' fused SwiGLU): d_model + 2 d_ff (ungated d_model + d_ff).
     ``"recompute_from_x"``
         keep x only; the backward recomputes a and u with the first matmuls again
         (``glulib.ffn_backward``; ``ffn_flops`` counts the extra matmuls): d_model.
@@ -111,12 +116,25 @@ def activation_memory(d_model, d_ff, variant, tokens, strategy="store_all", byte
     only during the backward. An autograd whose activation derives act' from its output
     (ReLU, sigmoid) may keep act(a) without a: one d_ff fewer than "store_all" counts.
     ``kept_arrays`` names the arrays; the result is tokens x their widths x bytes_per_element.
+
+    ``kept``: instead of a strategy, the names of the arrays kept, a subset of what "store_all"
+    keeps for this variant; e.g. ("x", "a", "u", "h") for Liger-Kernel's SwiGLU MLP, whose fused
+    op recomputes act(a) while its down projection, a plain linear layer, saves h.
     """
     func = "activation_memory"
     d_model, d_ff, _, tokens = _sizes(func, d_model, d_ff, variant, tokens)
     bytes_per_element = _validate.positive_int(bytes_per_element, func, "bytes_per_element")
+    if kept is None:
+        names = kept_arrays(variant, _strategy(strategy, func))
+    else:
+        allowed = kept_arrays(variant, "store_all")
+        if isinstance(kept, str) or not isinstance(kept, (tuple, list)) or len(set(kept)) != len(kept) \
+                or not set(kept) <= set(allowed):
+            raise ValueError(f"{func}: kept must be a tuple of distinct names from {allowed} "
+                             f"(what {variant} can keep), got {kept!r}")
+        names = tuple(kept)
     width = {"x": d_model}  # every other array is d_ff wide
-    per_token = sum(width.get(name, d_ff) for name in kept_arrays(variant, _strategy(strategy, func)))
+    per_token = sum(width.get(name, d_ff) for name in names)
     return tokens * per_token * bytes_per_element
 
 

@@ -8,25 +8,31 @@ projects from the d_ff space back to d_model. Biases are optional, as T5 drops t
 Matmuls go to BLAS through ``@``; the elementwise work goes to the fused kernels.
 """
 
+from types import MappingProxyType
+
 import numpy as np
 
 from . import _validate
 from .codes import CODES
-from .core import fused_backward as _glu_backward, fused_forward as _glu_forward
+from .elementwise import fused_backward as _glu_backward, fused_forward as _glu_forward
 
+# The name tables below are read-only (MappingProxyType): a learner's edit raises at once
+# instead of changing what every module, and every exercise checker, takes as the course's.
 #: Gated variants and the activation of their gate (Shazeer 2020, Table 1).
-VARIANTS = {"glu": "sigmoid", "bilinear": "identity", "reglu": "relu", "geglu": "gelu", "swiglu": "silu"}
+VARIANTS = MappingProxyType({"glu": "sigmoid", "bilinear": "identity", "reglu": "relu", "geglu": "gelu",
+                             "swiglu": "silu"})
 #: Ungated FFNs the gated ones are compared against.
-BASELINES = {"relu": "relu", "gelu": "gelu", "swish": "silu"}
+BASELINES = MappingProxyType({"relu": "relu", "gelu": "gelu", "swish": "silu"})
 #: Gated FFNs that libraries run beyond Table 1. T5 v1.1's "gated-gelu" (Hugging Face's
 #: ``gelu_new``) and Gemma (``gelu_pytorch_tanh``) gate with the tanh form of GELU,
 #: 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))), not with the exact x Phi(x).
-LIBRARY_VARIANTS = {"geglu_tanh": "gelu_tanh"}
+LIBRARY_VARIANTS = MappingProxyType({"geglu_tanh": "gelu_tanh"})
 #: Every FFN name ``ffn`` accepts, mapped to the activation of its gate (or hidden layer).
-FFNS = {**VARIANTS, **LIBRARY_VARIANTS, **BASELINES}
+FFNS = MappingProxyType({**VARIANTS, **LIBRARY_VARIANTS, **BASELINES})
 #: How the course writes each FFN's name (figures, tables, feedback), in Table 1's order.
-LABELS = {"relu": "ReLU", "gelu": "GELU", "swish": "Swish", "glu": "GLU", "bilinear": "Bilinear",
-          "geglu": "GEGLU", "swiglu": "SwiGLU", "reglu": "ReGLU", "geglu_tanh": "GEGLU (tanh form)"}
+LABELS = MappingProxyType({"relu": "ReLU", "gelu": "GELU", "swish": "Swish", "glu": "GLU", "bilinear": "Bilinear",
+                           "geglu": "GEGLU", "swiglu": "SwiGLU", "reglu": "ReGLU",
+                           "geglu_tanh": "GEGLU (tanh form)"})
 
 _SHAPES = {  # entry -> its shape in terms of (d_model, d_ff)
     "W": ("d_model", "d_ff"),

@@ -18,7 +18,7 @@ kernels' exact first derivatives.
 import numpy as np
 
 from . import _validate
-from .core import activate, activate_grad, glu, glu_backward
+from .elementwise import activate, activate_grad, glu, glu_backward
 from .feedforward import VARIANTS
 
 #: Step of the central differences that give second derivatives.

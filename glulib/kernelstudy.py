@@ -18,12 +18,12 @@ import time
 import numpy as np
 from numba import prange
 
-from ._config import CACHE, CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 from . import core
 from ._validate import choice
 from .codes import ACTIVATIONS
-from .core import activate, activate_grad
+from .elementwise import activate, activate_grad, glu, glu_backward
 from .fast import kernels as fast
+from .jit import CACHE, CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 
 # ---- the code that runs ----
 
@@ -109,8 +109,27 @@ def _erf_np(x):
     return np.sign(x) * (1.0 - poly * np.exp(-x * x))
 
 
+def numpy_forward_act(z, name):
+    """act(z) alone, written as NumPy one-liners: what a forward computes (no derivative)."""
+    if name == "sigmoid":
+        return _sigmoid_np(z)
+    if name == "silu":
+        return z * _sigmoid_np(z)
+    if name == "gelu":
+        return z * (0.5 * (1 + _erf_np(z * 0.7071067811865476)))
+    if name == "relu":
+        return np.maximum(z, 0)
+    if name == "identity":
+        return z
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "gelu_tanh":
+        return 0.5 * z * (1 + np.tanh(0.7978845608028654 * (z + 0.044715 * z**3)))
+    raise ValueError(f"numpy_forward_act: unknown name {name!r}")
+
+
 def numpy_act(z, name):
-    """(act(z), act'(z)) written as NumPy one-liners."""
+    """(act(z), act'(z)) written as NumPy one-liners, as a backward needs them."""
     if name == "sigmoid":
         s = _sigmoid_np(z)
         return s, s * (1 - s)
@@ -134,8 +153,8 @@ def numpy_act(z, name):
 
 
 def numpy_glu(value, gate, name):
-    """value * act(gate), NumPy one-liners (the forward a reader would write)."""
-    return value * numpy_act(gate, name)[0]
+    """value * act(gate), NumPy one-liners (the forward a reader would write: act' is not computed)."""
+    return value * numpy_forward_act(gate, name)
 
 
 def numpy_glu_backward(dout, value, gate, name):
@@ -272,8 +291,6 @@ def thread_scaling(n=1 << 21, activation="silu", dtype=np.float32, repeats=5, th
     """Seconds of one fused forward+backward with 1, 2, ... all threads: {threads: s}."""
     import numba
 
-    from .core import glu, glu_backward
-
     rng = np.random.default_rng(0)
     value, gate, dout = (rng.standard_normal(n).astype(dtype) for _ in range(3))
     most = numba.config.NUMBA_NUM_THREADS
@@ -306,7 +323,7 @@ glulib.glu(x, x, "silu")
 t_first = time.perf_counter() - t1
 if every:  # both dtypes, below and above the size where the threads take over
     for dtype in (np.float32, np.float64):
-        for n in (8, glulib.core.SERIAL_BELOW):
+        for n in (8, glulib.jit.SERIAL_BELOW):
             x = np.ones(n, dtype)
             glulib.glu(x, x, "silu"), glulib.glu_backward(x, x, x, "silu")
 ru = resource.getrusage(resource.RUSAGE_SELF)
@@ -367,8 +384,8 @@ def warm_every_kernel():
         for n in (8, SERIAL_BELOW):
             x = np.full(n, 0.5, dtype)  # (n,)
             for name in ACTIVATIONS:
-                core.glu(x, x, name)
-                core.glu_backward(x, x, x, name)
+                glu(x, x, name)
+                glu_backward(x, x, x, name)
                 activate(x, name)
                 activate_grad(x, name)
             parallel_copy(np.ones(n, dtype), np.empty(n, dtype))
@@ -407,6 +424,7 @@ __all__ = [
     "interleaved",
     "interleaved_rounds",
     "numpy_act",
+    "numpy_forward_act",
     "numpy_glu",
     "numpy_glu_backward",
     "numpy_inplace",

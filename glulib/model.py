@@ -31,9 +31,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import _validate
-from ._config import njit
+from .jit import njit
 from .codes import CODES
-from .core import fused_backward, fused_forward
+from .elementwise import fused_backward, fused_forward
 from .feedforward import BASELINES, FFNS, VARIANTS, init_ffn, matched_d_ff
 
 #: The eight FFNs, in the order of Shazeer (2020), Table 1.
@@ -217,7 +217,7 @@ def _norm_backward(dy, cache):
 
 def rmsnorm(x, g=None):
     """RMSNorm of ``x`` (..., d) with gain ``g`` (d,); without ``g``, the gain is 1
-    (``glulib.depth`` normalises that way)."""
+    (``glulib.backward`` normalises that way)."""
     return _rmsnorm_forward(x, _gain(x, g))[0]
 
 

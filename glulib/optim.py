@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import _validate
-from ._config import njit
+from .jit import njit
 
 
 def lr_at(step, peak, warmup, total, final_fraction=0.1):

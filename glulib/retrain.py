@@ -7,9 +7,11 @@ learning curve and text sample equal the committed ones. data/results/ is not to
 """
 
 import argparse
+import contextlib
 import sys
+import tempfile
 
-from . import checkpoints, experiment, model, textdata, train
+from . import _files, checkpoints, experiment, model, textdata, train
 
 
 def main(argv=None):
@@ -22,17 +24,28 @@ def main(argv=None):
     if unknown or not variants:
         parser.error(f"--variants: choose from {list(model.FFN_NAMES)}, got {args.variants!r}")
     results = experiment.load_results()
+    train.keep_freed_memory()  # a command of its own: its allocator is ours to set (glulib.train)
     config = train.TrainConfig.from_dict(results["config"])
     corpus = textdata.load_corpus()
     committed = {(r["variant"], r["seed"]): r for r in results["runs"]}
-    for v in variants:
-        record = experiment.one_run(corpus, config.replace(variant=v), 0, params_dir=checkpoints.MODELS_DIR)
-        old = committed[v, 0]
-        diff = max(abs(a - b) for a, b in zip(record["curve"]["heldout_loss"], old["curve"]["heldout_loss"]))
-        print(f"{v:8s} held-out {record['heldout_loss']:.6f}  curve equal to runs.json: "
-              f"{record['curve'] == old['curve']}  max |difference| {diff:.3g}  "
-              f"sample equal: {record['sample'] == old['sample']}  {record['wall_time_s']:.0f} s",
-              file=sys.stderr, flush=True)
+    with contextlib.ExitStack() as stack:
+        try:  # one writer of data/models/ at a time
+            stack.enter_context(_files.folder_lock(checkpoints.MODELS_DIR, "retrain into"))
+        except OSError as exc:
+            parser.error(str(exc))
+        # the new models wait beside data/models/ and move in together, once every run has finished
+        staged = stack.enter_context(tempfile.TemporaryDirectory(dir=checkpoints.MODELS_DIR.parent, prefix=".retrain-"))
+        for v in variants:
+            record = experiment.one_run(corpus, config.replace(variant=v), 0, params_dir=staged)
+            old = committed[v, 0]
+            diff = max(abs(a - b) for a, b in zip(record["curve"]["heldout_loss"], old["curve"]["heldout_loss"]))
+            print(f"{v:8s} held-out {record['heldout_loss']:.6f}  curve equal to runs.json: "
+                  f"{record['curve'] == old['curve']}  max |difference| {diff:.3g}  "
+                  f"sample equal: {record['sample'] == old['sample']}  {record['wall_time_s']:.0f} s",
+                  file=sys.stderr, flush=True)
+        note = checkpoints.install_models(staged, checkpoints.MODELS_DIR, text_sha256=corpus.sha256)
+    if note:
+        print(note, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ so that a kept unit's value weights are one contiguous row, as its row of W2 alr
 import numpy as np
 
 from . import _validate
-from ._config import njit
+from .jit import njit
 from .codes import CODES
 from .core import activation
 from .feedforward import LIBRARY_VARIANTS, VARIANTS

@@ -20,8 +20,10 @@ made a step ten times slower; one thread also fixes the order of every floating-
 
 A training step allocates and frees arrays of up to a few MB. By default glibc hands such blocks
 back to the system when they are freed and maps fresh pages for the next step, which cost a
-quarter of the step here; ``train`` asks glibc once per process to keep freed memory for reuse
-(``keep_freed_memory``, the setting ``make bench`` passes to every benchmark).
+quarter of the step here. ``keep_freed_memory`` asks glibc, once per process, to keep freed memory
+for reuse; it changes the allocator of the whole process, so ``train`` does not call it: the
+entry points that own their process do (``python -m glulib.experiment`` and its worker processes,
+``python -m glulib.retrain``, ``make bench``).
 
 The library never prints: pass ``callback(event)`` to hear about each step. ``event`` is
 a dict with ``step`` (1-based), ``steps``, ``train_loss``, ``lr``, ``elapsed`` (s) and,
@@ -189,7 +191,6 @@ def evaluate(params, cfg, inputs, targets, batch=32):
 def train(corpus, config, seed, callback=None, stop_after=None):
     """Train one model; returns a Run. ``stop_after`` ends early (the schedule still spans
     ``config.steps``), so a short rerun reproduces the start of a long one."""
-    keep_freed_memory()
     with single_threaded():
         return _train(corpus, config, seed, callback, stop_after)
 
@@ -265,7 +266,6 @@ def time_step(corpus, config, seed=0, steps=3):
     batches = np.random.default_rng(batch_seq)
     opt = optim.AdamW(params, weight_decay=config.weight_decay)
     eval_x, eval_y = textdata.windows(corpus.heldout, cfg.seq_len, config.eval_windows)
-    keep_freed_memory()
     with single_threaded():
         for i in range(steps + 1):
             if i == 1:

@@ -16,30 +16,38 @@ Every number here comes from ``glulib.glu`` and ``glulib.glu_backward``.
 
 import csv
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
 from . import _validate
 from .codes import ACTIVATIONS
-from .core import activate, glu, glu_backward
+from .elementwise import activate, glu, glu_backward
 
 #: The three features, in the order of ``x``.
 FEATURES = ("rainfall", "tide", "wind")
 #: The unit of each feature (rainfall rate, tide level above normal, wind speed in tens of m/s).
 UNITS = {"rainfall": "cm/h", "tide": "m above normal", "wind": "tens of m/s"}
-#: The storms the pump panel can set: (lo, hi, step) of each feature's slider.
-FEATURE_RANGES = {"rainfall": (0.0, 10.0, 0.1), "tide": (-3.0, 4.0, 0.1), "wind": (0.0, 6.0, 0.1)}
+#: The storms the pump panel can set: (lo, hi, step) of each feature's slider (read-only).
+FEATURE_RANGES = MappingProxyType({"rainfall": (0.0, 10.0, 0.1), "tide": (-3.0, 4.0, 0.1), "wind": (0.0, 6.0, 0.1)})
 #: What the severity and the output are measured in.
 VOLUME_UNIT = "million m\u00b3"
 
-#: The story's storm and its two rows of weights (seed 000, checked in FACTS.md).
-STORY = {
-    "x": np.array([5.0, 2.0, 3.0]),  # (3,) rainfall, tide, wind
-    "W": np.array([0.6, 0.1, 0.3]),  # (3,) severity row: rainfall weighs most
+def _read_only(values):
+    """A float array that cannot be written, nor made writeable again (its memory is a bytes object)."""
+    return np.frombuffer(np.array(values, dtype=np.float64).tobytes(), dtype=np.float64)
+
+
+#: The story's storm and its two rows of weights (seed 000, checked in FACTS.md). Read-only, so
+#: that ``x = STORY["x"]; x[1] = 3.0`` fails at once instead of changing the story everywhere:
+#: take ``STORY["x"].copy()`` to experiment.
+STORY = MappingProxyType({
+    "x": _read_only([5.0, 2.0, 3.0]),  # (3,) rainfall, tide, wind
+    "W": _read_only([0.6, 0.1, 0.3]),  # (3,) severity row: rainfall weighs most
     "b": 0.5,
-    "V": np.array([0.1, 0.5, 0.1]),  # (3,) gate row: tide weighs most
+    "V": _read_only([0.1, 0.5, 0.1]),  # (3,) gate row: tide weighs most
     "c": -0.3,
-}
+})
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -9,11 +9,12 @@ conventions is FACTS.md's, as data.
 import numpy as np
 
 from . import _validate
-from .core import activate, activate_grad, glu
+from .elementwise import activate, activate_grad, glu
 from .feedforward import VARIANTS
 
 #: Which branch is gated in each source (FACTS.md): (source, gated branch, linear branch, output).
-CONVENTIONS = [
+#: A tuple of tuples: reference data a learner reads but cannot change.
+CONVENTIONS = (
     ("Dauphin et al. 2016", "V", "W", "-"),
     ("Shazeer 2020", "W", "V", "W2"),
     ("PyTorch F.glu(t, dim)", "second half of t", "first half", "-"),
@@ -23,7 +24,7 @@ CONVENTIONS = [
     ("diffusers GEGLU", "second chunk", "first chunk", "-"),
     ("xformers swiglu", "w1", "w2", "w3"),
     ("the typhoon pump (notebooks 00, 01)", "V (gate row)", "W (severity row)", "-"),
-]
+)
 
 
 def conventions_markdown():

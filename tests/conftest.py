@@ -35,3 +35,24 @@ def no_logged_callback_errors(caplog):
     yield
     bad = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert not bad, f"a callback logged: {[r.getMessage() for r in bad]}"
+
+
+@pytest.fixture
+def no_new_pyplot_figures():
+    """The test leaves pyplot's list of figures as it found it (static figures register none)."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    yield
+    assert plt.get_fignums() == before
+
+
+@pytest.fixture
+def readouts_shown():
+    """A check for a panel: every readout shows text, and none of it is NaN."""
+
+    def check(panel):
+        for key, w in panel.readouts.items():
+            assert "nan" not in w.value.lower() and w.value, key
+
+    return check

@@ -146,23 +146,23 @@ def _fresh_dispatcher():
 def test_the_guard_patches_only_the_numba_versions_it_was_tested_with(monkeypatch):
     import warnings
 
-    from glulib.fast import numba_cache
+    from glulib import jit
 
-    low, high = numba_cache.TESTED
-    assert numba_cache.supported(low) and not numba_cache.supported(high)
-    assert not numba_cache.supported((low[0], low[1] - 1))
-    guarded = numba_cache.guard(_fresh_dispatcher())
-    if numba_cache.supported():
-        assert guarded._cache._cache_file._source_stamp[1] == numba_cache.source_fingerprint()
-    monkeypatch.setattr(numba_cache, "numba_version", lambda: high)
-    numba_cache._warn_untested.cache_clear()
+    low, high = jit.TESTED
+    assert jit.supported(low) and not jit.supported(high)
+    assert not jit.supported((low[0], low[1] - 1))
+    guarded = jit.guard(_fresh_dispatcher())
+    if jit.supported():
+        assert guarded._cache._cache_file._source_stamp[1] == jit.source_fingerprint()
+    monkeypatch.setattr(jit, "numba_version", lambda: high)
+    jit._warn_untested.cache_clear()
     dispatcher = _fresh_dispatcher()
     stamp = dispatcher._cache._cache_file._source_stamp
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert numba_cache.guard(dispatcher) is dispatcher
+        assert jit.guard(dispatcher) is dispatcher
     assert dispatcher._cache._cache_file._source_stamp == stamp  # untouched
     assert "load_overload" not in vars(dispatcher._cache)
     assert any("outside the versions" in str(w.message) for w in caught)
     assert dispatcher(21) == 42  # and it still computes
-    numba_cache._warn_untested.cache_clear()
+    jit._warn_untested.cache_clear()

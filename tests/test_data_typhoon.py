@@ -22,7 +22,7 @@ def test_storms_schema():
     assert _header("storms.csv") == ["storm", "description", "rainfall", "tide", "wind"]
     s = typhoon.load_storms()
     assert s["name"] == ["A", "B", "C"] and s["x"].shape == (3, 3) and np.all(np.isfinite(s["x"]))
-    from glulib.panels.pump import FEATURE_RANGES
+    from glulib.panels.typhoon import FEATURE_RANGES
 
     for j, f in enumerate(typhoon.FEATURES):  # every storm can be set on the pump panel
         lo, hi, _ = FEATURE_RANGES[f]

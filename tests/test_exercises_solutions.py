@@ -22,7 +22,8 @@ CHECK_LINE = re.compile(r"^\s*(?:display\()?(ex\.check_\w+\(.*\))\)?\s*$")
 
 def _imports(nb):
     """The notebook's import lines (no magics, no plotting), as one piece of code."""
-    first = next(c.source for c in nb.cells if c.cell_type == "code")
+    first = next(c.source for c in nb.cells  # the Colab set-up cell (tools/colab_cell.py) aside
+                 if c.cell_type == "code" and "colab-setup" not in c.metadata.get("tags", []))
     return "\n".join(line for line in first.splitlines()
                      if re.match(r"^(import|from) ", line) and "panels" not in line and "IPython" not in line)
 

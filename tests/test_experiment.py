@@ -213,7 +213,7 @@ def test_progress_of_a_run_is_saved_after_each_run_and_never_as_complete_early(c
 
 
 def test_only_the_full_comparison_may_replace_the_committed_results(small):
-    with pytest.raises(experiment.ResultsError, match="only the complete full comparison"):
+    with pytest.raises(experiment.ResultsError, match="holds committed results"):
         experiment.save(small, experiment.RESULTS_DIR)
 
 
@@ -221,38 +221,12 @@ def test_quick_and_subset_runs_default_to_scratch_and_cannot_target_data_results
     for argv in (["--quick"], ["--seeds", "1"], ["--variants", "relu,glu"]):
         with pytest.raises(SystemExit):
             experiment.main(argv + ["--out", str(experiment.RESULTS_DIR)])
-        assert "only the full comparison" in capsys.readouterr().err
+        assert "holds committed results: only its own full comparison" in capsys.readouterr().err
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     with pytest.raises(SystemExit):  # checked before any training starts
         experiment.main(["--quick", "--out", str(blocker / "sub")])
     assert "cannot write results to" in capsys.readouterr().err
-
-
-def test_files_are_written_atomically_and_both_from_the_same_data(small, tmp_path, monkeypatch):
-    experiment.save(small, tmp_path)
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    calls = []
-    real_replace = experiment.os.replace
-
-    def interrupted_replace(src, dst):  # the CSV is renamed into place, then the process dies
-        calls.append(Path(dst).name)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        real_replace(src, dst)
-
-    changed = _copy(small)
-    changed["runs"] = changed["runs"][:3]
-    changed["complete"] = False
-    monkeypatch.setattr(experiment.os, "replace", interrupted_replace)
-    with pytest.raises(KeyboardInterrupt):
-        experiment.save(changed, tmp_path)
-    monkeypatch.undo()
-    assert calls == ["runs.csv", "runs.json"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.csv", "runs.json"]  # no temp files left
-    assert (tmp_path / "runs.json").read_bytes() == before["runs.json"]
-    with pytest.raises(experiment.ResultsError, match="runs.csv disagrees with .*runs.json"):
-        experiment.load_results(tmp_path)
 
 
 def test_a_truncated_csv_is_caught(small, tmp_path):
@@ -328,7 +302,7 @@ def test_the_paper_table_comes_from_the_csv():
 
 def test_the_command_line_keeps_progress_apart_until_the_end(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(train, "QUICK", TINY_RUN.replace(steps=2, eval_every=1))
-    monkeypatch.setattr(experiment, "SAMPLE_CHARS", 4)
+    monkeypatch.setattr(experiment.runner, "SAMPLE_CHARS", 4)
     out = tmp_path / "out"
     experiment.main(["--quick", "--variants", "relu,glu", "--seeds", "2", "--out", str(out)])
     assert sorted(p.name for p in out.iterdir()) == ["runs.csv", "runs.json"]  # partial/ cleaned up
@@ -342,7 +316,7 @@ def test_the_command_line_keeps_progress_apart_until_the_end(tmp_path, monkeypat
         real_save(results, out_dir)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiment, "save", save_then_interrupt)
+    monkeypatch.setattr(experiment.results, "save", save_then_interrupt)
     before = (out / "runs.json").read_bytes()
     with pytest.raises(SystemExit) as info:
         experiment.main(["--quick", "--variants", "relu,glu", "--seeds", "2", "--out", str(out)])
@@ -474,11 +448,11 @@ def test_the_wall_time_estimate_scales_a_measured_step(corpus):
 @pytest.fixture
 def tiny_modes(tmp_path, monkeypatch):
     """The command line with tiny budgets and two learning rates, results under tmp_path."""
-    monkeypatch.setattr(experiment, "RESULTS_DIR", tmp_path / "results")
-    monkeypatch.setattr(experiment, "SCRATCH_DIR", tmp_path / "results" / "scratch")
-    monkeypatch.setattr(experiment, "BUDGETS", {"short": TINY_RUN.replace(steps=2, eval_every=1),
+    monkeypatch.setattr(experiment.results, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(experiment.results, "SCRATCH_DIR", tmp_path / "results" / "scratch")
+    monkeypatch.setattr(experiment.results, "BUDGETS", {"short": TINY_RUN.replace(steps=2, eval_every=1),
                                                 "long": TINY_RUN.replace(steps=4, eval_every=2)})
-    monkeypatch.setattr(experiment, "LR_SWEEP", (1e-3, 3e-3))
+    monkeypatch.setattr(experiment.results, "LR_SWEEP", (1e-3, 3e-3))
     return tmp_path / "results"
 
 
@@ -508,18 +482,18 @@ def test_the_command_line_resumes_an_interrupted_sweep(tiny_modes, monkeypatch, 
         if len(saves) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiment, "save", save_twice_then_interrupt)
+    monkeypatch.setattr(experiment.results, "save", save_twice_then_interrupt)
     with pytest.raises(SystemExit) as info:
         experiment.main(argv)
     assert info.value.code == 130 and "run the same command again to resume" in capsys.readouterr().err
-    monkeypatch.setattr(experiment, "save", real_save)
+    monkeypatch.setattr(experiment.results, "save", real_save)
     out = tiny_modes / "scratch" / "long"
     assert experiment.completeness(experiment.load_results(out / "partial", require_complete=False))["done"] == 2
     experiment.main(argv)
     assert "2 of 4 runs already finished" in capsys.readouterr().err
     resumed = experiment.load_results(out)
     assert not (out / "partial").exists()
-    fresh_out = tiny_modes / "fresh"
+    fresh_out = tiny_modes.parent / "fresh"
     experiment.main(argv + ["--out", str(fresh_out)])
     assert _numbers(resumed) == _numbers(experiment.load_results(fresh_out))
 

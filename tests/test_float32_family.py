@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import glulib
-from glulib._config import SERIAL_BELOW, jit_disabled, njit
+from glulib.jit import SERIAL_BELOW, jit_disabled, njit
 from glulib.fast import float32 as a32
 from glulib.fast import kernels
 from glulib.fast.intrinsics import PREFER_512, RECIP_ESTIMATE
@@ -28,14 +28,14 @@ def test_float32_arrays_take_the_fast_path_and_float64_the_reading_path(n, monke
     """Compiled, float32 arrays go to glulib.fast through the public functions, and float64
     arrays never do; without the JIT, both run the reading path (core's loops)."""
     calls = []
-    monkeypatch.setattr(kernels, "forward", lambda *a: calls.append(("forward", a[0].dtype)))
-    monkeypatch.setattr(kernels, "backward", lambda *a: calls.append(("backward", a[0].dtype)))
+    jobs = ("forward", "backward", "activate", "activate_grad")
+    for job in jobs:
+        monkeypatch.setattr(kernels, job, lambda *a, job=job: calls.append((job, a[0].dtype)))
     for dtype in (np.float32, np.float64):
         x = np.ones(n, dtype)
         glulib.glu(x, x, "silu"), glulib.glu_backward(x, x, x, "silu")
         glulib.activate(x, "gelu"), glulib.activate_grad(x, "gelu")
-    f32 = np.dtype(np.float32)
-    expected = [("forward", f32), ("backward", f32), ("forward", f32), ("backward", f32)] if JIT else []
+    expected = [(job, np.dtype(np.float32)) for job in jobs] if JIT else []
     assert calls == expected
 
 

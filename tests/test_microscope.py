@@ -325,12 +325,13 @@ def test_make_experiment_saves_the_models_of_the_full_comparison_only(tmp_path, 
         seen.update(kwargs)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiment, "RESULTS_DIR", tmp_path / "results")
-    monkeypatch.setattr(experiment, "SCRATCH_DIR", tmp_path / "results" / "scratch")
-    monkeypatch.setattr(experiment, "run_experiment", fake_run_experiment)
+    monkeypatch.setattr(experiment.results, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(experiment.results, "SCRATCH_DIR", tmp_path / "results" / "scratch")
+    monkeypatch.setattr(experiment.runner, "run_experiment", fake_run_experiment)
     with pytest.raises(SystemExit):
         experiment.main(argv)
-    assert seen["params_dir"] == (checkpoints.MODELS_DIR if saves else None)
+    # staged beside the partial results; moved into data/models/ only with the finished runs.json
+    assert seen["params_dir"] == (tmp_path / "results" / "partial" / "models" if saves else None)
 
 
 def test_retrain_refuses_unknown_variants(capsys):

@@ -138,7 +138,8 @@ def test_make_install_installs_the_site_extra_and_its_versions_are_within_bounds
     site = {Requirement(r).name.lower(): Requirement(r) for r in extras["site"]}
     assert {"sphinx", "myst-nb", "sphinx-book-theme"} <= site.keys()
     make = (ROOT / "Makefile").read_text()
-    assert re.search(r"pip install --quiet -e '\.\[test,site\]'", make), "make install must install the site extra"
+    assert re.search(r"pip install --quiet -e '\.\[test,site,cluster\]'", make), \
+        "make install must install the site extra (and the cluster extra the Dask tests use)"
     for name, req in site.items():
         assert req.specifier, f"{name} needs bounds"
         try:
@@ -166,3 +167,14 @@ def test_the_browser_libraries_are_pinned_and_locked():
     assert "cd docs && npm ci" in make
     assert re.search(r"^site: install \$\(WEB\)", make, re.M) and re.search(r"^slides: install \$\(WEB\)", make, re.M)
     assert re.search(r"^test: .*\$\(WEB\)", make, re.M)
+
+
+def test_dask_is_an_optional_extra_that_make_test_installs_never_a_course_dependency():
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {Requirement(r).name.lower() for r in project["dependencies"]}
+    assert not names & {"dask", "distributed"}
+    cluster = [Requirement(r) for r in project["optional-dependencies"]["cluster"]]
+    assert [(r.name, sorted(r.extras)) for r in cluster] == [("dask", ["distributed"])]
+    assert "dask" not in (ROOT / "environment.yml").read_text()

@@ -1,21 +1,12 @@
-"""Static figures of notebooks 08 and 09: each draws exactly the numbers it is given, under the
-labels the notebooks' prose refers to, and leaves nothing registered in pyplot."""
+"""Static figures of notebook 08 (glulib.panels.kernels): each draws exactly the numbers it is
+given, under the labels the notebook's prose refers to, and leaves nothing registered in pyplot."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
 from glulib.panels import static_twin
-from glulib.panels.kernels import (bytes_and_time_figure, rounding_error_figure, thread_scaling_figure,
-                                   ulp_error_figure)
-
-
-@pytest.fixture
-def no_new_pyplot_figures():
-    before = plt.get_fignums()
-    yield
-    assert plt.get_fignums() == before
+from glulib.panels.kernels import bytes_and_time_figure, thread_scaling_figure
 
 
 pytestmark = pytest.mark.usefixtures("no_new_pyplot_figures")
@@ -66,41 +57,4 @@ def test_thread_scaling_figure_measured_against_perfect():
     assert list(ax.get_xticks()) == [1, 2, 3, 4]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("threads", "speed-up over 1 thread")
     assert _legend(ax) == ["measured", "perfect scaling"]
-    _png(fig)
-
-
-def test_ulp_error_figure_one_panel_per_entry_and_the_largest_error_in_each_legend():
-    z = np.linspace(-2, 2, 9).astype(np.float32)  # (9,)
-    errors = {
-        "act(z), float32 arrays": {"sigmoid": (z, np.array([0, 1, 0, 2, 0, 1, 0, 0, 1])),
-                                   "gelu": (z[3:], np.array([0, 0, 3, 1, 0, 0]))},
-        "act'(z), float32 arrays": {"sigmoid": (z, np.array([1, 1, 4, 0, 0, 0, 0, 0, 1])),
-                                    "gelu": (z[:5], np.array([0, 0, 0, 0, 0]))},
-    }
-    fig = ulp_error_figure(errors)
-    left, right = fig.axes
-    assert (left.get_title(), right.get_title()) == tuple(errors)
-    assert left.get_xlabel() == right.get_xlabel() == "z"
-    assert left.get_ylabel() == "error (float32 ulps)"
-    assert _legend(left) == ["sigmoid: max 2 ulp", "gelu: max 3 ulp"]
-    assert _legend(right) == ["sigmoid: max 4 ulp", "gelu: max 0 ulp"]
-    for ax, series in zip((left, right), errors.values()):
-        assert len(ax.lines) == 2
-        for line, (zs, ulps) in zip(ax.lines, series.values()):
-            np.testing.assert_array_equal(line.get_xdata(), zs)
-            np.testing.assert_array_equal(line.get_ydata(), ulps)
-    assert left.get_shared_y_axes().joined(left, right)
-    _png(fig)
-
-
-def test_rounding_error_figure():
-    z = np.linspace(0.5, 9.5, 7).astype(np.float32)  # (7,)
-    ulps = np.array([0, 0, 1, 3, 8, 20, 31])  # (7,)
-    fig = rounding_error_figure(z, ulps)
-    (ax,) = fig.axes
-    (line,) = ax.lines
-    np.testing.assert_array_equal(line.get_xdata(), z)
-    np.testing.assert_array_equal(line.get_ydata(), ulps)
-    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == (
-        "z", "error of exp(-z^2/2) (ulps)", "only z^2 rounded to float32")
     _png(fig)

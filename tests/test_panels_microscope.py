@@ -113,3 +113,37 @@ def test_bad_input(states):
         microscope_panel({"glu": 3})
     with pytest.raises(ValueError, match="variant must be one of"):
         microscope_panel(states, variant="geglu")
+
+
+def test_the_unit_has_a_number_box_that_moves_with_the_slider(panel, states):
+    unit, box = panel.controls["unit"], panel.controls["unit_number"]
+    box.value = 5
+    assert unit.value == 5 and "unit 5 of" in panel.readouts["unit"].value
+    unit.value = 9
+    assert box.value == 9
+    panel.controls["next"].click()
+    assert box.value == unit.value == 10
+    panel.controls["unit"].value = panel.controls["unit"].max
+    panel.controls["variant"].value = "relu"  # a wider FFN: the box's range follows the slider's
+    assert box.max == unit.max == states["relu"].opening[0].shape[1] - 1
+    box.value = box.max + 50  # out of range: clamped, as the slider does
+    assert unit.value == box.value == unit.max
+
+
+def test_an_ungated_ffn_shows_no_empty_plot_and_titles_have_room(panel):
+    panel.controls["variant"].value = "relu"
+    ax_hist, ax_joint = panel.fig.axes
+    assert not ax_joint.get_visible()
+    panel.controls["variant"].value = "glu"
+    assert ax_joint.get_visible()
+    panel.fig.canvas.draw()
+    top = panel.fig.bbox.height
+    for ax in (ax_hist, ax_joint):  # each title inside the figure, not cut at its top
+        assert ax.title.get_window_extent().y1 <= top + 0.5, ax.title.get_text()
+
+
+def test_text_breaks_at_spaces_only_and_contexts_never_wrap(panel):
+    text = panel.readouts["text"].value
+    assert "word-break:normal" in text and "white-space:pre-wrap" in text
+    contexts = panel.readouts["contexts"].value
+    assert contexts.count('white-space:pre"') == 6 and "<br>" not in contexts

@@ -109,16 +109,16 @@ def _kendall_reference(a, b):
 
 def test_kendall_tau_against_a_pair_count(rng):
     names = list(model.FFN_NAMES)
-    assert panels.kendall_tau(names, names) == 1.0
-    assert panels.kendall_tau(names, names[::-1]) == -1.0
+    assert experiment.kendall_tau(names, names) == 1.0
+    assert experiment.kendall_tau(names, names[::-1]) == -1.0
     swapped = names[:3] + [names[4], names[3]] + names[5:]
-    assert panels.kendall_tau(names, swapped) == pytest.approx(26 / 28)
+    assert experiment.kendall_tau(names, swapped) == pytest.approx(26 / 28)
     for _ in range(20):
         b = list(rng.permutation(names))
-        assert panels.kendall_tau(names, b) == pytest.approx(_kendall_reference(names, b))
+        assert experiment.kendall_tau(names, b) == pytest.approx(_kendall_reference(names, b))
     for a, b in ((names, names[:-1]), (names[:-1] + ["relu"], names[:-1] + ["relu"]), (["relu"], ["relu"])):
         with pytest.raises(ValueError, match="kendall_tau: a and b must order the same"):
-            panels.kendall_tau(a, b)
+            experiment.kendall_tau(a, b)
 
 
 def test_budgets_table_puts_both_budgets_beside_both_paper_columns(committed):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-ROW = re.compile(r"^\| (\d\d) \| \[(.+?)\]\((notebooks/[^)]+)\) \| (.+?) \| (.+?) \| (\d+) min \|$", re.M)
+ROW = re.compile(r"^\| (\d\d) \| \[(.+?)\]\((notebooks/[^)]+)\) \| (.+?) \| (.+?) \| (\d+) min \|(?: [^|]+ \|)?$", re.M)
 
 
 def _course_map():

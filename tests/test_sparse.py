@@ -5,7 +5,7 @@ import pytest
 
 import glulib
 from glulib import sparse
-from glulib.core import activate
+from glulib.elementwise import activate
 
 D_MODEL, D_FF = 48, 130
 

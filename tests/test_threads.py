@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import glulib
-from glulib import _config
+from glulib import jit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ import numba
 import numpy as np
 import glulib
 
-n = 4 * glulib.core.SERIAL_BELOW  # large enough for the parallel kernels
+n = 4 * glulib.jit.SERIAL_BELOW  # large enough for the parallel kernels
 expected = {}
 for dtype in (np.float32, np.float64):
     x = np.linspace(-3, 3, n).astype(dtype)
@@ -46,7 +46,7 @@ print(numba.threading_layer(), len(wrong))
 """
 
 
-@pytest.mark.skipif(_config.jit_disabled(), reason="no parallel kernels without the JIT")
+@pytest.mark.skipif(jit.jit_disabled(), reason="no parallel kernels without the JIT")
 def test_concurrent_calls_under_the_workqueue_layer_neither_abort_nor_differ():
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
     env["NUMBA_THREADING_LAYER"] = "workqueue"
@@ -57,7 +57,7 @@ def test_concurrent_calls_under_the_workqueue_layer_neither_abort_nor_differ():
 
 
 def test_concurrent_calls_in_this_process_give_the_same_numbers(rng):
-    n = 2 * _config.SERIAL_BELOW
+    n = 2 * jit.SERIAL_BELOW
     value, gate, dout = rng.standard_normal((3, n)).astype(np.float32)
     expected = glulib.glu_backward(dout, value, gate, "silu")
     results = []
@@ -92,13 +92,13 @@ def test_launches_are_serialised_only_under_workqueue(monkeypatch):
     import numba
 
     calls = []
-    monkeypatch.setattr(_config, "_serialise", True)
+    monkeypatch.setattr(jit, "_serialise", True)
     monkeypatch.setattr(numba, "threading_layer", lambda: "omp")
-    _config.launch(lambda x: calls.append(x), 0)  # a serial kernel: no lock, nothing learnt
-    assert calls == [0] and _config._serialise is True
-    _config.launch(_Kernel(calls), 1)
-    assert calls == [0, 1] and _config._serialise is False  # OpenMP is thread-safe: no lock from now on
-    monkeypatch.setattr(_config, "_serialise", True)
+    jit.launch(lambda x: calls.append(x), 0)  # a serial kernel: no lock, nothing learnt
+    assert calls == [0] and jit._serialise is True
+    jit.launch(_Kernel(calls), 1)
+    assert calls == [0, 1] and jit._serialise is False  # OpenMP is thread-safe: no lock from now on
+    monkeypatch.setattr(jit, "_serialise", True)
     monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
-    _config.launch(_Kernel(calls), 2)
-    assert calls == [0, 1, 2] and _config._serialise is True
+    jit.launch(_Kernel(calls), 2)
+    assert calls == [0, 1, 2] and jit._serialise is True

@@ -15,9 +15,13 @@ WARM = "tools/warm_numba_cache.py"
 # The kernels a notebook reaches through glulib's public functions (and notebook 08's copy)
 EXPECTED = {
     "glulib.core.forward_loop", "glulib.core.backward_loop",
-    "glulib.core._forward_parallel", "glulib.core._backward_parallel",
+    "glulib.elementwise._forward_parallel", "glulib.elementwise._backward_parallel",
+    "glulib.elementwise._activate_loop", "glulib.elementwise._activate_grad_loop",
+    "glulib.elementwise._activate_parallel", "glulib.elementwise._activate_grad_parallel",
     "glulib.fast.kernels._forward_serial", "glulib.fast.kernels._backward_serial",
     "glulib.fast.kernels._forward_parallel", "glulib.fast.kernels._backward_parallel",
+    "glulib.fast.kernels._activate_serial", "glulib.fast.kernels._activate_grad_serial",
+    "glulib.fast.kernels._activate_parallel", "glulib.fast.kernels._activate_grad_parallel",
     "glulib.kernelstudy._parallel_copy",
 }
 

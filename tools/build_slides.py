@@ -133,11 +133,20 @@ def executed(path):
 
 
 def without_widgets(nb):
-    """Outputs a deck can show: widget views (no kernel to drive them) and their state dropped."""
+    """Outputs a deck can show: widget views (no kernel to drive them) and their state dropped.
+    A panel's output that carries its static twin (an image beside the view) keeps the image."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if WIDGET_VIEW not in o.get("data", {})]
+            kept = []
+            for o in cell.get("outputs", []):
+                data = o.get("data", {})
+                if WIDGET_VIEW in data:
+                    if not any(k.startswith("image/") for k in data):
+                        continue
+                    o.data = {k: v for k, v in data.items() if k.startswith("image/")}
+                kept.append(o)
+            cell.outputs = kept
     return nb
 
 

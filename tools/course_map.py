@@ -29,7 +29,8 @@ def estimate(path):
     """(minutes, words, code cells, exercises) for one notebook."""
     cells = json.loads(Path(path).read_text())["cells"]
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
-    code = sum(1 for c in cells if c["cell_type"] == "code")
+    # the Colab set-up cell (tools/colab_cell.py) is not the learner's: it does nothing outside Colab
+    code = sum(1 for c in cells if c["cell_type"] == "code" and "colab-setup" not in c["metadata"].get("tags", []))
     exercises = sum(len(SOLUTION.findall(m)) for m in markdown)
     words = sum(len(re.findall(r"\w+", SOLUTION.split(m)[0])) for m in markdown)
     minutes = words / READING_WPM + code * CODE_CELL_MIN + exercises * EXERCISE_MIN

@@ -5,7 +5,7 @@ seconds for all kernels).
 Run by Binder's ``postBuild`` (the cache then ships in the image) and by the install step of
 ``make lab`` / ``make install``:
 
-    python tools/warm_numba_cache.py          # one line: kernels, compiled, loaded, seconds
+    python tools/warm_numba_cache.py          # a line per kernel compiled, then the totals
 
 Every public entry point is called on tiny arrays of both dtypes, below and above the size
 where the threads take over, and one tiny training step runs (``glulib.kernelstudy.warm_every_kernel``),
@@ -19,6 +19,8 @@ import json
 import pkgutil
 import sys
 import time
+
+from numba.core import event as numba_event
 
 
 def dispatchers():
@@ -55,6 +57,33 @@ def stats(found):
     return out
 
 
+class Progress(numba_event.Listener):
+    """Prints a line as each glulib kernel starts compiling: which one, how many of the
+    ``total`` compiled functions have started, and the seconds so far (numba's "numba:compile"
+    event fires only for a real compilation; a kernel loaded from the cache prints nothing).
+
+    The count can end below ``total``: a function inlined into the kernels that call it is
+    never compiled on its own."""
+
+    def __init__(self, found, stream=None):
+        self.names = {id(d): name for name, d in found.items()}
+        self.total = len(found)
+        self.seen = []
+        self.stream = stream if stream is not None else sys.stdout
+        self.start = time.perf_counter()
+
+    def on_start(self, event):
+        name = self.names.get(id(event.data.get("dispatcher")))
+        if name is None or name in self.seen:
+            return
+        self.seen.append(name)
+        print(f"  compiling kernel {len(self.seen):>2} of at most {self.total}: {name}"
+              f"  ({time.perf_counter() - self.start:.0f} s)", file=self.stream, flush=True)
+
+    def on_end(self, event):
+        pass
+
+
 def main(argv=None):
     import argparse
 
@@ -69,7 +98,15 @@ def main(argv=None):
         return 0
     start = time.perf_counter()
     found = dispatchers()
-    kernelstudy.warm_every_kernel()
+    progress = Progress(found, stream=sys.stderr if args.json else sys.stdout)
+    if not args.json:
+        print(f"Compiling glulib's kernels into Numba's cache ({len(found)} functions; "
+              "about half a minute the first time, a few seconds once cached)", flush=True)
+    numba_event.register("numba:compile", progress)
+    try:
+        kernelstudy.warm_every_kernel()
+    finally:
+        numba_event.unregister("numba:compile", progress)
     result = stats(found)
     seconds = time.perf_counter() - start
     if args.json:

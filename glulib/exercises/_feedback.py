@@ -35,29 +35,120 @@ How to write a checker
    ``call(fn, {"value": value, "gate": gate})``: it gets copies, so it cannot change what you
    compare with, and changing an input (other than those in ``writes``) is reported. Read what
    it returned with ``result_array(result, shape, "...")``, then compare on EVERY point with
-   ``worst(got, want)`` and report the worst point it names.
+   ``worst(got, want)`` and report the worst point it names. ``call`` also keeps the learner's
+   function from hanging the checker or ending the program (see "Time limit" below).
 4. Compare numbers with ``close`` and arrays with ``worst``: both count NaN as wrong. Never write
    ``if err > tol: <wrong>`` (NaN > tol is False, so NaN would pass); write ``if not err <= tol``.
 5. Return ``Feedback(True, ...)`` once, at the end, after every test. Echo a learner's value with
    ``shown(x)`` (short, even for a 400-digit integer) or a parsed float with ``:g``.
-6. Put its computed right answer and its plausible wrong answers in CASES in
-   tests/test_exercises_hostile.py. The tests there find every ``check_*`` alone, feed each
-   place one of every kind of hostile answer, and want a reader's words back, not @checker's
-   last-resort sentence.
+6. Beside the checker, in the same module, write how to make its right answer and its plausible
+   wrong answers (a sign, a factor 2, rounding too early, ...) and list it in the module's
+   ``ANSWERS`` (checker name -> a function returning ``(right, wrong)``: the right answer as
+   keyword arguments, and a dict from a label to the arguments a wrong answer changes). Compute
+   the right answer from first principles, not by calling what the checker calls. Name the
+   arguments the notebook passes rather than the learner in the module's ``CONTEXT``.
+   tests/test_exercises_hostile.py finds every ``check_*`` and every ``ANSWERS`` on its own: the
+   right answer must get "Right", every wrong one "Not yet", and every kind of hostile answer in
+   every place a reader's words, not @checker's last-resort sentence.
+7. Reference data the module hands out (a storm, a unit's weights, a memory budget) is made with
+   ``frozen``: arrays that cannot be written, mappings that cannot be changed. A learner who
+   binds ``x = ex.SOMETHING`` and edits ``x`` gets an error at once instead of a checker that
+   now calls a wrong answer right.
+
+Time limit, and what a learner's function cannot do to a checker
+-----------------------------------------------------------------
+A learner's function may loop forever. The calls one checker makes to it get ``TIME_LIMIT_S``
+seconds in all (30, generous: every exercise's input is small); past that the checker stops the
+function and answers that it did not finish. In the kernel's main thread on Linux and macOS the
+stop is a SIGALRM timer (``signal.setitimer``), which interrupts a Python loop between two
+bytecodes at no cost to its speed; in another thread, or on Windows, a trace function
+(``sys.settrace``) looks at the clock on every line the function runs, which slows it but works
+everywhere. Neither can stop a loop compiled with Numba, which never returns to Python until it
+ends, so a compiled function is first run as Python (``fn.py_func``) under the limit: a loop that
+never ends is found there, and only a function that finishes is then compiled and run, without a
+limit (compiling takes a second or more, and is not the learner's loop). If the Python version
+raises (it uses something only Numba provides), the compiled function runs without a limit.
+
+``sys.exit()``, ``raise SystemExit`` or any other ``BaseException`` raised inside the learner's
+function is answered in words like any error; it never ends the kernel. The stop button
+(KeyboardInterrupt) is the one choice to make: pressed while the learner's function runs, it
+most likely means "this hangs", so the checker answers that the function was stopped after so
+many seconds, and returns (the cell ends, with an answer instead of a traceback). Pressed while
+the checker does its own work (the first call of some checkers trains or records a model), it
+stops the cell as it stops any Python code.
 """
 
+import contextvars
 import copy
 import functools
 import itertools
 import math
 import numbers as _numbers
+import signal
+import sys
+import threading
+import time
 import warnings
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
 #: What a checker says when an answer is still the ``None`` of the exercise cell.
 UNANSWERED = "replace `None` with your answer, then run the cell again."
+#: Seconds the calls one checker makes to a learner's function may take in all, before it
+#: answers that the function did not finish. Tests may lower it.
+TIME_LIMIT_S = 30.0
+
+
+class ReadOnlyDict(Mapping):
+    """A mapping that cannot be changed (no item assignment, no update); it prints as a dict."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data=()):
+        object.__setattr__(self, "_data", MappingProxyType(dict(data)))
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def __repr__(self):
+        return repr(dict(self._data))
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} cannot be changed")
+
+    def __or__(self, other):
+        return {**self, **other}
+
+    def __ror__(self, other):
+        return {**other, **self}
+
+    def __reduce__(self):
+        return type(self), (dict(self._data),)
+
+
+def frozen(data):
+    """A read-only copy of reference data: arrays that cannot be written (nor made writeable
+    again), mappings that cannot be changed, lists as tuples, sets as frozensets; other values
+    as they are."""
+    if isinstance(data, np.ndarray):
+        a = np.ascontiguousarray(data)
+        return np.frombuffer(a.tobytes(), dtype=a.dtype).reshape(a.shape)  # memory owned by bytes: read-only
+    if isinstance(data, Mapping):
+        return ReadOnlyDict({k: frozen(v) for k, v in data.items()})
+    if isinstance(data, (list, tuple)):
+        return tuple(frozen(v) for v in data)
+    if isinstance(data, (set, frozenset)):
+        return frozenset(data)
+    return data
 
 
 class Feedback:
@@ -90,16 +181,23 @@ def checker(fn):
 
     @functools.wraps(fn)
     def check(*args, **kwargs):
+        token = _DEADLINE.set(time.monotonic() + TIME_LIMIT_S)  # the learner's calls share one limit
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 feedback = fn(*args, **kwargs)
         except NotAnAnswer as exc:
             return Feedback(False, str(exc))
-        except Exception as exc:  # noqa: BLE001 - any failure is answered in words, never raised
+        except (Exception, SystemExit, GeneratorExit, _OutOfTime) as exc:  # noqa: BLE001 - answered in words
             return Feedback(False, f"the checker could not use your answer ({type(exc).__name__}: "
                                    f"{_short(exc)}). Check that each answer has the form the exercise "
                                    "asks for: a number, a list, a name in quotes or a function.")
+        except KeyboardInterrupt:  # the stop button, outside the learner's function: stop, as Python does
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a learner's own BaseException subclass, raised by an answer
+            return Feedback(False, f"the checker could not use your answer: it raised {type(exc).__name__}.")
+        finally:
+            _DEADLINE.reset(token)
         if not isinstance(feedback, Feedback):
             return Feedback(False, f"the checker gave no verdict (it returned {shown(feedback)}).")
         return feedback
@@ -356,21 +454,105 @@ def _same(a, b):
         return False
 
 
+class _OutOfTime(BaseException):
+    """Raised into a learner's function when its time is up (a BaseException, so that the
+    learner's own ``except Exception`` cannot swallow it)."""
+
+
+#: When the learner's calls inside the running checker must have finished (time.monotonic()).
+_DEADLINE = contextvars.ContextVar("deadline", default=None)
+
+
+def _with_alarm(fn, args, seconds):
+    """fn(*args), interrupted by SIGALRM after ``seconds`` (main thread, POSIX only)."""
+    def alarm(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+
+
+def _with_trace(fn, args, seconds):
+    """fn(*args), stopped by a trace function that looks at the clock on every line (any thread, any OS)."""
+    deadline = time.monotonic() + seconds
+    previous = sys.gettrace()
+
+    def trace(frame, event, arg):
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+        return trace
+
+    sys.settrace(trace)
+    try:
+        return fn(*args)
+    finally:
+        sys.settrace(previous)
+
+
+def _limited(fn, args, seconds):
+    """fn(*args) with a time limit: a SIGALRM timer where one can be set and no other is running,
+    else a trace function."""
+    if seconds <= 0:
+        raise _OutOfTime
+    if (threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0):  # someone else's timer is left alone
+        return _with_alarm(fn, args, seconds)
+    return _with_trace(fn, args, seconds)
+
+
+def _python_version(fn):
+    """The Python function behind a Numba-compiled one (its ``py_func``), else None."""
+    py = getattr(fn, "py_func", None)
+    return py if type(fn).__module__.startswith("numba") and callable(py) else None
+
+
 def call(fn, inputs, name="your function", writes=()):
     """Call a learner's ``fn(*inputs.values())`` on copies; return (result, the copies as a dict).
 
-    NotAnAnswer (with words) when ``fn`` is not a function, raises, or changes an input whose
-    name is not in ``writes`` (an output buffer such as ``out``).
+    NotAnAnswer (with words) when ``fn`` is not a function, raises (anything, ``SystemExit``
+    included), is stopped with the stop button, has not returned within the checker's time limit
+    (TIME_LIMIT_S for all its calls in one checker), or changes an input whose name is not in
+    ``writes`` (an output buffer such as ``out``). A Numba-compiled ``fn`` is first run as Python
+    under the limit, since a compiled loop cannot be interrupted.
     """
     if fn is None:
         raise _unanswered(name)
     if not callable(fn):
         raise NotAnAnswer(f"{name} must be a function (written with def); it is {_what(fn)}.")
-    copies = {k: copy.deepcopy(v) for k, v in inputs.items()}
-    try:
-        result = fn(*copies.values())
-    except Exception as exc:  # noqa: BLE001 - the learner's code: report, never raise
-        raise NotAnAnswer(f"calling {name} raised {type(exc).__name__}: {_short(exc)}") from None
+    deadline = _DEADLINE.get()
+    deadline = time.monotonic() + TIME_LIMIT_S if deadline is None else deadline
+    python = _python_version(fn)
+    tries = ([(python, True)] if python is not None else []) + [(fn, False)]
+    for run, rehearsal in tries:
+        copies = {k: copy.deepcopy(v) for k, v in inputs.items()}
+        start = time.monotonic()
+        try:
+            if python is not None and not rehearsal:  # it finished as Python; compiling is not its time,
+                result = run(*copies.values())  # and a compiled loop could not be stopped anyway
+            else:
+                result = _limited(run, tuple(copies.values()), deadline - start)
+        except _OutOfTime:
+            how = " (run as Python: a compiled loop cannot be stopped)" if rehearsal else ""
+            raise NotAnAnswer(f"{name} did not finish within the {TIME_LIMIT_S:g} s this check gives it{how}. "
+                              "Does a loop never end (a `while` whose condition never changes)?") from None
+        except KeyboardInterrupt:  # the stop button while the learner's function ran: answer, do not raise
+            raise NotAnAnswer(f"you stopped {name} after {time.monotonic() - start:.1f} s, before it returned. "
+                              "If it never finishes, look for a loop whose condition never changes.") from None
+        except (SystemExit, GeneratorExit) as exc:
+            raise NotAnAnswer(f"calling {name} raised {type(exc).__name__}: sys.exit() and exit() end the whole "
+                              "program; `return` the result instead.") from None
+        except Exception as exc:  # noqa: BLE001 - the learner's code: report, never raise
+            if rehearsal:  # its Python version may fail where the compiled one works (Numba-only features)
+                continue
+            raise NotAnAnswer(f"calling {name} raised {type(exc).__name__}: {_short(exc)}") from None
+        except BaseException as exc:  # noqa: BLE001 - the learner's own BaseException subclass
+            raise NotAnAnswer(f"calling {name} raised {type(exc).__name__}, which is not an error a function "
+                              "should raise; `return` the result instead.") from None
     changed = [k for k in inputs if k not in writes and not _same(inputs[k], copies[k])]
     if changed:
         raise NotAnAnswer(f"{name} changed its input {', '.join(changed)}; compute into new arrays "

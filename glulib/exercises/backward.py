@@ -1,19 +1,32 @@
 """Checkers for notebook 03, the backward pass."""
 
 import functools
+import math
 
 import numpy as np
 
-from .. import depth as _depth
+from .. import backward as _backward
+from ..elementwise import glu, glu_backward
 from ..feedforward import VARIANTS
 from ..gradcheck import gradcheck
-from ..core import glu, glu_backward
-from ._feedback import Feedback, NotAnAnswer, call, checker, choice, close, number, result_array, shown, worst
+from ._feedback import (
+    Feedback,
+    NotAnAnswer,
+    call,
+    checker,
+    choice,
+    close,
+    frozen,
+    number,
+    result_array,
+    shown,
+    worst,
+)
 
 #: Gradcheck errors below this count as a correct backward (float64, central differences).
 TOL = 1e-6
 #: Exercise 2's point: value path X = 2, gate input G = 0.
-DAUPHIN_POINT = (2.0, 0.0)
+DAUPHIN_POINT = frozen((2.0, 0.0))
 
 
 def _grid():
@@ -70,7 +83,7 @@ def check_dauphin(glu_factor, gtu_factor):
     """Exercise 2: the factors on dX at X = 2, G = 0 for the GLU and the GTU."""
     glu_factor, gtu_factor = number(glu_factor, "glu_factor"), number(gtu_factor, "gtu_factor")
     X, G = DAUPHIN_POINT
-    f = _depth.dauphin_factors(np.array([X]), np.array([G]))
+    f = _backward.dauphin_factors(np.array([X]), np.array([G]))
     want_glu, want_gtu = float(f["glu_value"][0]), float(f["gtu_value"][0])
     if not close(glu_factor, want_glu, rtol=1e-3):
         return Feedback(False, f"the GLU's factor is sigmoid(G) alone, at G = {G:g}; you gave {glu_factor:g}.")
@@ -85,7 +98,7 @@ def check_dauphin(glu_factor, gtu_factor):
 
 #: Exercises 3 and 4: the stack of notebook 03's written-out measurement (GLU without
 #: residuals, gain on V), the median over these seeds of |dx| / |dy| at this depth.
-GAIN_TASK = {"unit": "glu", "mode": "plain", "depth": 64, "width": 32, "batch": 8, "seeds": (0, 1, 2, 3, 4)}
+GAIN_TASK = frozen({"unit": "glu", "mode": "plain", "depth": 64, "width": 32, "batch": 8, "seeds": (0, 1, 2, 3, 4)})
 #: Exercise 3: the gain at which the learner predicts the gradient before measuring it, and
 #: how far from the measurement (a factor, either way) a prediction may be.
 PREDICT_GAIN, PREDICT_FACTOR = 1.5, 10.0
@@ -97,7 +110,7 @@ LOW, HIGH = 1e-2, 1e2
 def _median_ratio(gain):
     """Median over GAIN_TASK's seeds of |dx| / |dy| at its depth, for a gain on V (a float)."""
     t = GAIN_TASK
-    sweep = _depth.gain_sweep(t["unit"], [gain], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
+    sweep = _backward.gain_sweep(t["unit"], [gain], t["mode"], t["depth"], t["width"], t["batch"], t["seeds"])
     return float(np.median(sweep[0]))
 
 
@@ -131,7 +144,7 @@ def check_glu_gain(gain):
     if not 0 < g <= 10:
         return Feedback(False, f"choose a gain between 0 and 10; you gave {g:g}.")
     r = _median_ratio(g)
-    shown_r = _depth.format_ratio(r)
+    shown_r = _backward.format_ratio(r)
     if not r >= LOW:
         return Feedback(False, f"at gain {g:g} the stack passes {shown_r} of the gradient: it still vanishes. "
                                "Raise the gain.")
@@ -139,5 +152,106 @@ def check_glu_gain(gain):
         return Feedback(False, f"at gain {g:g} the stack passes {shown_r} of the gradient: it explodes. "
                                "Lower the gain, in small steps.")
     return Feedback(True, f"at gain {g:g} the {GAIN_TASK['depth']}-layer GLU stack passes {shown_r} of the "
-                          f"gradient to its input (at gain 1: {_depth.format_ratio(_median_ratio(1.0))}). Try a gain "
+                          f"gradient to its input (at gain 1: {_backward.format_ratio(_median_ratio(1.0))}). Try a gain "
                           "0.02 higher and watch how narrow the window is.")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6). SwiGLU's backward written out in
+# NumPy, not glulib's.
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _silu_backward(dout, value, gate):
+    s = _sigmoid(gate)
+    return dout * gate * s, dout * value * s * (1 + gate * (1 - s))  # (n,), (n,)
+
+
+def _backward_answers():
+    def forgets_dout(dout, value, gate):
+        return _silu_backward(np.ones_like(dout), value, gate)
+
+    def swapped(dout, value, gate):
+        return _silu_backward(dout, value, gate)[::-1]
+
+    def dgate_without_value(dout, value, gate):
+        dv, dg = _silu_backward(dout, value, gate)
+        return dv, dg / value
+
+    def dgate_sign(dout, value, gate):
+        dv, dg = _silu_backward(dout, value, gate)
+        return dv, -dg
+
+    def dvalue_twice(dout, value, gate):
+        dv, dg = _silu_backward(dout, value, gate)
+        return 2 * dv, dg
+
+    def wrong_beyond_5(dout, value, gate):  # right wherever |gate| < 5
+        dv, dg = _silu_backward(dout, value, gate)
+        return dv, np.where(np.abs(gate) < 5, dg, dout * value * _sigmoid(gate))
+
+    def sigmoid_derivative(dout, value, gate):
+        s = _sigmoid(gate)
+        return dout * gate * s, dout * value * s * (1 - s)
+
+    def zeroes_value_after(dout, value, gate):
+        out = _silu_backward(dout, value, gate)
+        value[...] = 0
+        return out
+
+    def zeroes_gate_first(dout, value, gate):
+        gate[...] = 0
+        return _silu_backward(dout, value, gate)
+
+    def one_array(dout, value, gate):
+        return np.stack(_silu_backward(dout, value, gate))
+
+    fns = [forgets_dout, swapped, dgate_without_value, dgate_sign, dvalue_twice, wrong_beyond_5,
+           sigmoid_derivative, zeroes_value_after, zeroes_gate_first, one_array]
+    return {"variant": "swiglu", "my_backward": _silu_backward}, {f.__name__: {"my_backward": f} for f in fns}
+
+
+def _dauphin_answers():
+    X, G = DAUPHIN_POINT
+    s = 1 / (1 + math.exp(-G))
+    return {"glu_factor": s, "gtu_factor": (1 - math.tanh(X) ** 2) * s}, {
+        "the GTU's factor without tanh'": {"gtu_factor": s},
+        "tanh'(X) alone": {"gtu_factor": 1 - math.tanh(X) ** 2},
+        "sigmoid'(G) for the GLU": {"glu_factor": s * (1 - s)},
+        "tanh(X) not squared": {"gtu_factor": (1 - math.tanh(X)) * s},
+        "the two swapped": {"glu_factor": (1 - math.tanh(X) ** 2) * s, "gtu_factor": s},
+    }
+
+
+def _gain_prediction_answers():
+    g, L = PREDICT_GAIN, GAIN_TASK["depth"]
+    return {"prediction": (g / 2) ** L}, {  # (gain x sigmoid(0)) per layer
+        "as at gain 1": {"prediction": 0.5 ** L},
+        "the gain alone to the power L": {"prediction": g ** L},
+        "negative": {"prediction": -((g / 2) ** L)},
+        "stays 1": {"prediction": 1.0},
+        "one layer's factor": {"prediction": g / 2},
+    }
+
+
+def _glu_gain_answers():
+    t = GAIN_TASK
+    gains = [round(1.7 + 0.01 * k, 2) for k in range(26)]  # 1.70 to 1.95: the window lies in here
+    med = np.median(_backward.gain_sweep(t["unit"], gains, t["mode"], t["depth"], t["width"], t["batch"], t["seeds"]),
+                    axis=1)  # (26,) one sweep, the checker measures one gain at a time
+    inside = [g for g, m in zip(gains, med) if LOW <= m <= HIGH]
+    below = [g for g, m in zip(gains, med) if m < LOW]
+    above = [g for g, m in zip(gains, med) if m > HIGH]
+    return {"gain": inside[len(inside) // 2]}, {
+        "gain 1": {"gain": 1.0}, "the last gain that vanishes": {"gain": below[-1]},
+        "the first gain that explodes": {"gain": above[0]}, "zero": {"gain": 0.0}, "negative": {"gain": -inside[0]},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_backward": _backward_answers, "check_dauphin": _dauphin_answers,
+           "check_gain_prediction": _gain_prediction_answers, "check_glu_gain": _glu_gain_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({"check_backward": {"variant"}})

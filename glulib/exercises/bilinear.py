@@ -7,11 +7,11 @@ from functools import cache
 import numpy as np
 
 from .. import bilinear, checkpoints, microscope, textdata
-from ._feedback import Feedback, checker, close, integer, number, numbers
+from ._feedback import Feedback, checker, close, frozen, integer, number, numbers
 
 #: Exercise 1: one unit's gate weights w, value weights v and its W2 weight c along the direction.
-ONE_UNIT_W = np.array([1.0, 2.0, 0.0])
-ONE_UNIT_V = np.array([2.0, 0.0, 1.0])
+ONE_UNIT_W = frozen(np.array([1.0, 2.0, 0.0]))
+ONE_UNIT_V = frozen(np.array([2.0, 0.0, 1.0]))
 ONE_UNIT_C = 0.5
 #: Exercises 2 and 3: the layer and the character whose logit direction is read (the notebook
 #: itself reads the line break's).
@@ -100,3 +100,66 @@ def check_design_input(x):
                                "with a negative eigenvalue.")
     return Feedback(False, f"Your x reaches {gain:+.4f} per unit length; the lowest possible is {low:+.4f}. Which "
                            "eigenvector has the most negative eigenvalue?")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6). Written out with NumPy from the
+# weights: the form W diag(W2 u) V^T made symmetric, np.linalg.eigh, and the AUC as a rank sum.
+
+def _form_by_hand():
+    params, config = checkpoints.load_model("bilinear")
+    corpus = textdata.load_corpus()
+    tokens, targets = microscope.passage(corpus, microscope.PASSAGE_START, microscope.PASSAGE_WINDOWS, config.seq_len)
+    W, V, W2 = (params[f"{LAYER}.ffn.{k}"].astype(np.float64) for k in ("W", "V", "W2"))
+    c = corpus.encode(CHARACTER)[0]
+    u = params["norm_f"].astype(np.float64) * params["W_out"][:, c]  # (d,)
+    B = (W * (W2 @ u)) @ V.T  # (d, d)
+    lam, vecs = np.linalg.eigh((B + B.T) / 2)  # ascending
+    order = np.argsort(-np.abs(lam), kind="stable")
+    x = bilinear.ffn_inputs(params, config, tokens, LAYER)  # (n, d)
+    return x, lam[order], vecs[:, order], targets.reshape(-1) == c
+
+
+def _rank_auc(score, mask):
+    ranks = np.empty(score.size)
+    ranks[np.argsort(score, kind="stable")] = np.arange(1, score.size + 1)  # no ties in float scores here
+    n1, n0 = mask.sum(), (~mask).sum()
+    return (ranks[mask].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def _one_unit_answers():
+    w, v, c = np.asarray(ONE_UNIT_W), np.asarray(ONE_UNIT_V), ONE_UNIT_C
+    nw, nv = np.linalg.norm(w), np.linalg.norm(v)
+    right = {"larger": c * (w @ v + nw * nv) / 2, "smaller": c * (w @ v - nw * nv) / 2}
+    return right, {
+        "swapped": {"larger": right["smaller"], "smaller": right["larger"]},
+        "without the 1/2": {"larger": 2 * right["larger"], "smaller": 2 * right["smaller"]},
+        "w.v alone": {"larger": c * (w @ v), "smaller": 0.0},
+        "without c": {"larger": (w @ v + nw * nv) / 2, "smaller": (w @ v - nw * nv) / 2},
+    }
+
+
+def _best_eigenvector_answers():
+    x, lam, vecs, followed = _form_by_hand()
+    scores = [_rank_auc(lam[i] * (x @ vecs[:, i]) ** 2, followed) for i in range(TOP)]
+    want = int(np.argmax(scores))
+    wrong = {"the first eigenvector": {"index": 0}, "the lowest AUC": {"index": int(np.argmin(scores))},
+             "past the top": {"index": TOP}, "negative": {"index": -1}}
+    return {"index": want}, {k: v for k, v in wrong.items() if v["index"] != want}
+
+
+def _design_input_answers():
+    _, lam, vecs, _ = _form_by_hand()
+    return {"x": list(vecs[:, int(np.argmin(lam))])}, {
+        "the top eigenvector (raises it)": {"x": list(vecs[:, 0])},
+        "the largest positive one": {"x": list(vecs[:, int(np.argmax(lam))])},
+        "a random direction": {"x": list(np.random.default_rng(0).standard_normal(lam.size))},
+        "zeros": {"x": [0.0] * lam.size},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_one_unit": _one_unit_answers, "check_best_eigenvector": _best_eigenvector_answers,
+                  "check_design_input": _design_input_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({})

@@ -3,14 +3,25 @@
 import numpy as np
 
 from .. import costs as _costs
-from ..core import activate
+from ..elementwise import activate
 from ..feedforward import ffn, init_ffn, matched_d_ff
-from ._feedback import Feedback, NotAnAnswer, call, checker, choice, integer, result_array, shown, worst
+from ._feedback import (
+    Feedback,
+    NotAnAnswer,
+    call,
+    checker,
+    choice,
+    frozen,
+    integer,
+    result_array,
+    shown,
+    worst,
+)
 
 #: Exercise 1: LLaMA-13B's d_model; its FFN uses 4 d_model, 2/3, rounded up to 256.
 LLAMA13_D_MODEL = 5120
 #: Exercise 3: the configuration whose backward memory the learner computes (float32).
-MEMORY_CASE = {"d_model": 1024, "d_ff": 2816, "variant": "swiglu", "tokens": 4096}
+MEMORY_CASE = frozen({"d_model": 1024, "d_ff": 2816, "variant": "swiglu", "tokens": 4096})
 
 
 @checker
@@ -76,9 +87,9 @@ def check_memory(store_all_bytes, recompute_hidden_bytes):
 
 #: Exercise 4: the fused layouts the learner splits into glulib's (W, V); each maps to
 #: (the glulib variant it equals, which half of the fused matrix is gated).
-FUSED_LAYOUTS = {"F.glu": ("glu", "second"), "Phi-3": ("swiglu", "first"), "ModernBERT": ("geglu", "first")}
+FUSED_LAYOUTS = frozen({"F.glu": ("glu", "second"), "Phi-3": ("swiglu", "first"), "ModernBERT": ("geglu", "first")})
 #: Exercise 5: the ReLU FFN whose parameters are the budget, and the width's required multiple.
-BUDGET_CASE = {"d_model": 1024, "d_ff_relu": 4096, "multiple_of": 128}
+BUDGET_CASE = frozen({"d_model": 1024, "d_ff_relu": 4096, "multiple_of": 128})
 
 
 def _fused_reference(library, t, d_ff):
@@ -147,3 +158,123 @@ def check_budget_width(d_ff):
                           f"the next multiple, {want + step}, would overshoot. matched_d_ff with "
                           f"multiple_of={step} gives {matched_d_ff(b['d_ff_relu'], 'swiglu', multiple_of=step)}, "
                           "rounded up.")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6). Counted by hand, not with glulib.costs.
+
+def _llama_hidden_answers():
+    d = LLAMA13_D_MODEL
+    raw = 2 * 4 * d // 3
+    up = -(-raw // 256) * 256  # rounded up to a multiple of 256
+    return {"d_ff": up}, {
+        "2/3 of 4 d_model, unrounded": {"d_ff": raw},
+        "rounded down": {"d_ff": raw // 256 * 256},
+        "the ReLU width 4 d_model": {"d_ff": 4 * d},
+        "8 d_model / 3 as a float": {"d_ff": 8 * d / 3},
+        "one multiple too far": {"d_ff": up + 256},
+        "rounded to a multiple of 128": {"d_ff": -(-raw // 128) * 128},
+    }
+
+
+def _swiglu_numpy(x, W, V, W2):
+    a = x @ W  # (n, d_ff)
+    return (a / (1 + np.exp(-a)) * (x @ V)) @ W2  # (n, d_model)
+
+
+def _ffn_swiglu_answers():
+    def swapped(x, W, V, W2):
+        return _swiglu_numpy(x, V, W, W2)
+
+    def project_first(x, W, V, W2):
+        a = x @ W
+        return ((a / (1 + np.exp(-a))) @ W2) * ((x @ V) @ W2)
+
+    def relu_gate(x, W, V, W2):
+        return (np.maximum(x @ W, 0) * (x @ V)) @ W2
+
+    def sigmoid_gate(x, W, V, W2):
+        return (1 / (1 + np.exp(-(x @ W))) * (x @ V)) @ W2
+
+    def clipped(x, W, V, W2):  # right wherever |x W| < 1.5, wrong beyond
+        a = x @ W
+        return (a / (1 + np.exp(-np.clip(a, -1.5, 1.5))) * (x @ V)) @ W2
+
+    def mutates_x_first(x, W, V, W2):
+        x[...] = 0
+        return _swiglu_numpy(x, W, V, W2)
+
+    def mutates_x_after(x, W, V, W2):
+        y = _swiglu_numpy(x, W, V, W2)
+        x *= 2
+        return y
+
+    def no_W2(x, W, V, W2):
+        a = x @ W
+        return a / (1 + np.exp(-a)) * (x @ V)
+
+    fns = [swapped, project_first, relu_gate, sigmoid_gate, clipped, mutates_x_first, mutates_x_after, no_W2]
+    return {"my_ffn": _swiglu_numpy}, {f.__name__: {"my_ffn": f} for f in fns}
+
+
+def _memory_answers():
+    c = MEMORY_CASE
+    t, d, f = c["tokens"], c["d_model"], c["d_ff"]
+    store, hidden = t * (d + 4 * f) * 4, t * (d + 2 * f) * 4  # x, a, u, act(a), h / x, a, u; float32
+    first, second = "store_all_bytes", "recompute_hidden_bytes"
+    return {first: store, second: hidden}, {
+        "d_model + 3 d_ff (act(a) forgotten)": {first: t * (d + 3 * f) * 4},
+        "numbers, not bytes": {first: store // 4, second: hidden // 4},
+        "2 bytes a number": {first: store // 2, second: hidden // 2},
+        "the two swapped": {first: hidden, second: store},
+        "x forgotten": {first: t * 4 * f * 4},
+        "recompute keeps h too": {second: t * (d + 3 * f) * 4},
+        "per token": {first: store // t, second: hidden // t},
+    }
+
+
+def _split_answers():
+    def phi3(M):  # gate, up = chunk(2): the first half is gated
+        d_ff = M.shape[1] // 2
+        return M[:, :d_ff], M[:, d_ff:]
+
+    def swapped(M):
+        return phi3(M)[::-1]
+
+    def interleaved(M):
+        return M[:, ::2], M[:, 1::2]
+
+    def transposed(M):
+        return tuple(m.T for m in phi3(M))
+
+    def one_array(M):
+        return M
+
+    def mutates(M):
+        W, V = phi3(M.copy())
+        M[...] = 0
+        return W, V
+
+    fns = [swapped, interleaved, transposed, one_array, mutates]
+    return {"library": "Phi-3", "split": phi3}, {f.__name__: {"split": f} for f in fns}
+
+
+def _budget_width_answers():
+    b = BUDGET_CASE
+    d, step = b["d_model"], b["multiple_of"]
+    budget = 2 * d * b["d_ff_relu"]  # W and W2 of the ReLU FFN
+    best = max(k for k in range(step, 2 * b["d_ff_relu"], step) if 3 * d * k <= budget)
+    return {"d_ff": best}, {
+        "rounded up": {"d_ff": best + step},
+        "2/3 unrounded": {"d_ff": 2 * b["d_ff_relu"] // 3},
+        "one multiple short": {"d_ff": best - step},
+        "the ReLU width": {"d_ff": b["d_ff_relu"]},
+        "as a float with a fraction": {"d_ff": 2 * b["d_ff_relu"] / 3},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_llama_hidden": _llama_hidden_answers, "check_ffn_swiglu": _ffn_swiglu_answers,
+           "check_memory": _memory_answers, "check_split": _split_answers, "check_budget_width": _budget_width_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({"check_split": {"library"}})

@@ -6,10 +6,19 @@ from fractions import Fraction
 import numpy as np
 
 from ..kernelstudy import ulp_error
-from ._feedback import Feedback, NotAnAnswer, call, checker, integer, number, shown
+from ._feedback import (
+    Feedback,
+    NotAnAnswer,
+    call,
+    checker,
+    frozen,
+    integer,
+    number,
+    shown,
+)
 
 #: Exercise 1: two numbers, each rounded to float32; how many float32 ulps apart?
-ULP_PAIR = (1000.0, 1000.001)
+ULP_PAIR = frozen((1000.0, 1000.001))
 #: Exercise 2: the z around which a rounded z^2 spoils exp(-z^2 / 2).
 Z_ROUNDED = 9.4
 
@@ -67,8 +76,8 @@ def _exactly(*floats):
 
 # (a, b) pairs every correct two_sum handles; the last three are so far apart in size that a
 # float64 sum of the two float32 numbers is no longer exact.
-_TWO_SUM_CASES = [(1.0, 1e-8), (3.0, 0.1), (-2.5, 2.5000002), (1e-3, 7.0), (0.1, 0.2), (1e20, 1e-20),
-                  (-3e15, 1.25e-12), (6e-30, -4e5)]
+_TWO_SUM_CASES = ((1.0, 1e-8), (3.0, 0.1), (-2.5, 2.5000002), (1e-3, 7.0), (0.1, 0.2), (1e20, 1e-20),
+                  (-3e15, 1.25e-12), (6e-30, -4e5))
 
 
 @checker
@@ -77,7 +86,7 @@ def check_two_sum(two_sum):
     exactly, for float32 a and b."""
     rng = np.random.default_rng(8)
     random = rng.standard_normal((200, 2)) * 10.0 ** rng.integers(-6, 7, (200, 2))  # (200, 2): many sizes
-    cases = [(np.float32(a), np.float32(b)) for a, b in _TWO_SUM_CASES + [tuple(r) for r in random]]
+    cases = [(np.float32(a), np.float32(b)) for a, b in [*_TWO_SUM_CASES, *(tuple(r) for r in random)]]
     for a, b in cases:
         result, _ = call(two_sum, {"a": a, "b": b}, "two_sum")
         if not (isinstance(result, tuple) and len(result) == 2):
@@ -138,3 +147,78 @@ def check_silu_zero(w0, w0_float32):
                           f"{root - float(nearest):.3g}. A float32 kernel that measured d = w - w0 from the "
                           "rounded w0 alone would be off by that much in every d near the zero, where d itself "
                           "is that small: glulib keeps the rest of w0 as more float32 numbers.")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6)
+
+def _ulps_apart_answers():
+    a, b = (np.float32(x) for x in ULP_PAIR)
+    right = int((b - a) / np.spacing(a))
+    gap = ULP_PAIR[1] - ULP_PAIR[0]
+    return {"ulps_apart": right}, {
+        "the count near 1": {"ulps_apart": round(gap / 2.0**-23)},
+        "unrounded": {"ulps_apart": gap / float(np.spacing(a))},
+        "one more": {"ulps_apart": right + 1}, "float64 ulps": {"ulps_apart": round(gap / np.spacing(1000.0))},
+    }
+
+
+def _rounded_square_answers():
+    # half the spacing of float32 numbers near z^2 (in [64, 128): 2^-17), halved by z^2 / 2, is the
+    # relative error exp passes on; over one ulp of the result, 2^-24 relative at most
+    predicted = 2.0**-17 / 2 / 2 / 2.0**-24
+    return {"predicted_ulps": predicted}, {
+        "no error": {"predicted_ulps": 0}, "ten times too many": {"predicted_ulps": 10 * predicted},
+        "a quarter": {"predicted_ulps": predicted / 4}, "negative": {"predicted_ulps": -predicted},
+    }
+
+
+def _two_sum_answers():
+    def knuth(a, b):
+        s = a + b
+        bb = s - a
+        return s, (a - (s - bb)) + (b - bb)
+
+    def no_error(a, b):
+        return a + b, np.float32(0)
+
+    def through_float64(a, b):
+        s = a + b
+        return s, np.float32(np.float64(a) + np.float64(b) - np.float64(s))
+
+    def fast_two_sum_unordered(a, b):
+        s = a + b
+        return s, b - (s - a)
+
+    def python_floats(a, b):
+        s, e = knuth(a, b)
+        return float(s), float(e)
+
+    def swapped(a, b):
+        return knuth(a, b)[::-1]
+
+    def as_list(a, b):
+        return list(knuth(a, b))
+
+    fns = [no_error, through_float64, fast_two_sum_unordered, python_floats, swapped, as_list]
+    return {"two_sum": knuth}, {f.__name__: {"two_sum": f} for f in fns}
+
+
+def _silu_zero_answers():
+    w = -1.5
+    for _ in range(100):  # Newton on 1 + w + e^w, whose zero is silu's
+        w = w - (1 + w + math.exp(w)) / (1 + math.exp(w))
+    return {"w0": w, "w0_float32": np.float32(w)}, {
+        "to six digits": {"w0": round(w, 6)},
+        "float32 given as a float64": {"w0_float32": float(np.float32(w))},
+        "the float32 neighbour": {"w0_float32": np.nextafter(np.float32(w), np.float32(0))},
+        "the zero of silu, not silu'": {"w0": 0.0, "w0_float32": np.float32(0)},
+        "the minimum's value": {"w0": w / (1 + math.exp(-w))},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_ulps_apart": _ulps_apart_answers, "check_rounded_square": _rounded_square_answers,
+           "check_two_sum": _two_sum_answers, "check_silu_zero": _silu_zero_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({})

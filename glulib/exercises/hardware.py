@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import hardware, llama, quantize
 from ..recording import FFNRecord
-from ._feedback import Feedback, checker, close, integer, number
+from ._feedback import Feedback, checker, close, frozen, integer, number
 
 #: The layers of exercises 1, 2 and 3 (not the ones whose numbers the notebook prints).
 INT8_LAYER = 8
@@ -91,3 +91,52 @@ def check_threshold(threshold):
                                "Take the 90% quantile.")
     return Feedback(False, f"That threshold keeps {kept:.1%} of the units on average; the target is "
                            f"{TARGET_SHARE:.0%} (within {SHARE_TOLERANCE:.0%}). Look at the quantiles of |opening|.")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6). From the same recorded arrays, with
+# NumPy and the rule written out (not glulib.quantize).
+
+def _distinct(right, wrong):
+    """The wrong answers that differ from the right one (a shortcut can land on it by chance)."""
+    return {k: v for k, v in wrong.items() if any(v[p] != right[p] for p in v)}
+
+
+def _int8_zeros_answers():
+    p = np.abs(_record().product[INT8_LAYER])  # (n, d_ff)
+    step = p.max() / 127
+    want = float(np.mean(p < step / 2))
+    unit_step = p.max(axis=0) / 127  # (d_ff,)
+    return {"share": want}, _distinct({"share": want}, {
+        "a percentage": {"share": 100 * want}, "the share kept": {"share": 1 - want},
+        "below a whole step, not half": {"share": float(np.mean(p < step))},
+        "per unit instead": {"share": float(np.mean(p < unit_step / 2))},
+        "none": {"share": 0.0},
+    })
+
+
+def _outlier_unit_answers():
+    p = np.abs(_record().product[OUTLIER_LAYER])  # (n, d_ff)
+    order = np.argsort(p.max(axis=0))
+    want = int(order[-1])
+    return {"unit": want}, _distinct({"unit": want}, {
+        "the second largest": {"unit": int(order[-2])}, "the smallest": {"unit": int(order[0])},
+        "the token, not the unit": {"unit": int(np.unravel_index(int(np.argmax(p)), p.shape)[0])},
+        "past the last unit": {"unit": p.shape[1]}, "a negative unit": {"unit": -1},
+    })
+
+
+def _threshold_answers():
+    g = np.sort(np.abs(_record().opening[THRESHOLD_LAYER]).reshape(-1))  # every |opening|, ascending
+    at = lambda share: float(g[int(round(share * (g.size - 1)))])  # the value with that share below it
+    return {"threshold": at(1 - TARGET_SHARE)}, {
+        "the 10% quantile": {"threshold": at(TARGET_SHARE)}, "the median": {"threshold": at(0.5)},
+        "zero": {"threshold": 0.0}, "negative": {"threshold": -1.0}, "above every opening": {"threshold": g[-1] + 1.0},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_int8_zeros": _int8_zeros_answers, "check_outlier_unit": _outlier_unit_answers,
+                  "check_threshold": _threshold_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({})

@@ -1,19 +1,31 @@
 """Checkers for notebook 08, inside the kernels."""
 
+import dis
+
 import numpy as np
 
 from .. import costs as _costs
 from .. import glu
 from ..kernelstudy import fused_traffic
-from ._feedback import Feedback, NotAnAnswer, call, checker, integer, shown, worst
+from ._feedback import (
+    Feedback,
+    NotAnAnswer,
+    _python_version,
+    call,
+    checker,
+    frozen,
+    integer,
+    shown,
+    worst,
+)
 
 #: Exercise 1: a fused forward plus backward on this many elements of this dtype.
 N_ELEMENTS = 1 << 20
 DTYPE = "float64"
 #: Exercise 2: the FFNs of a LLaMA-7B-sized model (32 layers, d_model 4096, d_ff 11008), in
 #: bfloat16 (2 bytes a number), with this many GiB left for what the forward keeps.
-MEMORY_CASE = {"layers": 32, "d_model": 4096, "d_ff": 11008, "variant": "swiglu", "bytes_per_element": 2,
-               "budget_gib": 24}
+MEMORY_CASE = frozen({"layers": 32, "d_model": 4096, "d_ff": 11008, "variant": "swiglu", "bytes_per_element": 2,
+                      "budget_gib": 24})
 #: The two strategies of exercise 2 (names as in ``glulib.costs.STRATEGIES``).
 MEMORY_STRATEGIES = ("store_all", "recompute_hidden")
 
@@ -74,9 +86,27 @@ def check_max_tokens(store_all_tokens, recompute_hidden_tokens):
                           f"{want[1] / want[0]:.2f}x the batch (or sequence) for the same memory.")
 
 
+def _has_loop(fn):
+    """True when the Python code of ``fn`` holds a loop (a jump back in its bytecode)."""
+    for ins in dis.get_instructions(fn):
+        if ins.opname == "FOR_ITER" or ("JUMP" in ins.opname and isinstance(ins.argval, int)
+                                        and ins.argval < ins.offset):
+            return True
+    return False
+
+
 @checker
 def check_reglu_kernel(kernel):
-    """Exercise 3: ``kernel(value, gate, out)`` writes value * max(gate, 0) into out, NaN kept."""
+    """Exercise 3: ``kernel(value, gate, out)``, a Numba-compiled loop, writes value * max(gate, 0)
+    into out, NaN kept."""
+    python = _python_version(kernel)
+    if kernel is not None and callable(kernel) and python is None:
+        return Feedback(False, "my_reglu is not compiled: put @numba.njit on the line above its def. The exercise "
+                               "is one compiled loop; NumPy's value * np.maximum(gate, 0) makes a temporary array "
+                               "and passes over memory more than once.")
+    if python is not None and not _has_loop(python):
+        return Feedback(False, "my_reglu has no loop: write `for i in range(value.size):` and compute out[i] "
+                               "from value[i] and gate[i], so each element is read once and written once.")
     rng = np.random.default_rng(7)
     value = rng.standard_normal(1001)  # (1001,)
     gate = rng.standard_normal(1001)  # (1001,)
@@ -105,4 +135,100 @@ def check_reglu_kernel(kernel):
         i = cmp.index[0]
         return Feedback(False, f"out[{i}] = {cmp.got!r} for value = {value[i]!r}, gate = {gate[i]!r}; expected "
                                f"value * max(gate, 0) = {cmp.want!r} (NaN in, NaN out).")
-    return Feedback(True, "one pass: each element of value and gate is read once and out written once.")
+    return Feedback(True, "one compiled pass: each element of value and gate is read once and out written once, "
+                          "with no temporary array between.")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6). Counted by hand, not with
+# glulib.costs or glulib.kernelstudy.
+
+def _fused_bytes_answers():
+    n, item = N_ELEMENTS, np.dtype(DTYPE).itemsize
+    right = (3 + 5) * n * item  # forward: value, gate in, out; backward: dout, value, gate in, dvalue, dgate out
+    return {"bytes_fused": right}, {
+        "the forward alone": {"bytes_fused": 3 * n * item}, "arrays times elements": {"bytes_fused": 8 * n},
+        "float32": {"bytes_fused": 8 * n * 4}, "act(gate) stored and read back": {"bytes_fused": 10 * n * item},
+        "bits, not bytes": {"bytes_fused": 8 * right}, "the backward alone": {"bytes_fused": 5 * n * item},
+    }
+
+
+def _max_tokens_answers():
+    m = MEMORY_CASE
+    budget = m["budget_gib"] * 2**30
+
+    def tokens(widths, layers=m["layers"], item=m["bytes_per_element"]):
+        return budget // (layers * widths * item)
+
+    d, f = m["d_model"], m["d_ff"]
+    store, hidden = tokens(d + 4 * f), tokens(d + 2 * f)  # x, a, u, act(a), h / x, a, u
+    first, second = "store_all_tokens", "recompute_hidden_tokens"
+    return {first: store, second: hidden}, {
+        "rounded up": {first: store + 1},
+        "one layer": {first: tokens(d + 4 * f, layers=1), second: tokens(d + 2 * f, layers=1)},
+        "float32": {first: tokens(d + 4 * f, item=4), second: tokens(d + 2 * f, item=4)},
+        "the two swapped": {first: hidden, second: store},
+        "d_model + 3 d_ff": {first: tokens(d + 3 * f)},
+        "not rounded": {first: budget / (m["layers"] * (d + 4 * f) * m["bytes_per_element"])},
+        "GB, not GiB": {second: m["budget_gib"] * 10**9 // (m["layers"] * (d + 2 * f) * m["bytes_per_element"])},
+    }
+
+
+def _reglu_kernel_answers():
+    import numba
+
+    def right(value, gate, out):
+        for i in range(value.size):
+            g = gate[i]
+            out[i] = value[i] * (0.0 if g <= 0 else g)  # NaN <= 0 is False: a NaN gate stays NaN
+
+    def nan_to_zero(value, gate, out):
+        for i in range(value.size):
+            out[i] = value[i] * (gate[i] if gate[i] > 0 else 0.0)
+
+    def skips_the_last(value, gate, out):
+        for i in range(value.size - 1):
+            out[i] = value[i] * max(gate[i], 0.0)
+
+    def relu_on_value(value, gate, out):
+        for i in range(value.size):
+            out[i] = max(value[i], 0.0) * gate[i]
+
+    def negated(value, gate, out):
+        for i in range(value.size):
+            out[i] = -value[i] * max(gate[i], 0.0)
+
+    def nan_everywhere(value, gate, out):
+        for i in range(value.size):
+            out[i] = np.nan
+
+    def numpy_in_njit(value, gate, out):  # compiled, but no loop: array expressions
+        out[:] = value * np.maximum(gate, 0)
+
+    def plain_numpy(value, gate, out):  # right numbers, NaN kept, but NumPy's temporaries, not one pass
+        out[:] = value * np.maximum(gate, 0)
+
+    def plain_python_loop(value, gate, out):  # right numbers, never compiled
+        right(value, gate, out)
+
+    def rebinds_out(value, gate, out):
+        out = value * np.maximum(gate, 0)  # noqa: F841 - a new array; the caller's out never changes
+
+    def mutates_value(value, gate, out):
+        for i in range(value.size):
+            if gate[i] <= 0:
+                value[i] = 0.0
+            out[i] = value[i] * max(gate[i], 0.0)
+
+    compiled = [nan_to_zero, skips_the_last, relu_on_value, negated, nan_everywhere, numpy_in_njit, rebinds_out,
+                mutates_value]
+    wrong = {f.__name__: {"kernel": numba.njit(f)} for f in compiled}
+    wrong |= {f.__name__: {"kernel": f} for f in (plain_numpy, plain_python_loop)}
+    return {"kernel": numba.njit(right)}, wrong
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_fused_bytes": _fused_bytes_answers, "check_max_tokens": _max_tokens_answers,
+           "check_reglu_kernel": _reglu_kernel_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({})

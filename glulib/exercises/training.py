@@ -2,7 +2,17 @@
 from glulib (model sizes) or from the committed results, never from a typed number."""
 
 from .. import experiment, model, train
-from ._feedback import Feedback, NotAnAnswer, checker, choice, choices, close, integer, number
+from ._feedback import (
+    Feedback,
+    NotAnAnswer,
+    checker,
+    choice,
+    choices,
+    close,
+    frozen,
+    integer,
+    number,
+)
 
 
 @checker
@@ -116,8 +126,6 @@ def check_paired_interval(delta, half_width, results=None):
     """Exercise 5: GLU's paired change against ReLU over the seeds and its 95 % half-width."""
     import math
 
-    import numpy as np
-
     got_delta = number(delta, "delta")
     got_half = number(half_width, "half_width")
     results = experiment.load_results() if results is None else results
@@ -145,3 +153,107 @@ def check_paired_interval(delta, half_width, results=None):
     return Feedback(True, f"{want_delta:+.4f} +/- {want_half:.4f}: the interval {verdict}. Ignoring the pairing "
                           f"gives +/- {unpaired:.4f}; pairing removes what the two share (the same data order), "
                           f"{'narrowing' if want_half < unpaired else 'not narrowing'} the interval here.")
+
+
+# ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
+# (how to write these: glulib/exercises/_feedback.py, point 6). Counted by hand from the quick
+# configuration, and read from the committed results without experiment.summary.
+
+def _width_params_answers():
+    from .. import textdata
+
+    q = train.QUICK.model
+    lost = q.n_layers * 2 * q.d_model * (q.d_ff_baseline - q.d_ff_baseline // 2)  # W and W2 of each layer
+    return {"answer": lost, "vocab_size": textdata.load_corpus().vocab_size}, {
+        "one layer's loss": {"answer": lost // q.n_layers},
+        "one matrix": {"answer": lost // 2},
+        "three matrices, as if gated": {"answer": lost * 3 // 2},
+        "a minus sign": {"answer": -lost},
+        "the new width's parameters": {"answer": q.n_layers * 2 * q.d_model * (q.d_ff_baseline // 2) + 1},
+    }
+
+
+def _unmatched_answers():
+    from ..feedforward import matched_d_ff
+
+    base = train.QUICK.model.d_ff_baseline
+    return {"d_ff": base, "ratio": 3 / 2}, {
+        "the matched width": {"d_ff": matched_d_ff(base, "swiglu")},
+        "ReLU's over SwiGLU's": {"ratio": 2 / 3},
+        "ratio 1 (as if matched)": {"ratio": 1.0},
+        "three matrices, not a ratio": {"ratio": 3},
+        "ratio rounded too early": {"ratio": 2},
+    }
+
+
+def _results_rows():
+    """The committed results, and per variant its mean loss and its seed-by-seed changes against ReLU."""
+    import numpy as np
+
+    results = experiment.load_results()
+    loss = {(r["variant"], r["seed"]): r["heldout_loss"] for r in results["runs"]}
+    rows = {}
+    for v in results["variants"]:
+        seeds = [s for s in results["seeds"] if (v, s) in loss]
+        if seeds:
+            d = np.array([loss[v, s] - loss["relu", s] for s in seeds if ("relu", s) in loss])  # (n,)
+            rows[v] = (float(np.mean([loss[v, s] for s in seeds])), d)
+    return results, rows
+
+
+def _best_variant_answers():
+    _, rows = _results_rows()
+    order = sorted(rows, key=lambda v: rows[v][0])
+    return {"answer": order[0].upper()}, {f"{v}, ranked lower": {"answer": v} for v in order[1:]} | {
+        "the label, not the name": {"answer": "the best one"}}
+
+
+def _beats_relu_answers():
+    import math
+
+    _, rows = _results_rows()
+    want = sorted(v for v, (_, d) in rows.items() if v != "relu" and d.size > 1
+                  and d.mean() + t95(d.size - 1) * d.std(ddof=1) / math.sqrt(d.size) < 0)
+    lower = sorted(v for v, (_, d) in rows.items() if v != "relu" and d.size and d.mean() < 0)
+    wrong = {"every variant": {"answer": sorted(rows)}, "with relu itself": {"answer": want + ["relu"]},
+             "the names as one text": {"answer": ", ".join(want) or "none"}}
+    if want:
+        wrong |= {"none": {"answer": []}, "one missing": {"answer": want[1:]}}
+    if lower != want:
+        wrong["a lower mean, interval ignored"] = {"answer": lower}
+    others = [v for v in rows if v not in want and v != "relu"]
+    if others:
+        wrong["one too many"] = {"answer": want + others[:1]}
+    return {"answer": want}, wrong
+
+
+def _paired_interval_answers():
+    import math
+
+    import numpy as np
+
+    results, rows = _results_rows()
+    d = rows["glu"][1]
+    n = d.size
+    t = t95(n - 1)
+    half = t * d.std(ddof=1) / math.sqrt(n)
+    loss = {(r["variant"], r["seed"]): r["heldout_loss"] for r in results["runs"]}
+    seeds = [s for s in results["seeds"] if ("glu", s) in loss and ("relu", s) in loss]
+    glu, relu = np.array([loss["glu", s] for s in seeds]), np.array([loss["relu", s] for s in seeds])  # (n,) each
+    unpaired = t * math.sqrt(glu.var(ddof=1) / n + relu.var(ddof=1) / n)
+    return {"delta": d.mean(), "half_width": half, "results": results}, {
+        "sign flipped": {"delta": -d.mean()},
+        "ddof=0": {"half_width": t * d.std(ddof=0) / math.sqrt(n)},
+        "unpaired": {"half_width": unpaired},
+        "no square root of n": {"half_width": t * d.std(ddof=1)},
+        "1.96 for t": {"half_width": 1.96 * d.std(ddof=1) / math.sqrt(n)},
+        "the standard error alone": {"half_width": d.std(ddof=1) / math.sqrt(n)},
+    }
+
+
+#: Checker name -> a function giving (right answer, {label: what a wrong answer changes}).
+ANSWERS = frozen({"check_width_params": _width_params_answers, "check_unmatched": _unmatched_answers,
+           "check_best_variant": _best_variant_answers, "check_beats_relu": _beats_relu_answers,
+           "check_paired_interval": _paired_interval_answers})
+#: Arguments the notebook passes rather than the learner, per checker.
+CONTEXT = frozen({"check_width_params": {"vocab_size"}, "check_paired_interval": {"results"}})

@@ -1,7 +1,7 @@
 """The fast path: the float32 kernels behind glulib's public functions, and what makes them fast.
 
 ``glulib.core`` holds the gated product as the course teaches it, in float64; float32 arrays
-passed to the same public functions (``glu``, ``glu_backward``, ``activate``,
+passed to the public functions (``glu``, ``glu_backward``, ``activate``,
 ``activate_grad``, ``ffn``, ``ffn_backward``) run the kernels here instead, and the tests
 check them against ``core``. docs/PERFORMANCE.md records the measurements behind them.
 
@@ -12,9 +12,7 @@ check them against ``core``. docs/PERFORMANCE.md records the measurements behind
 - ``intrinsics``: one-instruction helpers (fma, bit casts, a reciprocal estimate) and the
   request for 512-bit vectors.
 - ``kernels``: the chunked loops, serial for small arrays, over threads for large ones.
-- ``numba_cache``: the guard on Numba's on-disk cache (stamps of every source, recovery
-  from a corrupt file), for the Numba versions it was written against.
 
-This file imports nothing, so that ``glulib._config`` can use ``numba_cache`` while the
-kernels here use ``glulib._config``.
+Numba's settings, its cache and the launch of parallel kernels are ``glulib.jit``, which
+imports nothing from glulib.
 """

@@ -32,7 +32,7 @@ plain Python has no float32 arithmetic worth stepping through.
 
 import numpy as np
 
-from .._config import njit
+from ..jit import njit
 from .intrinsics import bits_as_float, float_bits, fma, quick_div
 from .vecmath import gelu_tanh_and_grad
 

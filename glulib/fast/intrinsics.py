@@ -13,7 +13,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .._config import jit_disabled, njit
+from ..jit import jit_disabled, njit
 
 F32 = np.float32
 

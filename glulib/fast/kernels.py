@@ -7,8 +7,9 @@ The same three lines as the reading path,
     dgate  = dout * value * act'(gate)
 
 with the activations of ``float32.py``, sixteen float32 lanes per AVX-512 instruction, and
-arrays split into chunks over threads. ``forward`` and ``backward`` take flat, contiguous
-float32 arrays; ``glulib.core`` sends float32 arrays here and checks everything first.
+arrays split into chunks over threads. ``forward``, ``backward``, ``activate`` and
+``activate_grad`` take flat, contiguous float32 arrays; ``glulib.elementwise`` checks
+everything first and sends float32 arrays here.
 """
 
 import inspect
@@ -17,12 +18,13 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from .._config import CHUNK, SERIAL_BELOW, jit_disabled, njit, launch
+from ..jit import CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 from ..codes import ACTIVATIONS, GELU, GELU_TANH, RELU, SIGMOID, SILU, TANH
 from . import float32 as f32
 from .intrinsics import fma, wide_vectors
 
 _ZERO32 = np.float32(0.0)
+_ONE32 = np.float32(1.0)
 
 
 # ---- one chunk, one activation (compiled into the span functions below) ----
@@ -82,6 +84,26 @@ def backward_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, act_and_grad)
         dgate[i] = mul_pair(d, p, fma(v, da, -p))
 
 
+@njit(inline="always")
+def activate_chunk(z, out, lo, hi, beta, act):
+    """out[lo:hi] = act(z), the pair (hi + lo) rounded once."""
+    wide_vectors()
+    for j in range(lo, hi):
+        i = np.uint64(j)
+        a_hi, a_lo = act(z[i], beta)
+        out[i] = mul_pair(_ONE32, a_hi, a_lo)
+
+
+@njit(inline="always")
+def activate_grad_chunk(z, out, lo, hi, beta, act_and_grad):
+    """out[lo:hi] = act'(z)."""
+    wide_vectors()
+    for j in range(lo, hi):
+        i = np.uint64(j)
+        _, _, da = act_and_grad(z[i], beta)
+        out[i] = da
+
+
 # ---- one span [lo, hi) for any activation: the activation is chosen once per span ----
 # Ordinary (not inlined) functions: everything inside them is inlined so that the loops
 # vectorise, while the parallel kernels below stay small. Numba's parfor passes copy and
@@ -123,6 +145,42 @@ def _backward_span(dout, value, gate, dvalue, dgate, lo, hi, code, beta):
         backward_chunk(dout, value, gate, dvalue, dgate, lo, hi, beta, f32.identity32_and_grad)
 
 
+@njit
+def _activate_span(z, out, lo, hi, code, beta):
+    if code == SIGMOID:
+        activate_chunk(z, out, lo, hi, beta, f32.sigmoid32)
+    elif code == TANH:
+        activate_chunk(z, out, lo, hi, beta, f32.tanh32)
+    elif code == RELU:
+        activate_chunk(z, out, lo, hi, beta, f32.relu32)
+    elif code == GELU:
+        activate_chunk(z, out, lo, hi, beta, f32.gelu32)
+    elif code == GELU_TANH:
+        activate_chunk(z, out, lo, hi, beta, f32.gelu_tanh32)
+    elif code == SILU:
+        activate_chunk(z, out, lo, hi, beta, f32.silu32)
+    else:
+        activate_chunk(z, out, lo, hi, beta, f32.identity32)
+
+
+@njit
+def _activate_grad_span(z, out, lo, hi, code, beta):
+    if code == SIGMOID:
+        activate_grad_chunk(z, out, lo, hi, beta, f32.sigmoid32_and_grad)
+    elif code == TANH:
+        activate_grad_chunk(z, out, lo, hi, beta, f32.tanh32_and_grad)
+    elif code == RELU:
+        activate_grad_chunk(z, out, lo, hi, beta, f32.relu32_and_grad)
+    elif code == GELU:
+        activate_grad_chunk(z, out, lo, hi, beta, f32.gelu32_and_grad)
+    elif code == GELU_TANH:
+        activate_grad_chunk(z, out, lo, hi, beta, f32.gelu_tanh32_and_grad)
+    elif code == SILU:
+        activate_grad_chunk(z, out, lo, hi, beta, f32.silu32_and_grad)
+    else:
+        activate_grad_chunk(z, out, lo, hi, beta, f32.identity32_and_grad)
+
+
 #: The float32 functions each code runs: (act, act_and_grad), by the same table as core.
 FUNCTIONS = {
     name: (getattr(f32, name + "32"), getattr(f32, name + "32_and_grad")) for name in ACTIVATIONS
@@ -144,6 +202,20 @@ def _backward_parallel(dout, value, gate, dvalue, dgate, code, beta):
         _backward_span(dout, value, gate, dvalue, dgate, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
 
 
+@njit(parallel=True)
+def _activate_parallel(z, out, code, beta):
+    n = z.size
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _activate_span(z, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
+
+
+@njit(parallel=True)
+def _activate_grad_parallel(z, out, code, beta):
+    n = z.size
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _activate_grad_span(z, out, c * CHUNK, min(n, (c + 1) * CHUNK), code, beta)
+
+
 # ---- the same spans on the calling thread, for small arrays (``SERIAL_BELOW``) ----
 # They share the span functions, so they add little compile time, as long as they call
 # them with the same argument types (``np.int64(0)``: a literal 0 would be typed
@@ -156,6 +228,16 @@ def _forward_serial(value, gate, out, code, beta):
 @njit
 def _backward_serial(dout, value, gate, dvalue, dgate, code, beta):
     _backward_span(dout, value, gate, dvalue, dgate, np.int64(0), value.size, code, beta)
+
+
+@njit
+def _activate_serial(z, out, code, beta):
+    _activate_span(z, out, np.int64(0), z.size, code, beta)
+
+
+@njit
+def _activate_grad_serial(z, out, code, beta):
+    _activate_grad_span(z, out, np.int64(0), z.size, code, beta)
 
 
 def forward(value, gate, out, code, beta):
@@ -174,13 +256,32 @@ def backward(dout, value, gate, dvalue, dgate, code, beta):
         launch(_backward_parallel, dout, value, gate, dvalue, dgate, code, beta)
 
 
+def activate(z, out, code, beta):
+    """out = act(z) for flat, contiguous float32 arrays."""
+    if z.size < SERIAL_BELOW:
+        _activate_serial(z, out, code, beta)
+    else:
+        launch(_activate_parallel, z, out, code, beta)
+
+
+def activate_grad(z, out, code, beta):
+    """out = act'(z) for flat, contiguous float32 arrays."""
+    if z.size < SERIAL_BELOW:
+        _activate_grad_serial(z, out, code, beta)
+    else:
+        launch(_activate_grad_parallel, z, out, code, beta)
+
+
 def compile_all():
     """Call every kernel here once on tiny float32 arrays, which compiles them all (the code
     is a runtime argument: one call compiles every activation's span)."""
     a = np.ones(8, np.float32)
-    for fwd, bwd in ((_forward_serial, _backward_serial), (_forward_parallel, _backward_parallel)):
+    for fwd, bwd, act, grad in ((_forward_serial, _backward_serial, _activate_serial, _activate_grad_serial),
+                                (_forward_parallel, _backward_parallel, _activate_parallel, _activate_grad_parallel)):
         fwd(a, a, a.copy(), SIGMOID, 1.0)
         bwd(a, a, a, a.copy(), a.copy(), SIGMOID, 1.0)
+        act(a, a.copy(), SIGMOID, 1.0)
+        grad(a, a.copy(), SIGMOID, 1.0)
 
 
 def source_of(name):

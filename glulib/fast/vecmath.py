@@ -20,7 +20,7 @@ for the derivative of GELU's tanh form (``gelu_tanh_and_grad``), which cancels i
 
 import math
 
-from .._config import njit
+from ..jit import njit
 from .intrinsics import bits_as_float, to_f64
 
 LOG2E = 1.4426950408889634  # 1 / ln 2

@@ -1,10 +1,15 @@
 """Building blocks shared by every panel: figures, labelled controls, readouts, static twins."""
 
+import base64
 import io
+import math
+import re
+import sys
 import weakref
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import traitlets
 from IPython.display import Image
 
 LABEL_WIDTH = "11em"
@@ -79,10 +84,27 @@ def static_twin(fig, dpi=100):
     return Image(data=buf.getvalue(), format="png")
 
 
+class FiniteSlider(widgets.FloatSlider):
+    """A FloatSlider that refuses NaN and infinities with a clear error.
+
+    ipywidgets clamps a value set from code into [min, max], but NaN compares false with both
+    ends and would be kept: every readout and the figure would then show NaN without a word.
+    """
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value = proposal["value"]
+        if not math.isfinite(value):
+            raise traitlets.TraitError(
+                f"slider {self.description!r}: value must be a finite number between {self.min:g} "
+                f"and {self.max:g}, got {value!r}")
+        return super()._validate_value(proposal)
+
+
 def slider(label, value, lo, hi, step, unit="", fmt=".2f"):
-    """A labelled float slider; ``unit`` is shown in the label."""
+    """A labelled float slider (a ``FiniteSlider``); ``unit`` is shown in the label."""
     text = f"{label} ({unit})" if unit else label
-    return widgets.FloatSlider(
+    return FiniteSlider(
         value=value, min=lo, max=hi, step=step, description=text, readout_format=fmt,
         continuous_update=True, style={"description_width": LABEL_WIDTH},
         layout=widgets.Layout(width="26em"),
@@ -113,13 +135,56 @@ def _cell_run():
         return None
 
 
-#: cell id -> (execution count, weak references to the panels that run of the cell built)
+def _in_kernel():
+    """True inside a Jupyter kernel (a front end may show widgets), False in a script or in
+    plain IPython in a terminal (nothing can show them)."""
+    try:
+        from IPython import get_ipython
+
+        return getattr(get_ipython(), "kernel", None) is not None
+    except ImportError:
+        return False
+
+
+# IPython names a terminal cell's code "<ipython-input-12-3f2a...>" (12: the prompt number);
+# ipykernel names it after a hash of the cell's text alone. Without the number, rerunning the
+# same code gives the same name.
+_PROMPT_NUMBER = re.compile(r"^<ipython-input-\d+-")
+
+
+def _code_run():
+    """(where the building code is, execution count): the file and line of the first caller
+    outside glulib, the number stripped from IPython's cell names; None when no kernel runs.
+
+    The stand-in for a cell id in a front end that sends none (classic Notebook, other
+    clients): rerunning an unchanged cell runs the same code at the same line."""
+    try:
+        from IPython import get_ipython
+
+        count = get_ipython().execution_count
+    except (ImportError, AttributeError):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] == "glulib":
+        frame = frame.f_back
+    if frame is None:
+        return None
+    where = (_PROMPT_NUMBER.sub("<ipython-input-", frame.f_code.co_filename), frame.f_lineno)
+    return where, count
+
+
+#: cell id (or code location) -> (execution count, weak references to the panels that run built)
 _BUILT = {}
 
 
 def _close_tree(widget):
+    """Close ``widget``, its children and its Layout and Style (each of them a widget that
+    ipywidgets keeps registered until closed)."""
     for child in getattr(widget, "children", ()):
         _close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, widgets.Widget):
+            part.close()
     widget.close()
 
 
@@ -127,8 +192,14 @@ class Panel:
     """A built panel: ``widget`` to display, ``controls`` and ``readouts`` by name, ``fig``.
 
     Subclasses (or factories) fill these in and call ``self.update()`` on every change.
-    Rerunning a notebook cell closes the panels its previous run built (``close``): every
-    widget stays registered with ipywidgets until closed, and with it the figure.
+    Every widget stays registered with ipywidgets until closed, and with it the figure, so:
+
+    - in a kernel, rerunning a cell closes the panels its previous run built (``close``). The
+      cell is known by its id (JupyterLab, Notebook 7) or, when the front end sends none, by
+      the file and line of the code that built the panel;
+    - outside a kernel (a script, IPython in a terminal) nothing can show a widget: the panel
+      lets go of ipywidgets' registry at once and lives as long as the caller keeps it. Its
+      controls, readouts and figure work as before.
     """
 
     def __init__(self, widget, controls, readouts, fig, update):
@@ -137,7 +208,10 @@ class Panel:
         self.readouts = readouts
         self.fig = fig
         self.update = update
-        run = _cell_run()
+        if not _in_kernel():
+            self._unregister()
+            return
+        run = _cell_run() or _code_run()
         if run is not None:
             cell, count = run
             last_count, panels = _BUILT.get(cell, (None, []))
@@ -149,20 +223,40 @@ class Panel:
             _BUILT[cell] = (count, [*panels, weakref.ref(self)])
 
     def close(self):
-        """Close every widget of the panel (its figure's canvas, toolbar and Output too), so
-        that ipywidgets lets go of them and of the figure."""
+        """Close every widget of the panel (its figure's canvas, toolbar and Output, and every
+        Layout and Style too), so that ipywidgets lets go of them and of the figure."""
+        self._unregister()
+
+    def _unregister(self):
         for w in (*self.controls.values(), *self.readouts.values()):
             _close_tree(w)
         _close_tree(self.widget)
         canvas = self.fig.canvas  # under ipympl a widget, with its toolbar another one
         for w in (canvas, getattr(canvas, "toolbar", None), getattr(self.fig, "_glulib_output", None)):
             if isinstance(w, widgets.Widget):
-                w.close()
+                _close_tree(w)
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    #: Show the static twin in the panel's own output, as its fallback (see ``_repr_mimebundle_``)
+    #: instead of a cell of its own. A panel sets it once its notebook no longer shows
+    #: ``panel.static()`` separately.
+    twin_in_output = False
 
-        display(self.widget)
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The widget's view, and, when ``twin_in_output``, the static twin as ``image/png``
+        in the same output.
+
+        A front end shows one type of each output: JupyterLab (and Voila) the live widget,
+        alone; wherever widgets do not render (a static page, the course site, a slide deck,
+        a PDF, a front end without the widget manager) the image. The figure is then drawn
+        once in JupyterLab, and still reads everywhere else."""
+        bundle = {"text/plain": f"<{type(self).__name__}: {', '.join(self.controls)}>"}
+        if getattr(self.widget, "comm", None) is not None:  # closed (outside a kernel: from the start): no view
+            # what ipywidgets 8 (and 7, through _ipython_display_) sends for a widget's view
+            bundle["application/vnd.jupyter.widget-view+json"] = {
+                "version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        if self.twin_in_output:
+            bundle["image/png"] = base64.b64encode(self.static().data).decode("ascii")
+        return bundle
 
     def static(self):
         """The static twin of the panel's figure."""

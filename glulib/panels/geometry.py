@@ -1,14 +1,16 @@
 """The geometry panel (notebook 04): one input, a gate unit and a value unit, their product.
 
 Left: the product act(a) * u over the (a, u) plane, its zero set in black, and the input
-line (a, u) = (w x + b, v x + c). Middle: where the product surface is a saddle or flat
-(the sign of its Hessian's determinant). Right: the unit along x, the product drawn solid
+line (a, u) = (w x + b, v x + c). Middle: the sign of the product's Hessian determinant: a
+saddle where it is negative; where it is 0 (act'(a) = 0) the test says nothing, and the line
+through GELU's or Swish's lowest point is drawn, where the surface curves along a only. Right: the unit along x, the product drawn solid
 where it curves up, dashed where it curves down, thin where it is straight.
 """
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .. import geometry as _geo
@@ -18,7 +20,7 @@ from ._quiet import live_figure, static_figure
 
 LIM = 3.0
 CURV_TOL = 1e-6  # |p''(x)| below this: the output is straight there
-CLASS_CMAP = ListedColormap(["#d95f02", "#f0f0f0", "#1b9e77"])  # saddle, flat, bowl/dome
+CLASS_CMAP = ListedColormap(["#d95f02", "#f0f0f0", "#1b9e77"])  # det < 0, det = 0, det > 0
 
 
 def _fmt(x):
@@ -74,7 +76,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
 
     Readouts: ``at_zero`` (output at x = 0), ``zeros`` (where the output is zero along x),
     ``curvature`` (how much of x the output curves up), ``dip`` (the opening's minimum),
-    ``saddle`` (share of the plane that is a saddle).
+    ``det_zero`` (where det H = 0, that is act'(a) = 0: the Hessian test gives no verdict there).
     """
     A, U = plane(LIM, n)
     x = np.linspace(-LIM, LIM, 241)  # (241,)
@@ -85,17 +87,20 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     zero_img = ax_p.imshow(np.zeros(A.shape + (4,)), origin="lower", extent=extent, aspect="auto")
     cls_img = ax_h.imshow(np.zeros_like(A), origin="lower", extent=extent, cmap=CLASS_CMAP,
                           vmin=-1.5, vmax=1.5, aspect="auto")
+    det0_style = {"color": "#542788", "lw": 2.0, "ls": ":"}
+    det0_line = ax_h.axvline(0.0, visible=False, **det0_style)  # act'(a) = 0 on a line
     in_lines = [axis.plot([], [], color="k", lw=1.5)[0] for axis in (ax_p, ax_h)]
     in_dots = [axis.plot([], [], "o", color="k", ms=5)[0] for axis in (ax_p, ax_h)]
     for axis, title in ((ax_p, "product over (a, u); zero set black"),
-                        (ax_h, "Hessian: saddle / flat / bowl")):
+                        (ax_h, "Hessian: the sign of det H")):
         axis.set_xlabel("a = w x + b (gate input)")
         axis.set_ylabel("u = v x + c (value)")
         axis.set_xlim(-LIM, LIM)
         axis.set_ylim(-LIM, LIM)
         axis.set_title(title, fontsize=9)
     ax_h.legend(handles=[Patch(color=CLASS_CMAP.colors[i], label=lab) for i, lab in
-                         enumerate(("saddle (det < 0)", "flat (det = 0)", "bowl or dome (det > 0)"))],
+                         enumerate(("saddle (det < 0)", "det = 0: no verdict", "bowl or dome (det > 0)"))]
+                + [Line2D([], [], label="det = 0 on a line: curved along a only", **det0_style)],
                 fontsize=6, loc="lower right", framealpha=0.9)
     gate_line = ax_x.plot(x, x, label="opening act(a)", color="C1")[0]
     value_line = ax_x.plot(x, x, label="value u", color="C0")[0]
@@ -121,7 +126,7 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
     }
     readouts = {k: readout(label) for k, label in (
         ("at_zero", "output at x = 0"), ("zeros", "output = 0 at x"), ("curvature", "curves up on"),
-        ("dip", "opening's minimum"), ("saddle", "saddle share"))}
+        ("dip", "opening's minimum"), ("det_zero", "det H = 0 on"))}
     state = {"variant": None}
 
     def update_plane(name):
@@ -138,8 +143,14 @@ def geometry_panel(variant="geglu", w=1.0, v=1.0, b=0.0, c=0.0, n=121):
         dip = _geo.activation_minimum(VARIANTS[name])
         readouts["dip"].value = ("none: the opening never dips below zero" if dip is None else
                                  f"{VARIANTS[name]}({dip[0]:.4f}) = {dip[1]:.4f}")
-        readouts["saddle"].value = (f"{(cls == -1).mean():.1%} saddle, {(cls == 0).mean():.1%} flat, "
-                                    f"{(cls == 1).mean():.1%} bowl")
+        act = VARIANTS[name]
+        det0_line.set_visible(dip is not None)
+        if dip is not None:
+            det0_line.set_xdata([dip[0], dip[0]])
+        readouts["det_zero"].value = (
+            f"the line a = {dip[0]:.4f}: curved along a, straight along u" if dip is not None
+            else "the half-plane a < 0, where the product is flat" if act == "relu"
+            else "nowhere: a saddle everywhere")
 
     def update(change=None):
         name = controls["variant"].value

@@ -2,14 +2,14 @@
 
     from glulib.panels.microscope import microscope_panel
     panel = microscope_panel(states)            # {variant: glulib.microscope.States}
-    panel.controls["unit"].value = 12           # redrawn in place
+    panel.controls["unit"].value = 12           # redrawn in place (or "unit_number", the box)
     panel.controls["variant"].value = "glu"
 
-The view: the passage three times, each character's background coloured by the chosen unit's
-opening act(a), its value u and their product h (blue negative, white zero, red positive, each
-scaled by the unit's largest |.| on the passage; ungated FFNs have no value); beside it, the
-histogram of the unit's openings and, for gated FFNs, the opening against the value at every
-character; below, the characters where it opens most. Every number comes from
+The view: the histogram of the unit's openings and, for gated FFNs, the opening against the
+value at every character, with the characters where it opens most beside them; below, the
+passage three times, each character's background coloured by the chosen unit's opening
+act(a), its value u and their product h (blue negative, white zero, red positive, each scaled
+by the unit's largest |.| on the passage; ungated FFNs have no value). Every number comes from
 ``glulib.microscope``; ``text_figure`` and ``panel.static()`` are the static twins.
 """
 
@@ -48,8 +48,10 @@ def _shown(ch):
 def text_html(text, x, title, top=None):
     """``text`` as HTML with each character's background coloured by ``x`` (same length; ``colours``)."""
     spans = "".join(f'<span style="background:{c}">{_shown(ch)}</span>' for ch, c in zip(text, colours(x, top)))
-    return (f'<div style="flex:1;min-width:16em"><b>{html.escape(title)}</b><pre style="font-size:11px;'
-            f'line-height:1.25;white-space:pre-wrap;margin:2px 0">{spans}</pre></div>')
+    # pre-wrap breaks lines at spaces only: JupyterLab's own CSS for <pre> would break words
+    return (f'<div style="flex:1 1 0;min-width:18em"><b>{html.escape(title)}</b><pre style="font-size:11px;'
+            f'line-height:1.25;white-space:pre-wrap;word-break:normal;overflow-wrap:normal;margin:2px 0">'
+            f'{spans}</pre></div>')
 
 
 def view_html(states, layer, unit, start=0, n_chars=SHOWN_CHARS):
@@ -67,11 +69,11 @@ def view_html(states, layer, unit, start=0, n_chars=SHOWN_CHARS):
 def contexts_html(contexts):
     """Top contexts (``microscope.top_contexts``) as lines, the triggering character highlighted."""
     rows = []
-    for before, ch, after, g in contexts:
-        rows.append(f"<code>{g:+.2f}</code> <code>{html.escape(repr(before)[1:-1])}"
+    for before, ch, after, g in contexts:  # one line each, never wrapped (the box scrolls instead)
+        rows.append(f'<div style="white-space:pre"><code>{g:+.2f}</code> <code>{html.escape(repr(before)[1:-1])}'
                     f'<b style="background:#f4a582">{html.escape(repr(ch)[1:-1])}</b>'
-                    f"{html.escape(repr(after)[1:-1])}</code>")
-    return "<br>".join(rows)
+                    f"{html.escape(repr(after)[1:-1])}</code></div>")
+    return "".join(rows)
 
 
 def text_figure(states, layer, unit, n_chars=320, width=64):
@@ -118,7 +120,11 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
         "variant": widgets.Dropdown(options=[(LABELS[v], v) for v in names], value=variant, description="FFN"),
         "layer": widgets.IntSlider(value=layer, min=0, max=n_layers - 1, description="layer"),
         "unit": widgets.IntSlider(value=unit, min=0, max=states[variant].opening[0].shape[1] - 1,
-                                  description="hidden unit", continuous_update=True),
+                                  description="hidden unit", continuous_update=True,
+                                  layout=widgets.Layout(width="26em")),
+        # a number box (with steppers) for the unit: the slider alone jumps many units a pixel
+        "unit_number": widgets.BoundedIntText(value=unit, min=0, max=states[variant].opening[0].shape[1] - 1,
+                                              layout=widgets.Layout(width="6.5em")),
         "previous": widgets.Button(description="previous unit", layout=widgets.Layout(width="9em")),
         "next": widgets.Button(description="next unit", layout=widgets.Layout(width="9em")),
         "start": widgets.IntSlider(value=0, min=0, max=max(0, len(first.text) - SHOWN_CHARS), step=64,
@@ -128,8 +134,12 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
                 "contexts": widgets.HTML(), "text": widgets.HTML()}
     for key, w in {**controls, **readouts}.items():
         w.add_class(f"glu-microscope-{key}")
+    # the box and the slider are one control: each follows the other (in the kernel, so that
+    # setting .value on either from code moves both), range included
+    for name in ("max", "value"):
+        widgets.link((controls["unit"], name), (controls["unit_number"], name))
 
-    fig = live_figure((8.5, 2.6))
+    fig = live_figure((7.0, 2.6))
     ax_hist, ax_joint = fig.subplots(1, 2)
     hist = ax_hist.stairs(np.zeros(N_BINS), np.linspace(0, 1, N_BINS + 1), fill=True, color="tab:red")  # one artist
     ax_hist.set_xlabel("opening act(a)")
@@ -139,6 +149,8 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
     ax_joint.set_ylabel("value u")
     ax_joint.axhline(0, color="0.6", lw=0.6)
     ax_joint.axvline(0, color="0.6", lw=0.6)
+    for ax in (ax_hist, ax_joint):  # room for the titles update() writes (else cut at the top)
+        ax.set_title("title", fontsize=9)
     fig.tight_layout()
 
     def step(delta):
@@ -171,28 +183,34 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
             pad = 0.05 * (float(np.ptp(u)) or 1.0)
             ax_joint.set_ylim(float(u.min()) - pad, float(u.max()) + pad)
             ax_joint.set_title("opening against value, per character", fontsize=9)
-        else:
+            ax_joint.set_visible(True)
+        else:  # an ungated FFN has no value: no empty plot
             joint.set_offsets(np.empty((0, 2)))
-            ax_joint.set_title("ungated: no value", fontsize=9)
+            ax_joint.set_visible(False)
         readouts["unit"].value = f"<b>{LABELS[st.variant]}</b>, layer {L}, unit {j} of {d_ff}"
         readouts["open"].value = (f"mean <b>{g.mean():+.3f}</b>, |act(a)| &lt; 0.05 at "
                                   f"<b>{np.mean(np.abs(g) < 0.05):.0%}</b> of characters")
         if scores is not None and st.variant in scores:
             best = max(scores[st.variant], key=lambda c: scores[st.variant][c][L, j])
             readouts["class"].value = f"<b>{best}</b> (AUC {scores[st.variant][best][L, j]:.2f})"
-        readouts["contexts"].value = ("<b>where it opens most</b><br>"
+        readouts["contexts"].value = ("<b>where it opens most</b>"
                                       + contexts_html(microscope.top_contexts(st, L, j, k=k)))
         readouts["text"].value = view_html(st, L, j, start=int(controls["start"].value))
         redraw(fig)
 
     for key in ("variant", "layer", "unit", "start"):
         controls[key].observe(update, names="value")
+    readouts["contexts"].layout = widgets.Layout(flex="1 1 0", min_width="0", overflow="auto")
+    # The unit control and the figure first, so that both are on a laptop's screen together;
+    # the coloured text below, full width.
     box = widgets.VBox([
-        widgets.HBox([group("choose", [controls["variant"], controls["layer"], controls["unit"],
+        widgets.HBox([group("choose", [controls["variant"], controls["layer"],
+                                       widgets.HBox([controls["unit"], controls["unit_number"]]),
                                        widgets.HBox([controls["previous"], controls["next"]]), controls["start"]]),
-                      group("this unit", [readouts["unit"], readouts["open"], readouts["class"]])]),
+                      group("this unit", [readouts["unit"], readouts["open"], readouts["class"]])],
+                     layout=widgets.Layout(flex_flow="row wrap")),
+        widgets.HBox([canvas_widget(fig), readouts["contexts"]], layout=widgets.Layout(width="100%")),
         readouts["text"],
-        widgets.HBox([canvas_widget(fig), readouts["contexts"]]),
     ])
     update()
     return Panel(box, controls, readouts, fig, update)

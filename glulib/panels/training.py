@@ -10,8 +10,8 @@ The live figure is a plain (Agg) figure shown as a PNG inside an Output widget, 
 each evaluation: an ipympl canvas only repaints between cells, while the Output repaints
 while the cell still runs. ``panel.static()`` gives the static twin.
 Every number comes from ``glulib.train`` and ``glulib.experiment``. For the two budgets and the
-learning-rate sweep: ``budgets_table``, ``lr_sweep_rows``, ``lr_sweep_table``, ``lr_sweep_figure``
-and ``kendall_tau`` (rank correlation of two orderings).
+learning-rate sweep: ``budgets_table``, ``lr_sweep_rows``, ``lr_sweep_table`` and ``lr_sweep_figure``
+(the rank correlation of two orderings is ``glulib.experiment.kendall_tau``).
 """
 
 import io
@@ -173,17 +173,6 @@ def changes_figure(rows):
 def _ranks(values):
     """{name: rank} by ascending value, 1 = lowest."""
     return {v: i + 1 for i, v in enumerate(sorted(values, key=values.get))}
-
-
-def kendall_tau(a, b):
-    """Kendall's rank correlation of two orderings of the same names (lists, best first): +1 for
-    the same order, -1 for the reverse, (agreeing pairs - disagreeing pairs) / all pairs."""
-    a, b = list(a), list(b)
-    if sorted(a) != sorted(b) or len(set(a)) != len(a) or len(a) < 2:
-        raise ValueError(f"kendall_tau: a and b must order the same two or more distinct names, got {a!r} and {b!r}")
-    pos = {v: i for i, v in enumerate(b)}
-    score = sum(1 if pos[a[i]] < pos[a[j]] else -1 for i in range(len(a)) for j in range(i + 1, len(a)))
-    return score / (len(a) * (len(a) - 1) / 2)
 
 
 def budgets_table(short_rows, long_rows):

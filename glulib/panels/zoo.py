@@ -10,7 +10,7 @@ Each figure is built once and updated in place; numbers come from glulib.
 import ipywidgets as widgets
 import numpy as np
 
-from ..core import activate, activate_grad
+from ..elementwise import activate, activate_grad
 from ..feedforward import LABELS, VARIANTS
 from .. import zoo
 from ._blit import BlitPanel, Blitter

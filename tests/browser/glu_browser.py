@@ -107,7 +107,9 @@ class Server:
                         "--ServerApp.port_retries=0", "--no-browser", *root_flag]
             self.url = f"http://127.0.0.1:{self.port}"
         elif kind == "voila":
-            self.cmd = [str(BIN / "voila"), str(notebook), "--Voila.ip=127.0.0.1",
+            # as `make app` runs it: the course's template "glu", found through JUPYTER_PATH
+            self.env["JUPYTER_PATH"] = str(self.root / "app" / "share" / "jupyter")
+            self.cmd = [str(BIN / "voila"), str(notebook), "--Voila.ip=127.0.0.1", "--template=glu",
                         f"--port={self.port}", "--no-browser", "--Voila.port_retries=0",
                         "--VoilaConfiguration.show_tracebacks=True",
                         f"--Voila.root_dir={self.root}"]
@@ -200,6 +202,7 @@ class Watcher:
         context.route("**/*", self._route)
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        page.on("crash", lambda _page: self.page_errors.append("the page's renderer crashed (out of memory?)"))
 
     def _route(self, route):
         url = route.request.url
@@ -334,7 +337,7 @@ class PumpPanel:
     def _labels():
         """glulib activation name -> the label the panel shows for it."""
         try:
-            from glulib.panels.pump import ACTIVATION_LABELS
+            from glulib.panels.typhoon import ACTIVATION_LABELS
         except ImportError:  # a panel that shows the names themselves
             ACTIVATION_LABELS = {}
         import glulib

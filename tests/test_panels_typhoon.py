@@ -1,4 +1,4 @@
-"""The pump control panel: every control driven by setting .value; readouts equal glulib's numbers."""
+"""The pump control panel of notebook 00 (glulib.panels.typhoon): every control driven by setting .value; readouts equal glulib's numbers."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 
 import glulib
 from glulib import typhoon
-from glulib.panels import pump
+from glulib.panels import typhoon as typhoon_panel
 
 CONTROL_KEYS = ["rainfall", "tide", "wind", "severity_rainfall", "severity_tide", "severity_wind",
                 "severity_bias", "gate_rainfall", "gate_tide", "gate_wind", "gate_bias", "activation",
@@ -21,7 +21,7 @@ PANEL_ACTIVATIONS = ["sigmoid", "tanh", "relu", "gelu", "silu", "identity"]
 @pytest.fixture
 def panel(ipympl_backend):
     """The panel as a notebook builds it, under ipympl (``%matplotlib widget``)."""
-    return pump.pump_panel()
+    return typhoon_panel.pump_panel()
 
 
 pytestmark = pytest.mark.usefixtures("no_logged_callback_errors")
@@ -38,7 +38,7 @@ def _expected(p):
 
 def _shown(p, key):
     html = p.readouts[key].value
-    return float(html.split("<b>")[1].split("</b>")[0])
+    return float(html.split("<b>")[1].split("</b>")[0].replace("\u2212", "-"))
 
 
 def _assert_readouts_match(p):
@@ -108,7 +108,7 @@ def test_every_activation(panel, activation):
     before = _artists(panel)[0]
     panel.controls["activation"].value = activation
     _assert_readouts_match(panel)
-    z = np.linspace(*pump.Z_RANGE, before.size)
+    z = np.linspace(*typhoon_panel.Z_RANGE, before.size)
     np.testing.assert_allclose(_artists(panel)[0], glulib.activate(z, activation, 1.0), rtol=1e-12)
     if activation != "sigmoid":
         assert not np.allclose(_artists(panel)[0], before)
@@ -136,7 +136,7 @@ def test_reset_puts_every_control_back(panel):
         c[key].value = c[key].min
     c["activation"].value = "relu"
     c["reset"].click()  # through the Button, as a learner does; errors would be logged (fixture)
-    for key, value in pump.story_values().items():
+    for key, value in typhoon_panel.story_values().items():
         assert c[key].value == pytest.approx(value), key
     _assert_readouts_match(panel)
     assert "3.76" in panel.readouts["output"].value
@@ -155,10 +155,10 @@ def test_without_ipympl_the_figure_shows_through_an_output():
     old = plt.get_backend()
     plt.switch_backend("agg")
     try:
-        p = pump.pump_panel()
+        p = typhoon_panel.pump_panel()
         p.controls["tide"].value = -2.0
         _assert_readouts_match(p)
-        assert isinstance(p.widget.children[-1], widgets.Output)
+        assert any(isinstance(w, widgets.Output) for w in _tree(p.widget))
         plt.close(p.fig)
     finally:
         plt.switch_backend(old)
@@ -197,14 +197,14 @@ def test_static_twin_shows_the_moving_artists():
     old = plt.get_backend()
     try:
         plt.switch_backend("module://ipympl.backend_nbagg")
-        live = pump.pump_panel()
+        live = typhoon_panel.pump_panel()
         live.fig.canvas.draw()
         live.controls["tide"].value = -1.0  # a blitted change
         assert live.blitter.last == "blit"
         live_png = pixels(live.static().data)
         plt.close(live.fig)
         plt.switch_backend("agg")
-        plain = pump.pump_panel()
+        plain = typhoon_panel.pump_panel()
         assert not plain.blitter.enabled and not any(a.get_animated() for a in plain.blitter.artists)
         plain.controls["tide"].value = -1.0
         plain_png = pixels(plain.static().data)
@@ -234,3 +234,45 @@ def test_every_image_sent_to_the_browser_is_whole(panel):
     for png in sent:
         alpha = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))[:, :, 3]  # (rows, cols)
         assert alpha.shape == canvas.get_width_height()[::-1] and alpha.min() > 0, "changed pixels only"
+
+
+def _tree(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _tree(child)
+
+
+def test_readouts_write_negative_numbers_with_the_sliders_minus_sign(panel):
+    panel.controls["tide"].value = -3.0  # gate input 1.5 - 2.5 = -1.0
+    shown = panel.readouts["gate_input"].value
+    assert "\u2212" in shown and "-" not in shown.replace("</b>", ""), shown
+    panel.reset()
+
+
+def test_the_panel_output_is_the_live_widget_with_its_static_twin_as_fallback(monkeypatch):
+    """JupyterLab shows one type of an output: the widget view alone (the figure once); a
+    static page or a deck shows the image/png of the same output."""
+    import base64
+
+    from glulib.panels import _common
+
+    monkeypatch.setattr(_common, "_in_kernel", lambda: True)  # in a kernel the widgets stay open
+    panel = pump.pump_panel()
+    bundle = panel._repr_mimebundle_()
+    panel.close()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    png = base64.b64decode(bundle["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sliders_sit_beside_the_figure_and_labels_fit(panel):
+    """Two columns: every slider left of the figure (on screen together on a laptop); the
+    readouts' labels have room for their longest words."""
+    left, right = panel.widget.children
+    sliders = {k for k, w in panel.controls.items() if isinstance(w, widgets.FloatSlider)} - {"beta"}
+    in_left = {k for k, w in panel.controls.items() if any(w is x for x in _tree(left))}
+    assert sliders <= in_left
+    assert any(w is panel.fig.canvas or isinstance(w, widgets.Output) for w in _tree(right))
+    width_em = float(pump.READOUT_LABEL_WIDTH.removesuffix("em"))
+    for w in panel.readouts.values():
+        assert len(w.description) * 0.5 <= width_em, w.description  # ~0.5 em a character

@@ -1,6 +1,6 @@
 """Notebook 01's training scrubber: slide through gradient descent and watch the gate form.
 
-    from glulib.panels.history import history_panel
+    from glulib.panels.reading import history_panel
     panel = history_panel(data, history)     # from glulib.typhoon.fit_history()
     panel.controls["step"].value = 10        # the 10th recorded step
 

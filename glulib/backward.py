@@ -16,8 +16,8 @@ the last being how LLaMA and most current Transformers wrap their FFN (RMSNorm w
 learned gain). Every matrix is drawn from N(0, 1/d) (LeCun's initialisation; Glorot's
 too, for square matrices), with no biases, and the matrix that carries the signal (W of a
 plain layer, V of a gated one: the value branch) is multiplied by a ``gain`` (1 by default).
-``CONTROL_GAINS`` holds one gain per unit that undoes what the unit does to a small signal
-(He's sqrt 2 for ReLU; 1 / sigmoid(0) = 2 on the value branch of the GLU).
+``UNIT_GAINS`` holds one gain per unit: for most, the inverse of what the unit does to a
+small signal (1 / sigmoid(0) = 2 on the value branch of the GLU); He's sqrt 2 for ReLU.
 
 What is measured is the gradient at initialisation, for one initialisation: it says how the
 backward pass of a freshly drawn network scales a gradient, not whether the network trains.
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate
-from .core import activate, activate_grad, glu, glu_backward
+from .elementwise import activate, activate_grad, glu, glu_backward
 from .feedforward import LABELS
 from .model import rmsnorm, rmsnorm_backward
 
@@ -58,11 +58,12 @@ NAMES = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": LABELS["relu"], "gtu": "G
 FLOOR = 1e-300
 
 
-#: unit -> the gain on its signal-carrying matrix that undoes what the unit does to a small
-#: signal: tanh'(0) = 1 (LeCun); 1 / sigmoid'(0) = 4; He's sqrt 2 for ReLU, which passes half
-#: of a symmetric signal's power; 1 / sigmoid(0) = 2 on the value branch of GTU and GLU, and
-#: 1 / act'(0) = 2 for GEGLU and SwiGLU (GELU and Swish both have slope 1/2 at 0).
-CONTROL_GAINS = {"tanh": 1.0, "sigmoid": 4.0, "relu": float(np.sqrt(2.0)), "gtu": 2.0, "glu": 2.0,
+#: unit -> a gain on its signal-carrying matrix. For tanh, sigmoid, GTU and GLU it undoes what
+#: the unit does to a small signal: tanh'(0) = 1 (LeCun); 1 / sigmoid'(0) = 4; 1 / sigmoid(0) = 2
+#: on the value branch. ReLU gets He's sqrt 2 (it passes half of a symmetric signal's power).
+#: GEGLU and SwiGLU respond quadratically to a small signal (act(0) = 0), so no gain undoes what
+#: they do to it; they get 2, the inverse of their slope 1/2 at 0, only for comparison.
+UNIT_GAINS = {"tanh": 1.0, "sigmoid": 4.0, "relu": float(np.sqrt(2.0)), "gtu": 2.0, "glu": 2.0,
                  "geglu": 2.0, "swiglu": 2.0}
 
 
@@ -214,9 +215,9 @@ class DepthResult:
 def run(units=UNITS, modes=MODES, max_depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4), gains=1.0):
     """The whole experiment: every unit in every mode, for every seed.
 
-    ``gains`` is one gain for every unit, or a dict from unit to gain (``CONTROL_GAINS``).
+    ``gains`` is one gain for every unit, or a dict from unit to gain (``UNIT_GAINS``).
     """
-    func = "depth.run"
+    func = "backward.run"
     units, modes = tuple(units), tuple(modes)
     for arg, names, valid in (("unit", units, UNITS), ("mode", modes, MODES)):
         if not names:
@@ -251,7 +252,7 @@ def _seeds(seeds, func):
 
 def gain_sweep(unit, gains, mode="plain", depth=64, width=32, batch=8, seeds=(0, 1, 2, 3, 4)):
     """``|dx| / |dy|`` at one depth for each gain and seed, as an array (n_gains, n_seeds)."""
-    func = "depth.gain_sweep"
+    func = "backward.gain_sweep"
     _validate.choice(unit, UNITS, func, "unit")
     _validate.choice(mode, MODES, func, "mode")
     gains = [_gain(g, func) for g in np.atleast_1d(np.asarray(gains, dtype=object)).ravel()]
@@ -375,15 +376,15 @@ def findings(result, depth=None):
     return out
 
 
-def control_findings(result, control, depth=None):
-    """Sentences comparing ``result`` (a run at gain 1) with ``control`` (a run without
-    residuals at ``CONTROL_GAINS``), generated from the medians over seeds, as a list of strings.
+def gain_findings(result, at_gain, depth=None):
+    """Sentences comparing ``result`` (a run at gain 1, the control) with ``at_gain`` (the same
+    run without residuals, each unit at its gain in ``UNIT_GAINS``), generated from the medians over seeds, as a list of strings.
     A sentence whose units either run lacks is left out."""
     L = result.max_depth if depth is None else depth
     out = []
 
     def both(u):
-        return u in result.units and u in control.units and "plain" in result.modes and "plain" in control.modes
+        return u in result.units and u in at_gain.units and "plain" in result.modes and "plain" in at_gain.modes
 
     def med(unit, r=result):
         return r.median(unit, "plain", L)
@@ -392,24 +393,24 @@ def control_findings(result, control, depth=None):
         return "about as much as" if b > 0 and 0.5 <= a / b <= 2 else (_times(a, b) or "unlike") + " as much as"
 
     if both("relu") and "tanh" in result.units:
-        r, t = med("relu", control), med("tanh")
-        out.append(f"With He's gain sqrt 2 = {control.gains['relu']:.4g}, ReLU passes {format_ratio(r)} at depth {L} "
+        r, t = med("relu", at_gain), med("tanh")
+        out.append(f"With He's gain sqrt 2 = {at_gain.gains['relu']:.4g}, ReLU passes {format_ratio(r)} at depth {L} "
                    f"instead of {format_ratio(med('relu'))}: {ratio_words(r, t)} tanh at gain {result.gains['tanh']:g} "
                    f"({format_ratio(t)}).")
     for u in ("gtu", "glu"):
         if both(u):
-            a, b = med(u), med(u, control)
+            a, b = med(u), med(u, at_gain)
             change = _times(b, a)
-            out.append(f"A gain of {control.gains[u]:g} on the {NAMES[u]}'s value branch (1 / sigmoid(0)) moves its "
+            out.append(f"A gain of {at_gain.gains[u]:g} on the {NAMES[u]}'s value branch (1 / sigmoid(0)) moves its "
                        f"gradient from {format_ratio(a)} to {format_ratio(b)}" + (f", {change}." if change else "."))
     quad = [u for u in ("geglu", "swiglu") if both(u)]
     if quad:
-        out.append(f"At gain {control.gains[quad[0]]:g}, " + " and ".join(
-            f"{NAMES[u]} " + ("overflows" if not np.isfinite(med(u, control)) else f"passes {format_ratio(med(u, control))}")
+        out.append(f"At gain {at_gain.gains[quad[0]]:g}, " + " and ".join(
+            f"{NAMES[u]} " + ("overflows" if not np.isfinite(med(u, at_gain)) else f"passes {format_ratio(med(u, at_gain))}")
             for u in quad) + ": a layer that is quadratic near 0 shrinks a small signal and grows a large one, "
                              "layer after layer.")
     return out
 
 
-__all__ = ["UNITS", "MODES", "NAMES", "FLOOR", "CONTROL_GAINS", "DepthResult", "dauphin_factors", "findings",
-           "control_findings", "format_ratio", "gain_sweep", "gradient_ratios", "run"]
+__all__ = ["UNITS", "MODES", "NAMES", "FLOOR", "UNIT_GAINS", "DepthResult", "dauphin_factors", "findings",
+           "gain_findings", "format_ratio", "gain_sweep", "gradient_ratios", "run"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from glulib import typhoon
-from glulib.panels.history import history_panel, _flat
+from glulib.panels.reading import history_panel, _flat
 
 
 @pytest.fixture(scope="module")

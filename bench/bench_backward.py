@@ -1,7 +1,7 @@
 """The depth experiment: glulib's serial path for small arrays against the thread pool.
 
-``glulib.depth`` calls the elementwise kernels thousands of times on arrays of a few
-hundred elements. Below ``SERIAL_BELOW`` elements (glulib/_config.py) the kernels run on the calling
+``glulib.backward`` calls the elementwise kernels thousands of times on arrays of a few
+hundred elements. Below ``SERIAL_BELOW`` elements (glulib/jit.py) the kernels run on the calling
 thread instead of waking Numba's pool. This measures that choice: the same sweep as
 shipped and with the parallel kernels forced for every size, side by side.
 """
@@ -10,13 +10,13 @@ import time
 
 import numba
 
-from glulib import core, depth
+from glulib import backward, core
 from glulib.fast import kernels as fast
 
 
 def _sweep():
-    for mode in depth.MODES:
-        depth.gradient_ratios("glu", mode, 64, 32, 8, 0)
+    for mode in backward.MODES:
+        backward.gradient_ratios("glu", mode, 64, 32, 8, 0)
 
 
 def _best_of(fn, repeat=3):

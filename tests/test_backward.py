@@ -1,10 +1,10 @@
-"""glulib.depth: the vanishing-gradient experiment against finite differences of a
+"""glulib.backward: the vanishing-gradient experiment against finite differences of a
 reference forward written with tests/reference.py's act_reference (float64, element by element)."""
 
 import numpy as np
 import pytest
 
-from glulib import depth
+from glulib import backward
 from reference import act_reference as reference
 
 ACT = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu", "gtu": "sigmoid",
@@ -26,7 +26,7 @@ def _ref_forward(unit, mode, x, params):
 
 
 def _ref_ratios(unit, mode, max_depth, width, batch, seed, eps=1e-6):
-    """Same draws as depth.gradient_ratios; dx by central differences for each depth."""
+    """Same draws as backward.gradient_ratios; dx by central differences for each depth."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, width))
     dys = rng.standard_normal((max_depth, batch, width))
@@ -49,16 +49,16 @@ def _ref_ratios(unit, mode, max_depth, width, batch, seed, eps=1e-6):
     return np.array(out)
 
 
-@pytest.mark.parametrize("mode", depth.MODES)
-@pytest.mark.parametrize("unit", depth.UNITS)
+@pytest.mark.parametrize("mode", backward.MODES)
+@pytest.mark.parametrize("unit", backward.UNITS)
 def test_ratios_match_finite_differences(unit, mode):
-    got = depth.gradient_ratios(unit, mode, max_depth=4, width=3, batch=2, seed=7)
+    got = backward.gradient_ratios(unit, mode, max_depth=4, width=3, batch=2, seed=7)
     want = _ref_ratios(unit, mode, max_depth=4, width=3, batch=2, seed=7)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-9)
 
 
 def test_run_shapes_and_accessors():
-    r = depth.run(units=("tanh", "glu"), modes=("plain", "prenorm"), max_depth=5, width=4, batch=2, seeds=(0, 1, 2))
+    r = backward.run(units=("tanh", "glu"), modes=("plain", "prenorm"), max_depth=5, width=4, batch=2, seeds=(0, 1, 2))
     assert r.ratios.shape == (2, 2, 3, 5)
     assert list(r.depths) == [1, 2, 3, 4, 5]
     np.testing.assert_array_equal(r.seeds_at("glu", "prenorm", 5), r.ratios[1, 1, :, 4])
@@ -66,14 +66,14 @@ def test_run_shapes_and_accessors():
     lo, hi = r.band("glu", "plain")
     assert np.all(lo <= r.median("glu", "plain")) and np.all(r.median("glu", "plain") <= hi)
     assert sorted(r.ranking("plain", 5)) == ["glu", "tanh"]
-    again = depth.run(units=("tanh", "glu"), modes=("plain", "prenorm"), max_depth=5, width=4, batch=2, seeds=(0, 1, 2))
+    again = backward.run(units=("tanh", "glu"), modes=("plain", "prenorm"), max_depth=5, width=4, batch=2, seeds=(0, 1, 2))
     np.testing.assert_array_equal(r.ratios, again.ratios)
 
 
 def test_one_tanh_layer_by_hand():
     """One tanh layer: dx = (dy * tanh'(xW)) W^T, written out with NumPy alone."""
     rng = np.random.default_rng(3)
-    got = depth.gradient_ratios("tanh", "plain", 1, 6, 4, 3)
+    got = backward.gradient_ratios("tanh", "plain", 1, 6, 4, 3)
     x = rng.standard_normal((4, 6))
     dy = rng.standard_normal((1, 4, 6))[0]
     W = rng.standard_normal((6, 6)) / np.sqrt(6)
@@ -84,7 +84,7 @@ def test_one_tanh_layer_by_hand():
 def test_dauphin_factors():
     X = np.array([-3.0, 0.0, 2.0])
     G = np.array([0.5, -1.0, 2.0])
-    f = depth.dauphin_factors(X, G)
+    f = backward.dauphin_factors(X, G)
     s = 1 / (1 + np.exp(-G))
     np.testing.assert_allclose(f["glu_value"], s, rtol=1e-12)
     np.testing.assert_allclose(f["gtu_value"], (1 - np.tanh(X) ** 2) * s, rtol=1e-12)
@@ -96,40 +96,40 @@ def test_dauphin_factors():
 @pytest.mark.slow
 def test_findings_at_the_notebook_setting():
     """The numbers notebook 03's written paragraphs interpret, at its settings."""
-    r = depth.run()
-    control = depth.run(modes=("plain",), gains=depth.CONTROL_GAINS)
-    med = {(u, m): r.median(u, m, 64) for u in depth.UNITS for m in depth.MODES}
-    ctl = {u: control.median(u, "plain", 64) for u in depth.UNITS}
+    r = backward.run()
+    at_gain = backward.run(modes=("plain",), gains=backward.UNIT_GAINS)
+    med = {(u, m): r.median(u, m, 64) for u in backward.UNITS for m in backward.MODES}
+    own = {u: at_gain.median(u, "plain", 64) for u in backward.UNITS}
     # at LeCun's gain: tanh keeps a tenth, GLU and GTU ~ (1/2)^64, GEGLU/SwiGLU underflow
     assert 0.01 < med["tanh", "plain"] < 1 and med["sigmoid", "plain"] < med["relu", "plain"] < 1e-6
     for u in ("glu", "gtu"):
         assert 0.1 < med[u, "plain"] / 0.5 ** 64 < 10
     assert med["geglu", "plain"] == 0 and med["swiglu", "plain"] == 0
     assert set(r.ranking("residual", 64)[:2]) == {"geglu", "swiglu"}
-    assert all(1e-3 < med[u, "prenorm"] < 1e3 for u in depth.UNITS)
-    # the controls: He's gain brings ReLU level with tanh; gain 2 overshoots for the GLU
-    assert 0.5 < ctl["relu"] / med["tanh", "plain"] < 2
-    assert ctl["gtu"] > 1e-3 and ctl["glu"] > 1e6
-    assert not np.isfinite(ctl["geglu"]) and not np.isfinite(ctl["swiglu"])
-    text = " ".join(depth.findings(r) + depth.control_findings(r, control))
+    assert all(1e-3 < med[u, "prenorm"] < 1e3 for u in backward.UNITS)
+    # each unit at its own gain: He's gain brings ReLU level with tanh; gain 2 overshoots for the GLU
+    assert 0.5 < own["relu"] / med["tanh", "plain"] < 2
+    assert own["gtu"] > 1e-3 and own["glu"] > 1e6
+    assert not np.isfinite(own["geglu"]) and not np.isfinite(own["swiglu"])
+    text = " ".join(backward.findings(r) + backward.gain_findings(r, at_gain))
     assert "about as much as tanh" in text and "cannot be ranked" in text and "overflows" in text
 
 
 def test_findings_follow_the_numbers():
     """Change the numbers and the generated sentences change with them."""
-    r = depth.run(units=("tanh", "relu", "glu", "gtu"), modes=("plain",), max_depth=3, width=4, batch=2,
+    r = backward.run(units=("tanh", "relu", "glu", "gtu"), modes=("plain",), max_depth=3, width=4, batch=2,
                   seeds=(0,))
-    c = depth.run(units=("relu",), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
-                  gains=depth.CONTROL_GAINS)
+    c = backward.run(units=("relu",), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
+                  gains=backward.UNIT_GAINS)
     r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 1e-9, 1e-12
-    text = " ".join(depth.findings(r) + depth.control_findings(r, c))
+    text = " ".join(backward.findings(r) + backward.gain_findings(r, c))
     assert "cannot be ranked" in text and "GLU passes 1.0e-09" in text
     r.ratios[0, 2, 0, -1], r.ratios[0, 3, 0, -1] = 0.5, 0.25
-    assert "cannot be ranked" not in " ".join(depth.findings(r) + depth.control_findings(r, c))
+    assert "cannot be ranked" not in " ".join(backward.findings(r) + backward.gain_findings(r, c))
     r.ratios[0, 0, 0, -1], c.ratios[0, 0, 0, -1] = 0.1, 0.15
-    assert "about as much as tanh" in " ".join(depth.findings(r) + depth.control_findings(r, c))
+    assert "about as much as tanh" in " ".join(backward.findings(r) + backward.gain_findings(r, c))
     c.ratios[0, 0, 0, -1] = 100.0
-    assert "about as much" not in " ".join(depth.findings(r) + depth.control_findings(r, c))
+    assert "about as much" not in " ".join(backward.findings(r) + backward.gain_findings(r, c))
 
 
 def _notebook_glu_stack(gain, L, width, batch, seed):
@@ -156,12 +156,12 @@ def _notebook_glu_stack(gain, L, width, batch, seed):
 @pytest.mark.parametrize("gain", [0.5, 1.0, 1.8])
 def test_gain_scales_the_value_branch(gain):
     """A gain on V: the written-out stack of notebook 03 and gradient_ratios agree, draw for draw."""
-    got = depth.gradient_ratios("glu", "plain", 6, 5, 3, 11, gain=gain)[-1]
+    got = backward.gradient_ratios("glu", "plain", 6, 5, 3, 11, gain=gain)[-1]
     assert got == pytest.approx(_notebook_glu_stack(gain, 6, 5, 3, 11), rel=1e-10)
 
 
 def test_gain_on_plain_layers_and_matches_finite_differences():
-    got = depth.gradient_ratios("relu", "plain", 3, 4, 2, 5, gain=np.sqrt(2))
+    got = backward.gradient_ratios("relu", "plain", 3, 4, 2, 5, gain=np.sqrt(2))
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 4))
     dy = rng.standard_normal((3, 2, 4))[0]
@@ -169,18 +169,18 @@ def test_gain_on_plain_layers_and_matches_finite_differences():
     dx = (dy * (x @ W > 0)) @ W.T
     assert got[0] == pytest.approx(np.linalg.norm(dx) / np.linalg.norm(dy), rel=1e-12)
     # a gain of 1 is the default, and a larger gain on a linear-at-zero stack keeps more gradient
-    np.testing.assert_array_equal(depth.gradient_ratios("glu", "plain", 4, 4, 2, 0),
-                                  depth.gradient_ratios("glu", "plain", 4, 4, 2, 0, gain=1.0))
-    sweep = depth.gain_sweep("glu", [0.5, 1.0, 1.5], depth=8, width=8, batch=2, seeds=(0, 1))
+    np.testing.assert_array_equal(backward.gradient_ratios("glu", "plain", 4, 4, 2, 0),
+                                  backward.gradient_ratios("glu", "plain", 4, 4, 2, 0, gain=1.0))
+    sweep = backward.gain_sweep("glu", [0.5, 1.0, 1.5], depth=8, width=8, batch=2, seeds=(0, 1))
     assert sweep.shape == (3, 2) and np.all(np.diff(np.median(sweep, axis=1)) > 0)
 
 
 def test_run_with_gains():
-    r = depth.run(units=("tanh", "glu"), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
+    r = backward.run(units=("tanh", "glu"), modes=("plain",), max_depth=3, width=4, batch=2, seeds=(0,),
                   gains={"tanh": 1.0, "glu": 2.0})
     assert r.gains == {"tanh": 1.0, "glu": 2.0}
-    np.testing.assert_array_equal(r.ratios[0, 1, 0], depth.gradient_ratios("glu", "plain", 3, 4, 2, 0, gain=2.0))
-    assert depth.run(units=("glu",), modes=("plain",), max_depth=2, width=2, batch=1, seeds=(0,)).gains == {"glu": 1.0}
+    np.testing.assert_array_equal(r.ratios[0, 1, 0], backward.gradient_ratios("glu", "plain", 3, 4, 2, 0, gain=2.0))
+    assert backward.run(units=("glu",), modes=("plain",), max_depth=2, width=2, batch=1, seeds=(0,)).gains == {"glu": 1.0}
 
 
 @pytest.mark.parametrize("gain, match", [(0.0, "gain must be positive"), (-1.0, "gain must be positive"),
@@ -188,13 +188,13 @@ def test_run_with_gains():
                                          (True, "gain must be a real number")])
 def test_bad_gain(gain, match):
     with pytest.raises((ValueError, TypeError), match=match):
-        depth.gradient_ratios("glu", "plain", 2, 2, 1, 0, gain=gain)
+        backward.gradient_ratios("glu", "plain", 2, 2, 1, 0, gain=gain)
     with pytest.raises((ValueError, TypeError), match=match):
-        depth.gain_sweep("glu", [1.0, gain], depth=2, width=2, batch=1, seeds=(0,))
+        backward.gain_sweep("glu", [1.0, gain], depth=2, width=2, batch=1, seeds=(0,))
     with pytest.raises((ValueError, TypeError), match=match):
-        depth.run(units=("glu",), max_depth=2, width=2, batch=1, seeds=(0,), gains={"glu": gain})
+        backward.run(units=("glu",), max_depth=2, width=2, batch=1, seeds=(0,), gains={"glu": gain})
     with pytest.raises(ValueError, match="gains must give a gain for every unit"):
-        depth.run(units=("glu", "tanh"), max_depth=2, width=2, batch=1, seeds=(0,), gains={"glu": 1.0})
+        backward.run(units=("glu", "tanh"), max_depth=2, width=2, batch=1, seeds=(0,), gains={"glu": 1.0})
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -207,11 +207,11 @@ def test_bad_gain(gain, match):
 ])
 def test_run_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        depth.run(**{"max_depth": 2, "width": 2, "batch": 1, **kwargs})
+        backward.run(**{"max_depth": 2, "width": 2, "batch": 1, **kwargs})
 
 
 def test_result_bad_index():
-    r = depth.run(units=("glu",), modes=("plain",), max_depth=2, width=2, batch=1, seeds=(0,))
+    r = backward.run(units=("glu",), modes=("plain",), max_depth=2, width=2, batch=1, seeds=(0,))
     with pytest.raises(ValueError, match="depth must be an integer in 1..2"):
         r.median("glu", "plain", 3)
     with pytest.raises(ValueError, match="unknown mode 'residual'"):

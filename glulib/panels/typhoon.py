@@ -1,6 +1,6 @@
 """The pump control panel of notebook 00: drive the typhoon GLU neuron by hand.
 
-    from glulib.panels.pump import pump_panel
+    from glulib.panels.typhoon import pump_panel
     panel = pump_panel()
     panel                                   # the widgets and the live figure
     panel.controls["tide"].value = -2.0     # what a test (or a learner) does
@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import typhoon
-from ..core import activate
+from ..elementwise import activate
 from ..feedforward import LABELS
 from ._blit import BlitPanel, Blitter
 from ._common import canvas_widget, group, readout, slider
@@ -35,6 +35,10 @@ ACTIVATION_LABELS = {
 }
 Z_RANGE = (-6.0, 6.0)  # the gate-input axis of the curve
 CLASS_PREFIX = "glu-"
+FIGSIZE = (6.2, 3.0)  # inches: 620 x 300 px beside the sliders
+SLIDER_WIDTH = "26em"
+FEATURE_SLIDER_WIDTH = "29em"
+READOUT_LABEL_WIDTH = "13em"
 
 
 def story_values():
@@ -65,8 +69,11 @@ def _state(controls):
     }
 
 
+MINUS = "\u2212"  # the sliders' readouts (and matplotlib's ticks) write negative numbers with it
+
+
 def _fmt(number, unit=""):
-    return f"<b>{number:.2f}</b> {unit}".rstrip()
+    return f"<b>{number:.2f}</b> {unit}".rstrip().replace("-", MINUS)
 
 
 def pump_panel():
@@ -76,18 +83,23 @@ def pump_panel():
     for name in typhoon.FEATURES:
         lo, hi, step = FEATURE_RANGES[name]
         controls[name] = slider(name, start[name], lo, hi, step, unit=typhoon.UNITS[name])
-        controls[name].style.description_width = "13em"  # room for the unit
-        controls[name].layout.width = "30em"
+        controls[name].style.description_width = "12em"  # room for the unit
+        controls[name].layout.width = FEATURE_SLIDER_WIDTH
     for branch, bias in (("severity", "b"), ("gate", "c")):
         for name in typhoon.FEATURES:
             key = f"{branch}_{name}"
             controls[key] = slider(f"weight on {name}", start[key], *WEIGHT_RANGE)
         controls[f"{branch}_bias"] = slider(f"bias {bias}", start[f"{branch}_bias"], *BIAS_RANGE)
+        for key in (*(f"{branch}_{name}" for name in typhoon.FEATURES), f"{branch}_bias"):
+            controls[key].style.description_width = "9.5em"
+            controls[key].layout.width = SLIDER_WIDTH
     controls["activation"] = widgets.ToggleButtons(
         options=[(label, name) for name, label in ACTIVATION_LABELS.items()],
-        value=start["activation"], description="activation", style={"button_width": "auto"},
+        value=start["activation"], style={"button_width": "auto"},  # its box is titled "gate activation"
     )
     controls["beta"] = slider("Swish beta", start["beta"], *BETA_RANGE)
+    controls["beta"].style.description_width = "8em"
+    controls["beta"].layout.width = SLIDER_WIDTH
     controls["reset"] = widgets.Button(description="back to the story's storm", icon="undo",
                                        layout=widgets.Layout(width="16em"))
 
@@ -97,11 +109,13 @@ def pump_panel():
         "gate": readout("opening (pump fraction)"),  # key "gate": the browser tests find it by class
         "output": readout("pumped (output)"),
     }
+    for w in readouts.values():  # the longest label, "opening (pump fraction)", whole
+        w.style.description_width = READOUT_LABEL_WIDTH
     for key, w in {**controls, **readouts}.items():
         w.add_class(CLASS_PREFIX + key)  # "glu-rainfall", "glu-gate_bias", "glu-output": for browser tests
 
     # ---- the figure, built once ----
-    fig = live_figure((7.5, 3.0))
+    fig = live_figure(FIGSIZE)
     ax_gate, ax_vol = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
     z = np.linspace(*Z_RANGE, 241)  # (241,)
     (curve,) = ax_gate.plot(z, activate(z, "sigmoid"), color="tab:blue", lw=2)
@@ -109,14 +123,16 @@ def pump_panel():
     guide = ax_gate.axvline(0.0, color="tab:red", lw=0.8, ls="--")
     ax_gate.axhline(0.0, color="0.6", lw=0.6)
     ax_gate.set_xlim(*Z_RANGE)
-    ax_gate.set_xlabel("gate input  x . V + c")
-    ax_gate.set_ylabel("opening  act(gate input)")
-    gate_title = ax_gate.set_title("opening against gate input, and today's storm", fontsize=10)
+    ax_gate.set_xlabel("gate input  x . V + c", fontsize=9)
+    ax_gate.set_ylabel("opening  act(gate input)", fontsize=9)
+    gate_title = ax_gate.set_title("opening against gate input, and today's storm", fontsize=9)
     bars = ax_vol.bar([0, 1], [1.0, 1.0], color=["tab:blue", "tab:green"], width=0.6)
     ax_vol.set_xticks([0, 1], ["incoming\n(severity)", "pumped\n(output)"])
     ax_vol.axhline(0.0, color="0.3", lw=0.8)
-    ax_vol.set_ylabel(typhoon.VOLUME_UNIT)
-    ax_vol.set_title("water volume", fontsize=10)
+    ax_vol.set_ylabel(typhoon.VOLUME_UNIT, fontsize=9)
+    ax_vol.set_title("water volume", fontsize=9)
+    for ax in (ax_gate, ax_vol):
+        ax.tick_params(labelsize=8)
     bar_text = [ax_vol.text(i, 0.0, "", ha="center", va="bottom", fontsize=9) for i in range(2)]
     fig.tight_layout()
     blitter = Blitter(fig, [curve, point, guide, gate_title, *bars, *bar_text])
@@ -144,13 +160,14 @@ def pump_panel():
         guide.set_xdata([zc, zc])
         lo, hi = min(float(act.min()), 0.0), max(float(act.max()), 1.0)
         gate_lim = (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
-        gate_title.set_text(f"{ACTIVATION_LABELS[s['activation']]}: act({r['gate_input']:.2f}) = {r['opening']:.2f}")
+        gate_title.set_text(f"{ACTIVATION_LABELS[s['activation']]}: act({r['gate_input']:.2f}) = {r['opening']:.2f}"
+                            .replace("-", MINUS))
 
         heights = (r["severity"], r["output"])
         for bar, txt, h in zip(bars, bar_text, heights):
             bar.set_height(h)
             txt.set_position((txt.get_position()[0], max(h, 0.0)))
-            txt.set_text(f"{h:.2f}")
+            txt.set_text(f"{h:.2f}".replace("-", MINUS))
         top = max(6.0, *heights)
         bottom = min(0.0, *heights)
         vol_lim = (bottom - 0.05 * (top - bottom), 1.12 * top)
@@ -173,19 +190,22 @@ def pump_panel():
             w.observe(update, names="value")
     controls["reset"].on_click(reset)
 
+    # Two columns, so that a slider being dragged and the curve it moves are on screen together
+    # on a 1366x768 laptop (and the Voila app on a 1280x720 projector): the sliders on the
+    # left, the figure on the right with the activation and the readouts under it.
     features = group("today's storm", [controls[f] for f in typhoon.FEATURES])
-    severity = group("severity branch (the value): x . W + b",
-                     [controls[f"severity_{f}"] for f in typhoon.FEATURES] + [controls["severity_bias"]])
     gate = group("gate branch: x . V + c",
                  [controls[f"gate_{f}"] for f in typhoon.FEATURES] + [controls["gate_bias"]])
-    numbers = group("readouts", list(readouts.values()) + [controls["reset"]])
-    layout = widgets.VBox([
-        widgets.HBox([features, numbers]),
-        widgets.HBox([severity, gate]),
-        group("gate activation", [controls["activation"], controls["beta"]]),
-        canvas_widget(fig),
-    ])
+    severity = group("severity branch (the value): x . W + b",
+                     [controls[f"severity_{f}"] for f in typhoon.FEATURES] + [controls["severity_bias"]])
+    numbers = group("readouts", [*readouts.values(), controls["reset"]])
+    activation = group("gate activation", [controls["activation"], controls["beta"]])
+    layout = widgets.HBox([
+        widgets.VBox([features, gate, severity]),
+        widgets.VBox([canvas_widget(fig), activation, numbers]),
+    ], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
     panel = BlitPanel(layout, controls, readouts, fig, update, blitter)
+    panel.twin_in_output = True  # drawn once in JupyterLab; the image where widgets do not render
     panel.reset = reset
     update()
     return panel

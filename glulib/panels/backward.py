@@ -1,12 +1,12 @@
 """The vanishing-gradient panel (notebook 03): gradient reaching the input against depth.
 
-The experiment runs once (``glulib.depth.run``); the controls only choose what to show.
+The experiment runs once (``glulib.backward.run``); the controls only choose what to show.
 """
 
 import ipywidgets as widgets
 import numpy as np
 
-from .. import depth as _depth
+from .. import backward as _backward
 from ._common import LABEL_WIDTH, assemble, readout, redraw
 from ._quiet import live_figure, static_figure
 
@@ -85,8 +85,8 @@ def depth_panel(result, depth=None, mode=None, unit="glu"):
         bx.set_xlim(min(-1.0, at.min()) - 0.1 * span, max(1.0, at.max()) + 0.1 * span)
         bx.set_title(f"at depth {L}", fontsize=9)
         seeds = result.seeds_at(u, m, L)
-        readouts["ratio"].value = f"{u}: {_depth.format_ratio(result.median(u, m, L))}"
-        readouts["seeds"].value = f"{_depth.format_ratio(seeds.min())} to {_depth.format_ratio(seeds.max())}"
+        readouts["ratio"].value = f"{u}: {_backward.format_ratio(result.median(u, m, L))}"
+        readouts["seeds"].value = f"{_backward.format_ratio(seeds.min())} to {_backward.format_ratio(seeds.max())}"
         readouts["ranking"].value = " &gt; ".join(result.ranking(m, L))
         redraw(fig)
 
@@ -97,7 +97,7 @@ def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch
     """Median |dx|/|dy| over seeds against depth for one unit at a chosen gain.
 
     The gain multiplies the matrix that carries the signal (V, the value branch, of a gated
-    unit; W of a plain one); each change reruns ``glulib.depth.gradient_ratios`` for every
+    unit; W of a plain one); each change reruns ``glulib.backward.gradient_ratios`` for every
     seed. Controls: ``gain`` (FloatSlider), ``unit`` (Dropdown), ``mode`` (ToggleButtons).
     Readouts: ``ratio`` (median at the deepest layer), ``seeds`` (lowest to highest there),
     ``reference`` (the same at gain 1).
@@ -122,9 +122,9 @@ def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch
         "gain": widgets.FloatSlider(value=gain, min=0.5, max=3.0, step=0.01, description="gain on V",
                                     readout_format=".2f", continuous_update=False,
                                     style={"description_width": LABEL_WIDTH}, layout=widgets.Layout(width="26em")),
-        "unit": widgets.Dropdown(options=list(_depth.UNITS), value=unit, description="unit",
+        "unit": widgets.Dropdown(options=list(_backward.UNITS), value=unit, description="unit",
                                  style={"description_width": LABEL_WIDTH}),
-        "mode": widgets.ToggleButtons(options=[(MODE_LABELS[m], m) for m in _depth.MODES], value=mode,
+        "mode": widgets.ToggleButtons(options=[(MODE_LABELS[m], m) for m in _backward.MODES], value=mode,
                                       description="connection", style={"description_width": LABEL_WIDTH}),
     }
     readouts = {"ratio": readout(f"at depth {max_depth}"), "seeds": readout("over seeds"),
@@ -134,7 +134,7 @@ def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch
     def ratios(u, m, g):
         key = (u, m, g)
         if key not in cache:
-            cache[key] = np.array([_depth.gradient_ratios(u, m, max_depth, width, batch, s, g) for s in seeds])
+            cache[key] = np.array([_backward.gradient_ratios(u, m, max_depth, width, batch, s, g) for s in seeds])
         return cache[key]  # (n_seeds, max_depth)
 
     def update(change=None):
@@ -148,11 +148,11 @@ def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch
         hi_line.set_ydata(_shown(r.max(axis=0)))
         allv = _shown(np.concatenate([r.ravel(), med_ref]))
         ax.set_ylim(min(allv.min(), 1.0) / 10, max(allv.max(), 1.0) * 10)
-        ax.set_title(f"{_depth.NAMES[u]}, {MODE_LABELS[m]}, gain {g:.2f}: width {width}, {len(seeds)} seeds",
+        ax.set_title(f"{_backward.NAMES[u]}, {MODE_LABELS[m]}, gain {g:.2f}: width {width}, {len(seeds)} seeds",
                      fontsize=9)
-        readouts["ratio"].value = _depth.format_ratio(float(med[-1]))
-        readouts["seeds"].value = f"{_depth.format_ratio(r[:, -1].min())} to {_depth.format_ratio(r[:, -1].max())}"
-        readouts["reference"].value = _depth.format_ratio(float(med_ref[-1]))
+        readouts["ratio"].value = _backward.format_ratio(float(med[-1]))
+        readouts["seeds"].value = f"{_backward.format_ratio(r[:, -1].min())} to {_backward.format_ratio(r[:, -1].max())}"
+        readouts["reference"].value = _backward.format_ratio(float(med_ref[-1]))
         redraw(fig)
 
     return assemble(controls, readouts, fig, update, "Initialisation", "Gradient reaching the input")
@@ -161,7 +161,7 @@ def gain_panel(unit="glu", gain=1.0, mode="plain", max_depth=64, width=32, batch
 def gain_sweep_figure(unit, gains, sweep, depth):
     """A static figure: |dx|/|dy| at one depth against the gain, median and band over seeds.
 
-    ``sweep`` is ``glulib.depth.gain_sweep(unit, gains, depth=depth, ...)``, (n_gains, n_seeds).
+    ``sweep`` is ``glulib.backward.gain_sweep(unit, gains, depth=depth, ...)``, (n_gains, n_seeds).
     """
     gains = np.asarray(gains, dtype=float)  # (n_gains,)
     fig = static_figure(figsize=(6.0, 3.0))
@@ -173,7 +173,7 @@ def gain_sweep_figure(unit, gains, sweep, depth):
     ax.set_yscale("log")
     ax.set_xlabel(f"gain on {'V' if unit in ('gtu', 'glu', 'geglu', 'swiglu') else 'W'}")
     ax.set_ylabel(f"|dx| / |dy| at depth {depth}")
-    ax.set_title(f"{_depth.NAMES[unit]} without residuals", fontsize=9)
+    ax.set_title(f"{_backward.NAMES[unit]} without residuals", fontsize=9)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return fig
@@ -182,7 +182,7 @@ def gain_sweep_figure(unit, gains, sweep, depth):
 def dauphin_figure(value_range=(-4.0, 4.0), gate=0.0, n=201):
     """A static figure: the factor on the value path's gradient, GLU against GTU, over X."""
     X = np.linspace(*value_range, n)  # (n,)
-    f = _depth.dauphin_factors(X, np.full_like(X, gate))
+    f = _backward.dauphin_factors(X, np.full_like(X, gate))
     fig = static_figure(figsize=(6.0, 3.0))
     ax = fig.subplots()
     ax.plot(X, f["glu_value"], label="GLU: sigmoid(G)")

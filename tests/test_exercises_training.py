@@ -1,69 +1,14 @@
-"""The exercises added to notebooks 05 and 06 accept the right answer, reject the plausible wrong
-ones with a sentence that says why, and the written paragraphs of notebook 06 still match the
-committed results they interpret."""
+"""The exercises of notebook 06 (training the eight FFNs) accept the right answer, reject the
+plausible wrong ones with a sentence that says why, and the written paragraphs of notebook 06 still
+match the committed results they interpret."""
 
 import math
 
 import numpy as np
 import pytest
 
-from glulib import costs, experiment, train
-from glulib.exercises import ffn as ex5
+from glulib import experiment, train
 from glulib.exercises import training as ex6
-
-
-def _first_half(M):
-    half = M.shape[1] // 2
-    return M[:, :half], M[:, half:]
-
-
-def _second_half(M):
-    half = M.shape[1] // 2
-    return M[:, half:], M[:, :half]
-
-
-@pytest.mark.parametrize("library, right, wrong", [
-    ("Phi-3", _first_half, _second_half),
-    ("ModernBERT", _first_half, _second_half),
-    ("F.glu", _second_half, _first_half),
-])
-def test_split_accepts_the_layout_and_names_the_swap(library, right, wrong):
-    assert ex5.check_split(library, right)
-    swapped = ex5.check_split(library, wrong)
-    assert not swapped and "wrong way round" in swapped.message
-
-
-def test_split_rejects_other_answers_in_words():
-    assert "ModernBERT" in ex5.check_split("ModernBERT", lambda M: (M[:, ::2], M[:, 1::2])).message
-    assert not ex5.check_split("Phi-3", lambda M: (M.T, M.T))
-    assert not ex5.check_split("Phi-3", lambda M: M)
-    assert not ex5.check_split("Phi-3", None) and not ex5.check_split("GPT-OSS", _first_half)
-    transposed = ex5.check_split("Phi-3", lambda M: tuple(a.T for a in _first_half(M)))
-    assert not transposed and "shape" in transposed.message
-
-
-def test_budget_width():
-    b = ex5.BUDGET_CASE
-    budget = costs.ffn_params(b["d_model"], b["d_ff_relu"], "relu")
-    widths = range(b["multiple_of"], b["d_ff_relu"] + 1, b["multiple_of"])
-    want = max(w for w in widths if costs.ffn_params(b["d_model"], w, "swiglu") <= budget)
-    assert ex5.check_budget_width(want) and ex5.check_budget_width(float(want))
-    rounded_up = ex5.check_budget_width(want + b["multiple_of"])
-    assert not rounded_up and "over the budget" in rounded_up.message
-    assert "multiple" in ex5.check_budget_width(2 * b["d_ff_relu"] // 3).message
-    assert "wider" in ex5.check_budget_width(want - b["multiple_of"]).message
-    assert not ex5.check_budget_width(None) and not ex5.check_budget_width(-want)
-
-
-def test_memory_uses_the_shared_strategies():
-    c = ex5.MEMORY_CASE
-    store, hidden = (costs.activation_memory(c["d_model"], c["d_ff"], c["variant"], c["tokens"], s)
-                     for s in ("store_all", "recompute_hidden"))
-    assert store == c["tokens"] * (c["d_model"] + 4 * c["d_ff"]) * 4
-    assert ex5.check_memory(store, hidden)
-    assert "4 bytes" in ex5.check_memory(store // 4, hidden).message
-    three = c["tokens"] * (c["d_model"] + 3 * c["d_ff"]) * 4  # forgetting act(a)
-    assert not ex5.check_memory(three, hidden) and not ex5.check_memory(hidden, hidden)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +103,7 @@ def test_notebook_06_long_budget_paragraph(results):
     assert rows["glu"]["rank"] == len(rows) and long_rows["glu"]["rank"] <= 2
     assert rows["bilinear"]["rank"] <= 2 and long_rows["bilinear"]["rank"] == len(rows)
     paper_long = _order(long_rows, "paper_long")
-    assert panels.kendall_tau(_order(long_rows), paper_long) < panels.kendall_tau(_order(rows), paper_long)
+    assert experiment.kendall_tau(_order(long_rows), paper_long) < experiment.kendall_tau(_order(rows), paper_long)
     held = np.array([r["curve"]["heldout_loss"] for r in long["runs"]])  # (n_runs, n_points)
     trained = np.array([r["curve"]["train_loss"] for r in long["runs"]])  # (n_runs, n_points)
     gap = (held - trained).mean(axis=0)  # (n_points,)
@@ -186,7 +131,7 @@ def test_notebook_06_learning_rate_paragraph(results):
     assert all(r["best_lr"] == shared for r in rows.values()) and rows["glu"]["best_rank"] == len(rows)
     order = {lr: sorted(rows, key=lambda v: rows[v]["mean"][lr]) for lr in experiment.LR_SWEEP}
     assert order[shared] == _order(experiment.summary(results))  # the same order as the four-seed table
-    tau = {lr: panels.kendall_tau(order[shared], order[lr]) for lr in (low, high)}
+    tau = {lr: experiment.kendall_tau(order[shared], order[lr]) for lr in (low, high)}
     assert tau[low] >= 0.85 and tau[high] < tau[low]
     cost = [rows[v]["mean"][high] - rows[v]["best_mean"] for v in rows]
     assert max(cost) > 3 * min(cost) > 0

@@ -1,0 +1,5 @@
+"""``python -m glulib.experiment``: the command line (``glulib.experiment.cli``)."""
+
+from .cli import main
+
+main()
