@@ -23,9 +23,8 @@ AS_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Two thread pools share the cores: OpenBLAS (NumPy's matmuls) and OpenMP (Numba's parallel
 # kernels). By default the idle threads of each spin for a while, waiting for more work, and
-# on a 2-core machine a spinning pool takes a core from the other one: measured here, a
-# GEGLU kernel right after a matmul ran 2.3x slower, and the FFN took up to 1.2x the time of
-# its matmuls instead of 1.1x (bench/bench_ffn.py). These make idle threads sleep at once.
+# on a 2-core machine a spinning pool takes a core from the other one (what that cost:
+# docs/PERFORMANCE.md). These make idle threads sleep at once.
 # Binder gets the same from the file `start`. Set them yourself to override.
 export OPENBLAS_THREAD_TIMEOUT ?= 4
 export OMP_WAIT_POLICY ?= PASSIVE
@@ -105,8 +104,8 @@ test-nojit: install ## Run the library tests with NUMBA_DISABLE_JIT=1 (pure Pyth
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -m "not notebook and not browser and not slow" -q -p no:cacheprovider
 
 # glibc hands a freed block of more than 32 MB (by default: less, adaptively) back to the
-# system, and the next array of that size is faulted in page by page: a 16 MB result then
-# costs 2-10 ms more, or not, depending on what the process freed before. Both sides of a
+# system, and the next array of that size is faulted in page by page, so a result costs more
+# or less depending on what the process freed before (docs/PERFORMANCE.md). Both sides of a
 # comparison allocate their results, so the bench keeps freed memory in the process (the
 # same for every candidate) to measure the kernels, not the allocator's history.
 BENCH_MALLOC := glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296

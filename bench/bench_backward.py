@@ -10,7 +10,7 @@ import time
 
 import numba
 
-from glulib import backward, core
+from glulib import backward, elementwise
 from glulib.fast import kernels as fast
 
 
@@ -29,15 +29,15 @@ def _best_of(fn, repeat=3):
 
 
 def run():
-    original = core.SERIAL_BELOW
+    original = elementwise.SERIAL_BELOW
     _sweep()  # compile and warm the caches (serial kernels)
     serial = _best_of(_sweep)
-    core.SERIAL_BELOW = fast.SERIAL_BELOW = 0  # every call goes to the parallel kernels
+    elementwise.SERIAL_BELOW = fast.SERIAL_BELOW = 0  # every call goes to the parallel kernels
     try:
         _sweep()  # compile the parallel kernels
         pooled = _best_of(_sweep)
     finally:
-        core.SERIAL_BELOW = fast.SERIAL_BELOW = original
+        elementwise.SERIAL_BELOW = fast.SERIAL_BELOW = original
     print(f"GLU, 3 connections x 64 layers, width 32, batch 8; Numba pool of {numba.get_num_threads()} threads")
     print(f"  serial below {original} elements (as shipped) {serial * 1e3:8.1f} ms")
     print(f"  thread pool for every call            {pooled * 1e3:8.1f} ms")

@@ -35,7 +35,7 @@ def run():
         score_s = time.perf_counter() - start
         panel = microscope_panel(states, variant="swiglu", scores=scores)
         canvas = panel.fig.canvas
-        canvas._handle_message(canvas, {"type": "initialized"}, [])
+        canvas._handle_message(canvas, {"type": "initialized"}, [])  # noqa: SLF001 (what the browser sends)
         canvas.draw()
         unit = panel.controls["unit"]
 

@@ -40,7 +40,7 @@ def _baseline_ms():
 
     fig = live_figure((7.5, 3.0))
     fig.subplots(1, 2)
-    fig.canvas._handle_message(fig.canvas, {"type": "initialized"}, [])
+    fig.canvas._handle_message(fig.canvas, {"type": "initialized"}, [])  # noqa: SLF001 (what the browser sends)
     fig.canvas.draw()
     ms, _ = stats.median_and_best_ms(lambda i: fig.canvas.draw(), REPEATS)
     plt.close(fig)
@@ -57,7 +57,7 @@ def run():
             panel = factory()
             # what the browser's frontend says once it shows the canvas: from then on ipympl
             # stops re-encoding a PNG copy of every frame for the notebook file
-            panel.fig.canvas._handle_message(panel.fig.canvas, {"type": "initialized"}, [])
+            panel.fig.canvas._handle_message(panel.fig.canvas, {"type": "initialized"}, [])  # noqa: SLF001
             control = panel.controls[key]
             if values is None:
                 values = (control.min, control.max // 2)

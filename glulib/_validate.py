@@ -67,13 +67,20 @@ def ndim(func, arg, a, n, meaning):
         )
 
 
-def positive_int(n, func, arg):
-    """``n`` as an exact Python int >= 1. Python and NumPy integers pass; bools, floats and
-    anything else raise. The result is a Python int, so later arithmetic cannot wrap around
-    as NumPy's fixed-width integers do (np.int16(30000) * 2 is -5536)."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{func}: {arg} must be a positive integer, got {n!r}")
+def integer(n, func, arg, lo=0, hi=None):
+    """``n`` as an exact Python int with ``lo <= n`` (and ``n < hi`` when ``hi`` is given).
+    Python and NumPy integers pass; bools, floats and anything else raise ValueError. The
+    result is a Python int, so later arithmetic cannot wrap around as NumPy's fixed-width
+    integers do (np.int16(30000) * 2 is -5536)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < lo or (hi is not None and n >= hi):
+        want = {0: "a non-negative integer", 1: "a positive integer"}.get(lo, f"an integer >= {lo}")
+        raise ValueError(f"{func}: {arg} must be {want if hi is None else f'an integer from {lo} to {hi - 1}'}, got {n!r}")
     return int(n)
+
+
+def positive_int(n, func, arg):
+    """``n`` as an exact Python int >= 1 (``integer`` with lo = 1)."""
+    return integer(n, func, arg, lo=1)
 
 
 def float_arrays_alike(func, arrays):

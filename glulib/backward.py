@@ -186,9 +186,8 @@ class DepthResult:
     def _index(self, unit, mode, depth):
         _validate.choice(unit, self.units, "DepthResult", "unit")
         _validate.choice(mode, self.modes, "DepthResult", "mode")
-        if depth is not None and (isinstance(depth, bool) or not hasattr(depth, "__index__")
-                                  or not 1 <= depth <= self.max_depth):
-            raise ValueError(f"DepthResult: depth must be an integer in 1..{self.max_depth}, got {depth!r}")
+        if depth is not None:
+            _validate.integer(depth, "DepthResult", "depth", 1, self.max_depth + 1)
         return self.modes.index(mode), self.units.index(unit)
 
     def seeds_at(self, unit, mode, depth):

@@ -2,18 +2,24 @@
 
     params, config = load_model("swiglu")      # the seed-0 SwiGLU model of data/results/runs.json
 
-``make experiment`` (``glulib.experiment``) saves the parameters of each seed-0 run into
-data/models/ as ``<variant>_seed0.npz`` (float32 arrays, one per entry of
-``glulib.model.param_shapes``) and records it in data/models/manifest.json: the training
-settings, the text's SHA-256, and per file its SHA-256, size and the run's learning curve.
+``make experiment`` (``glulib.experiment``) saves the parameters of each seed-0 run
+(``save_run``) as ``<variant>_seed0.npz`` (float32 arrays, one per entry of
+``glulib.model.param_shapes``) and records it in a manifest.json: the training settings, the
+text's SHA-256, and per file its SHA-256, size and the run's learning curve. It saves them into
+a staging folder as each run ends, and ``install_models`` moves them into data/models/ only with
+the finished results (an ablation table of the models they replace is removed).
 ``python -m glulib.retrain`` retrains only those eight seed-0 runs with the committed
-settings (through ``glulib.experiment.one_run``, the experiment's own code) and saves them,
-without touching data/results/.
+settings (through ``glulib.experiment.one_run``, the experiment's own code) and installs them
+the same way, without touching data/results/.
 
-``load_model`` refuses a missing file, a file whose SHA-256 is not the manifest's (corrupt
-or replaced), and arrays that do not match the config's shapes, with a ``CheckpointError``
-naming the file and the problem. The files are written byte for byte reproducibly (a zip
-with fixed timestamps), so the same parameters always give the same checksum.
+``load_model`` refuses, with a ``CheckpointError`` naming the file and the problem: a manifest
+that is not what ``save_run`` writes (an entry that is not an object, lacks ``"file"`` or names
+a file outside the models folder, invalid settings), a file whose SHA-256 is not the
+manifest's (corrupt or replaced), array headers that do not match the config's names, shapes
+and dtype (checked before any array is read), and weights that are not finite. A missing file
+is a ``FileNotFoundError``. The files are written byte for byte reproducibly (a zip with fixed
+timestamps), so the same parameters always give the same checksum; every file is written
+atomically (``glulib._files.write_atomic``) with the user's umask.
 """
 
 import hashlib

@@ -21,18 +21,14 @@ import numbers
 
 import numpy as np
 
+from . import _validate
+
 
 def _as_float64(val, where):
     try:
         return np.array(val, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"gradcheck: {where} must hold real numbers, got {type(val).__name__} ({exc})") from None
-
-
-def _count(n, name, least):
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < least:
-        raise ValueError(f"gradcheck: {name} must be an integer >= {least}, got {n!r}")
-    return int(n)
 
 
 def gradcheck(forward, backward, *args, eps=1e-6, max_points=128, seed=0, **kwargs):
@@ -46,8 +42,8 @@ def gradcheck(forward, backward, *args, eps=1e-6, max_points=128, seed=0, **kwar
     if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real) or not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"gradcheck: eps must be a positive finite number, got {eps!r}")
     eps = float(eps)
-    max_points = _count(max_points, "max_points", 1)
-    seed = _count(seed, "seed", 0)
+    max_points = _validate.positive_int(max_points, "gradcheck", "max_points")
+    seed = _validate.integer(seed, "gradcheck", "seed")
     bound = inspect.signature(forward).bind(*args, **kwargs)
     names = {}  # input name -> (argument name, dict key or None)
     values = dict(bound.arguments)

@@ -97,7 +97,7 @@ def guard(dispatcher):
     if not supported() or not hasattr(cache_file, "_source_stamp"):
         _warn_untested()
         return dispatcher
-    cache_file._source_stamp = (cache_file._source_stamp, source_fingerprint())
+    cache_file._source_stamp = (cache_file._source_stamp, source_fingerprint())  # noqa: SLF001 (Numba's)
     cache.load_overload = functools.partial(_load_or_recompile, cache.load_overload, cache)
     return dispatcher
 
@@ -107,9 +107,9 @@ def _load_or_recompile(load, cache, sig, target_context):
     try:
         return load(sig, target_context)
     except Exception as exc:  # any failure to unpickle or read: the file is not usable
-        index = getattr(cache._cache_file, "_index_path", None)
+        index = getattr(cache._cache_file, "_index_path", None)  # noqa: SLF001 (Numba's)
         warnings.warn(
-            f"glulib: Numba's cache file for {cache._name} could not be read "
+            f"glulib: Numba's cache file for {cache._name} could not be read "  # noqa: SLF001 (Numba's)
             f"({type(exc).__name__}: {exc}); compiling the kernel again and rewriting the "
             f"cache in {cache.cache_path}.",
             RuntimeWarning,

@@ -248,6 +248,14 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def next_token_loss(logits, ids):
+    """Mean cross-entropy (nats) of ids[1:] under logits[:len(ids) - 1], the logits after each token."""
+    z = np.asarray(logits, dtype=np.float64)[:len(ids) - 1]  # (T-1, vocab)
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (T-1, vocab)
+    return float(-log_p[np.arange(len(ids) - 1), np.asarray(ids)[1:]].mean())
+
+
 class KVCache:
     """Keys and values of every token seen so far, per layer: decoding a new token then costs
     one row of attention instead of the whole prefix again."""
@@ -329,7 +337,7 @@ class Llama:
         return arr.astype(np.int64)
 
     # ---- the forward pass ----
-    def _attention(self, x, layer, cache, index):
+    def attention(self, x, layer, cache, index):
         """Causal grouped-query attention of x (T, d_model), whose tokens come after the
         cache.length tokens already in ``cache``; stores the new keys and values there."""
         c = self.config
@@ -342,17 +350,18 @@ class Llama:
         keys = cache.keys[index, :start + T]  # (S, n_kv_heads, head_size), S = start + T
         values = cache.values[index, :start + T]
         group = c.n_heads // c.n_kv_heads  # query heads that share one key-value head
-        future = np.arange(start + T)[None, :] > positions[:, None]  # (T, S): True where masked
+        causal = np.where(np.arange(start + T)[None, :] > positions[:, None], -np.inf, 0.0).astype(np.float32)  # (T, S)
+        q = q * np.float32(1 / np.sqrt(c.head_size))
         out = np.empty((T, c.n_heads, c.head_size), dtype=np.float32)  # (T, n_heads, head_size)
         for g in range(c.n_kv_heads):
             heads = slice(g * group, (g + 1) * group)
-            scores = np.einsum("thd,sd->hts", q[:, heads], keys[:, g]) / np.float32(np.sqrt(c.head_size))  # (group, T, S)
-            scores[:, future] = -np.inf
-            out[:, heads] = np.einsum("hts,sd->thd", softmax(scores), values[:, g])
+            scores = q[:, heads].transpose(1, 0, 2) @ keys[:, g].T + causal  # (group, T, S)
+            out[:, heads] = (softmax(scores) @ values[:, g]).transpose(1, 0, 2)  # (T, group, head_size)
         return out.reshape(T, c.d_model) @ layer["Wo"]  # (T, d_model)
 
-    def _feed_forward(self, x, index, activation, record, edit_product):
-        """Layer ``index``'s SwiGLU FFN on x (T, d_model): glulib.ffn with W, V, W2."""
+    def feed_forward(self, x, index, activation="silu", record=None, edit_product=None):
+        """Layer ``index``'s SwiGLU FFN on x (T, d_model), the normalised residual stream:
+        glulib.ffn with W, V, W2 (another activation in the gate if ``activation`` says so)."""
         layer = self.layers[index]
         params = {"W": layer["W"], "V": layer["V"], "W2": layer["W2"]}
         if record is None and edit_product is None and activation in _GATED_FFN:
@@ -372,14 +381,17 @@ class Llama:
             record.add(gate_input, activate(gate_input, activation), value, product, output)
         return output
 
-    def _forward(self, ids, cache, activation="silu", record=None, edit_product=None, last_only=False):
+    def _forward(self, ids, cache, activation="silu", record=None, edit_product=None, last_only=False,
+                 ffn_inputs=None):
         """The residual stream through every block; returns logits (T, vocab), or (1, vocab)."""
         c = self.config
         x = self.embedding[ids]  # (T, d_model)
         for i, layer in enumerate(self.layers):
-            x = x + self._attention(rmsnorm(x, layer["attn_norm"], c.norm_eps), layer, cache, i)
-            x = x + self._feed_forward(rmsnorm(x, layer["ffn_norm"], c.norm_eps), i, activation,
-                                       record, edit_product)
+            x = x + self.attention(rmsnorm(x, layer["attn_norm"], c.norm_eps), layer, cache, i)
+            h = rmsnorm(x, layer["ffn_norm"], c.norm_eps)  # (T, d_model): what the FFN reads
+            if ffn_inputs is not None:
+                ffn_inputs.append(h.copy())
+            x = x + self.feed_forward(h, i, activation, record, edit_product)
         cache.length += len(ids)
         if last_only:
             x = x[-1:]
@@ -398,7 +410,7 @@ class Llama:
                             f"got {type(edit_product).__name__}")
         return gate_activation
 
-    def logits(self, ids, *, record=None, edit_product=None, gate_activation=None):
+    def logits(self, ids, *, record=None, edit_product=None, gate_activation=None, ffn_inputs=None):
         """Next-token logits after each token of ``ids``: (T, vocab) float32.
 
         record: a glulib.recording.FFNRecord; every layer's FFN adds its gate input, opening,
@@ -406,20 +418,21 @@ class Llama:
         edit_product(layer_index, product) -> product: changes act(gate input) * value (T, d_ff)
             before W2, in every layer.
         gate_activation: a glulib activation name used in every gate instead of SiLU.
+        ffn_inputs: a list; each layer appends what its FFN reads, rmsnorm(x) (T, d_model).
         """
         activation = self._options("Llama.logits", record, edit_product, gate_activation)
         ids = self._check_ids(ids, "Llama.logits")
-        return self._forward(ids, KVCache(self.config, len(ids)), activation, record, edit_product)
+        if ffn_inputs is not None and not isinstance(ffn_inputs, list):
+            raise TypeError(f"Llama.logits: ffn_inputs must be a list, got {type(ffn_inputs).__name__}")
+        return self._forward(ids, KVCache(self.config, len(ids)), activation, record, edit_product,
+                             ffn_inputs=ffn_inputs)
 
     def loss(self, ids, **options):
         """Mean next-token cross-entropy (nats) over ids[1:], given the tokens before each."""
         ids = self._check_ids(ids, "Llama.loss")
         if len(ids) < 2:
             raise ValueError("Llama.loss: ids needs at least 2 tokens (one to read, one to predict)")
-        z = self.logits(ids[:-1], **options).astype(np.float64)  # (T-1, vocab)
-        z -= z.max(axis=1, keepdims=True)
-        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (T-1, vocab)
-        return float(-log_p[np.arange(len(ids) - 1), ids[1:]].mean())
+        return next_token_loss(self.logits(ids[:-1], **options), ids)
 
     def generate(self, ids, n_new, *, stop_at_eos=False):
         """``n_new`` more token ids after ``ids``, each the most likely one (greedy decoding).
@@ -441,6 +454,81 @@ class Llama:
                 break
             step = np.array([next_id])
         return np.array(new, dtype=np.int64)
+
+
+# ---- text for the notebook ----
+def passage(llm, n_tokens, start=0):
+    """``n_tokens`` token ids of the course's held-out text (``glulib.textdata``) from character
+    ``start``, and their text."""
+    from . import textdata
+
+    corpus = textdata.load_corpus()
+    text = corpus.decode(corpus.heldout[start:start + 8 * n_tokens])
+    ids = llm.encode(text)[:n_tokens]
+    if len(ids) < n_tokens:
+        raise ValueError(f"passage: the held-out text from {start} gave {len(ids)} tokens, fewer than {n_tokens}")
+    return ids, llm.decode(ids)
+
+
+def token_masks(llm, ids):
+    """For each character class of ``glulib.microscope.CLASSES``: a boolean (T,) array, True for
+    the tokens that hold at least one character of the class."""
+    from .microscope import class_masks
+
+    pieces = [llm.decode([i]) for i in ids]
+    ends = np.cumsum([len(p) for p in pieces])  # (T,)
+    chars = class_masks("".join(pieces))
+    owner = np.searchsorted(ends, np.arange(ends[-1]), side="right")  # (n_chars,): token of each character
+    return {name: np.bincount(owner, weights=m, minlength=len(ids)) > 0 for name, m in chars.items()}
+
+
+# ---- nulls for naming units (notebook 10) ----
+def aucs(scores, masks):
+    """AUC of every column of ``scores`` (T, m) for every row of ``masks`` (k, T) booleans: the
+    chance that a position in the mask scores higher than one outside (glulib.microscope.auc,
+    all masks at once from one ranking; ties, which continuous openings almost never have, are
+    broken by position). (k, m)"""
+    masks = np.atleast_2d(np.asarray(masks, dtype=bool))  # (k, T)
+    ranks = np.empty(scores.shape)  # (T, m): 1 = smallest in its column
+    np.put_along_axis(ranks, np.argsort(scores, axis=0, kind="stable"),
+                      np.arange(1.0, scores.shape[0] + 1)[:, None], axis=0)
+    n1 = masks.sum(axis=1, keepdims=True)  # (k, 1)
+    n0 = masks.shape[1] - n1
+    return (masks.astype(np.float64) @ ranks - n1 * (n1 + 1) / 2.0) / (n1 * n0)  # (k, m)
+
+
+def best_auc(openings, masks):
+    """For each class of ``masks`` ({name: (T,) booleans}): (layer, unit, AUC) of the unit whose
+    opening separates the class's tokens best, over every unit of every layer. ``openings``: a
+    list of (T, d_ff) arrays, one per layer."""
+    names = list(masks)
+    per_layer = np.stack([aucs(g, [masks[k] for k in names]) for g in openings], axis=1)  # (k, n_layers, d_ff)
+    out = {}
+    for name, a in zip(names, per_layer):
+        layer, unit = np.unravel_index(int(np.argmax(a)), a.shape)
+        out[name] = (int(layer), int(unit), float(a[layer, unit]))
+    return out
+
+
+def random_set_null(openings, size, rng, draws=20):
+    """The best AUC over every unit for ``draws`` random sets of ``size`` token positions: what
+    picking the best of so many units gives when the set means nothing. (draws,) array."""
+    n = openings[0].shape[0]
+    masks = np.zeros((draws, n), dtype=bool)  # (draws, T)
+    for mask in masks:
+        mask[rng.choice(n, size=size, replace=False)] = True
+    return np.max([aucs(g, masks).max(axis=1) for g in openings], axis=0)  # (draws,)
+
+
+def untrained_openings(ffn_inputs, layers, rng):
+    """Openings silu(x W') of gates that were never trained: each W' a Gaussian matrix whose
+    columns have the norms of the trained W's, read from the same FFN inputs. A list of (T, d_ff)."""
+    out = []
+    for x, layer in zip(ffn_inputs, layers):
+        w = rng.standard_normal(layer["W"].shape).astype(np.float32)  # (d_model, d_ff)
+        w *= np.linalg.norm(layer["W"], axis=0) / np.linalg.norm(w, axis=0)
+        out.append(activate(x @ w, "silu"))  # (T, d_ff)
+    return out
 
 
 def _build(path):

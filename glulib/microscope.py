@@ -8,7 +8,8 @@
 For a gated FFN (GLU, Bilinear, ReGLU, GEGLU, SwiGLU) hidden unit j at one character has a gate
 input a = x W[:, j], an opening act(a), a value u = x V[:, j] and the product h = act(a) u that
 W2 carries back (x is the normalised input of the FFN). An ungated FFN (ReLU, GELU, Swish) has
-only a and h = act(a): its "opening" is its whole hidden unit, and it has no value.
+only a and h = act(a): its "opening" is its whole hidden unit, and it has no value. The arrays
+come from the model's own forward pass (``model.forward(..., record=FFNRecord())``).
 
 What is computed here, all vectorised over the passage's characters:
 ``opening_stats`` (how often an opening is near 0, near 1, negative, exactly zero, and how often
@@ -25,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate, model, textdata
-from .elementwise import activate
-from .feedforward import BASELINES, FFNS
+from .feedforward import BASELINES
+from .recording import FFNRecord
 
 #: Character classes a unit may pick out, by name (each a rule on the text, see ``class_masks``).
 CLASSES = ("line break", "indentation", "quote", "keyword", "digit", "capital letter", "bracket")
@@ -63,8 +64,7 @@ def passage(corpus, start=0, n_windows=16, seq_len=64):
     if not isinstance(corpus, textdata.Corpus):
         raise TypeError(f"{func}: corpus must be a glulib.textdata.Corpus, got {type(corpus).__name__}")
     for name, n, lo in (("start", start, 0), ("n_windows", n_windows, 1), ("seq_len", seq_len, 1)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < lo:
-            raise ValueError(f"{func}: {name} must be an integer >= {lo}, got {n!r}")
+        _validate.integer(n, func, name, lo)
     end = start + n_windows * seq_len + 1
     if end > corpus.heldout.size:
         raise ValueError(f"{func}: start + n_windows * seq_len + 1 = {end} exceeds the held-out text's "
@@ -73,60 +73,11 @@ def passage(corpus, start=0, n_windows=16, seq_len=64):
     return ids[:-1].reshape(n_windows, seq_len), ids[1:].reshape(n_windows, seq_len)
 
 
-def _check_tokens(func, tokens, config, name="tokens"):
-    tokens = np.asarray(tokens)
-    if tokens.dtype.kind not in "iu" or tokens.ndim != 2 or not 1 <= tokens.shape[1] <= config.seq_len \
-            or tokens.min() < 0 or tokens.max() >= config.vocab_size:
-        raise ValueError(f"{func}: {name} must be integer ids in [0, {config.vocab_size}) of shape (B, T), "
-                         f"T <= {config.seq_len}; got {tokens.dtype} {tokens.shape}")
-    return tokens
-
-
 def _check_model(func, params, config, tokens):
-    if not isinstance(config, model.ModelConfig) or config.vocab_size is None:
-        raise TypeError(f"{func}: config must be a glulib.model.ModelConfig with vocab_size set, got {config!r:.60}")
-    shapes = model.param_shapes(config)
-    if not isinstance(params, dict) or set(params) != set(shapes) or \
-            any(np.shape(params[k]) != shape for k, shape in shapes.items()):
-        raise ValueError(f"{func}: params must hold exactly the arrays of model.param_shapes(config) "
-                         f"({config.variant}, d_model {config.d_model}, d_ff {config.d_ff})")
-    return _check_tokens(func, tokens, config)
-
-
-def _layer(params, i):
-    """Layer ``i``'s parameters without the "i." prefix (the keys ``model.block`` takes)."""
-    return {k.removeprefix(f"{i}."): v for k, v in params.items() if k.startswith(f"{i}.")}
-
-
-def _ffn_parts(params, i):
-    return {k: params[f"{i}.ffn.{k}"] for k in ("W", "V", "W2") if f"{i}.ffn.{k}" in params}
-
-
-def _residuals(params, config, tokens, stop):
-    """The residual stream entering layer ``stop`` (B, T, d)."""
-    T = tokens.shape[1]
-    x = params["tok_emb"][tokens] + params["pos_emb"][:T]  # (B, T, d)
-    for i in range(stop):
-        x = model.block(x, _layer(params, i), config.n_heads, config.variant)
-    return x
-
-
-def _ffn_input_and_attn(params, config, x, i):
-    """For layer ``i`` on residual ``x`` (B, T, d): h = x + attention(norm1(x)) and the FFN input
-    rmsnorm(h) flattened to (B*T, d)."""
-    layer = _layer(params, i)
-    h = x + model.attention(model.rmsnorm(x, layer["norm1"]), layer, config.n_heads)  # (B, T, d)
-    return h, model.rmsnorm(h, layer["norm2"]).reshape(-1, x.shape[-1])  # (B, T, d), (B*T, d)
-
-
-def _hidden(ffn_in, parts, variant):
-    """gate input a, opening act(a), value u (or None), product h; each (n, d_ff)."""
-    a = ffn_in @ parts["W"]  # (n, d_ff)
-    opening = activate(a, FFNS[variant])  # (n, d_ff)
-    if variant in BASELINES:
-        return a, opening, None, opening
-    u = ffn_in @ parts["V"]  # (n, d_ff)
-    return a, opening, u, opening * u
+    """The model's own checks of ``config``, ``params`` and ``tokens``; the checked tokens."""
+    model.check_config(func, config)
+    model.check_params(func, params, config)
+    return model.check_tokens(func, tokens, config)
 
 
 def record(params, config, tokens, text=""):
@@ -136,18 +87,10 @@ def record(params, config, tokens, text=""):
     if not isinstance(text, str) or (text and len(text) != tokens.size):
         raise ValueError(f"record: text must be a str of one character per token ({tokens.size}), "
                          f"got {type(text).__name__} of length {len(text) if isinstance(text, str) else '-'}")
-    x = params["tok_emb"][tokens] + params["pos_emb"][:tokens.shape[1]]  # (B, T, d)
-    gate_inputs, openings, values, products = [], [], [], []
-    for i in range(config.n_layers):
-        h, ffn_in = _ffn_input_and_attn(params, config, x, i)
-        a, opening, u, prod = _hidden(ffn_in, _ffn_parts(params, i), config.variant)
-        gate_inputs.append(a)
-        openings.append(opening)
-        values.append(u)
-        products.append(prod)
-        x = h + (prod @ params[f"{i}.ffn.W2"]).reshape(x.shape)  # (B, T, d)
+    rec = FFNRecord()
+    model.forward(params, tokens, config, record=rec)  # each FFN layer hands its arrays to rec
     gated = config.variant not in BASELINES
-    return States(config.variant, text, gate_inputs, openings, values if gated else None, products)
+    return States(config.variant, text, rec.gate_input, rec.opening, rec.value if gated else None, rec.product)
 
 
 #: The passage the notebook reads: consecutive held-out windows from its first character.
@@ -285,8 +228,13 @@ def top_contexts(states, layer, unit, k=5, before=24, after=4, seq_len=None):
     if not isinstance(states, States) or not states.text:
         raise ValueError("top_contexts: states must be States recorded with their text")
     _check_unit("top_contexts", states, layer, unit)
+    k = _validate.positive_int(k, "top_contexts", "k")
+    before = _validate.integer(before, "top_contexts", "before")
+    after = _validate.integer(after, "top_contexts", "after")
+    if seq_len is not None:
+        seq_len = _validate.positive_int(seq_len, "top_contexts", "seq_len")
     g = states.opening[layer][:, unit]  # (n,)
-    k = min(int(k), g.size)
+    k = min(k, g.size)
     top = np.argsort(-g, kind="stable")[:k]  # (k,)
     text = states.text
     out = []
@@ -298,8 +246,7 @@ def top_contexts(states, layer, unit, k=5, before=24, after=4, seq_len=None):
 
 def _check_unit(func, states, layer, unit):
     for name, n, hi in (("layer", layer, states.n_layers), ("unit", unit, states.opening[0].shape[1])):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n < hi:
-            raise ValueError(f"{func}: {name} must be an integer in [0, {hi}), got {n!r}")
+        _validate.integer(n, func, name, 0, hi)
 
 
 # ---- which units matter ----
@@ -315,29 +262,31 @@ def ablate(params, config, tokens, targets, layer, how, units=None, chunk=32):
 
     ``how``: "opening at mean" holds act(a) at its mean over these tokens (h = mean * u, or
     h = mean when ungated); "opening at 1" opens the gate fully (h = u; gated only); "value at
-    mean" holds u at its mean (h = act(a) * mean; gated only). Units are ablated ``chunk`` at a
-    time, stacked on the batch axis, through every later layer."""
+    mean" holds u at its mean (h = act(a) * mean; gated only). Units are ablated ``chunk`` (a
+    positive integer) at a time, stacked on the batch axis, through every later layer."""
     func = "ablate"
     tokens = _check_model(func, params, config, tokens)
-    targets = _check_tokens(func, targets, config, "targets")
+    targets = model.check_tokens(func, targets, config, "targets")
     if targets.shape != tokens.shape:
         raise ValueError(f"{func}: targets must have the shape of tokens {tokens.shape}, got {targets.shape}")
     _validate.choice(how, ABLATIONS, func, "how")
+    chunk = _validate.positive_int(chunk, func, "chunk")
     gated = config.variant not in BASELINES
     if how != "opening at mean" and not gated:
         raise ValueError(f"{func}: {config.variant} is ungated (no value); only how='opening at mean' applies")
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < config.n_layers:
-        raise ValueError(f"{func}: layer must be an integer in [0, {config.n_layers}), got {layer!r}")
+    _validate.integer(layer, func, "layer", 0, config.n_layers)
     units = np.arange(config.d_ff) if units is None else np.asarray(units)
     if units.ndim != 1 or units.dtype.kind not in "iu" or units.size == 0 or units.min() < 0 \
             or units.max() >= config.d_ff:
         raise ValueError(f"{func}: units must be a non-empty 1-D array of integers in [0, {config.d_ff})")
     B, T = tokens.shape
-    x = _residuals(params, config, tokens, layer)  # (B, T, d)
-    h_attn, ffn_in = _ffn_input_and_attn(params, config, x, layer)
-    _, opening, u, prod = _hidden(ffn_in, _ffn_parts(params, layer), config.variant)  # (B*T, d_ff) each
+    x = model.embed(params, tokens)  # (B, T, d)
+    for i in range(layer):
+        x = model.block(x, model.layer_params(params, i), config.n_heads, config.variant)
+    rec = FFNRecord()
+    y = model.block(x, model.layer_params(params, layer), config.n_heads, config.variant, record=rec)  # (B, T, d)
+    opening, u, prod = rec.opening[0], rec.value[0], rec.product[0]  # (B*T, d_ff) each; u None when ungated
     W2 = params[f"{layer}.ffn.W2"]  # (d_ff, d)
-    y = h_attn + (prod @ W2).reshape(x.shape)  # (B, T, d)
     if how == "opening at mean":
         new = (opening.mean(axis=0) * u) if gated else np.broadcast_to(opening.mean(axis=0), prod.shape)
     elif how == "opening at 1":
@@ -348,7 +297,7 @@ def ablate(params, config, tokens, targets, layer, how, units=None, chunk=32):
 
     def rest(z):  # later layers, final norm, output: loss per character of z (k*B, T, d)
         for i in range(layer + 1, config.n_layers):
-            z = model.block(z, _layer(params, i), config.n_heads, config.variant)
+            z = model.block(z, model.layer_params(params, i), config.n_heads, config.variant)
         logits = model.rmsnorm(z, params["norm_f"]) @ params["W_out"]  # (k*B, T, V)
         return _loss_per_row(logits, np.tile(targets, (z.shape[0] // B, 1)))  # (k*B, T)
 

@@ -15,7 +15,7 @@ eager, bench/bench_training.py): the layers of the whole model run in the arrays
 (float32 in training) with no copies of the parameters; the four attention projections are
 two matmuls (q, k, v from one ``x @ [Wq | Wk | Wv]``); the causal softmax and its backward, the
 RMSNorms of the model and the embedding's gradient are small Numba kernels (one pass, no
-temporaries); the FFN keeps its pre-activations from the forward pass for the backward instead
+temporaries, in ``glulib.fast.training``); the FFN keeps its pre-activations from the forward pass for the backward instead
 of computing them again. The public layer functions compute the same numbers.
 
 Parameters live in one flat dict of arrays, ``"tok_emb"``, ``"pos_emb"``, per layer
@@ -25,23 +25,20 @@ Parameters live in one flat dict of arrays, ``"tok_emb"``, ``"pos_emb"``, per la
 """
 
 import math
-import numbers
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from . import _validate
-from .jit import njit
 from .codes import CODES
-from .elementwise import fused_backward, fused_forward
+from .elementwise import fused_activate, fused_activate_grad, fused_backward, fused_forward
 from .feedforward import BASELINES, FFNS, VARIANTS, init_ffn, matched_d_ff
+from .fast import training as kernels
+from .recording import FFNRecord
 
 #: The eight FFNs, in the order of Shazeer (2020), Table 1.
 FFN_NAMES = ("relu", "gelu", "swish", "glu", "bilinear", "geglu", "swiglu", "reglu")
-RMS_EPS = 1e-6
-# The model's kernels sum in any order (so that LLVM vectorises the sums): still the same
-# numbers on every run of one machine. They see finite values only (a diverged loss stops training).
-_REDUCE = {"reassoc", "nnan", "ninf", "nsz", "contract"}
+RMS_EPS = kernels.RMS_EPS
 
 
 @dataclass(frozen=True)
@@ -64,11 +61,8 @@ class ModelConfig:
         func = "ModelConfig"
         _validate.choice(self.variant, {**BASELINES, **VARIANTS}, func, "variant")
         for name in ("vocab_size", "d_model", "n_layers", "n_heads", "seq_len", "d_ff_baseline"):
-            n = getattr(self, name)
-            if n is None and name == "vocab_size":
-                continue
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+            if getattr(self, name) is not None or name != "vocab_size":
+                _validate.positive_int(getattr(self, name), func, name)
         if self.d_model % self.n_heads:
             raise ValueError(f"{func}: d_model = {self.d_model} must be a multiple of n_heads = {self.n_heads}")
 
@@ -85,8 +79,9 @@ class ModelConfig:
         return ModelConfig(**{**asdict(self), **changes})
 
 
-def _check_config(func, config):
-    """``config`` must be a ModelConfig with its vocabulary size set."""
+def check_config(func, config):
+    """``config`` must be a ModelConfig with its vocabulary size set (the model's input checks,
+    ``check_config``, ``check_params`` and ``check_tokens``, serve ``glulib.microscope`` too)."""
     if not isinstance(config, ModelConfig):
         raise TypeError(f"{func}: config must be a ModelConfig, got {type(config).__name__}")
     if config.vocab_size is None:
@@ -97,7 +92,7 @@ def _check_config(func, config):
 
 def param_shapes(config):
     """The name and shape of every parameter of a model with ``config``, in the order of ``init_params``."""
-    config = _check_config("param_shapes", config)
+    config = check_config("param_shapes", config)
     d, V, T = config.d_model, config.vocab_size, config.seq_len
     ffn_names = ("W", "V", "W2") if config.variant in VARIANTS else ("W", "W2")
     ffn_shapes = {"W": (d, config.d_ff), "V": (d, config.d_ff), "W2": (config.d_ff, d)}
@@ -114,7 +109,7 @@ def param_shapes(config):
 
 def init_params(config, rng, dtype=np.float32):
     """Initial parameters: N(0, 1/fan_in) weights, residual outputs scaled by 1/sqrt(2 n_layers)."""
-    _check_config("init_params", config)
+    check_config("init_params", config)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"init_params: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     dtype = np.dtype(dtype)
@@ -165,56 +160,6 @@ def _rmsnorm_backward(dy, cache):
     return dx, dg
 
 
-@njit(fastmath=_REDUCE)
-def _rmsnorm_rows(x, g, y, xhat, r):
-    """y = g x / rms(x) row by row of x (R, d); keeps xhat (R, d) and 1/rms (R,) for the backward."""
-    R, d = x.shape
-    for i in range(R):
-        ss = 0.0
-        for k in range(d):
-            ss += x[i, k] * x[i, k]
-        ri = 1.0 / math.sqrt(ss / d + RMS_EPS)
-        r[i] = ri
-        for k in range(d):
-            xh = x[i, k] * ri
-            xhat[i, k] = xh
-            y[i, k] = xh * g[k]
-
-
-@njit(fastmath=_REDUCE)
-def _rmsnorm_rows_backward(dy, xhat, r, g, dx, dg):
-    """dx (R, d) and dg (d,) of ``_rmsnorm_rows`` from dy (R, d); dg summed row after row."""
-    R, d = dy.shape
-    acc = np.zeros(d)  # (d,), float64
-    for i in range(R):
-        dot = 0.0
-        for k in range(d):
-            acc[k] += dy[i, k] * xhat[i, k]
-            dot += dy[i, k] * g[k] * xhat[i, k]
-        dot /= d
-        for k in range(d):
-            dx[i, k] = r[i] * (dy[i, k] * g[k] - xhat[i, k] * dot)
-    for k in range(d):
-        dg[k] = acc[k]
-
-
-def _norm_forward(x, g):
-    """The model's RMSNorm of x (B, T, d): ``_rmsnorm_forward``'s numbers from one kernel."""
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])  # (R, d)
-    y, xhat = np.empty_like(x2), np.empty_like(x2)  # (R, d) each
-    r = np.empty(x2.shape[0], dtype=x2.dtype)  # (R,)
-    _rmsnorm_rows(x2, g, y, xhat, r)
-    return y.reshape(x.shape), (xhat, r, g)
-
-
-def _norm_backward(dy, cache):
-    xhat, r, g = cache
-    dx = np.empty_like(xhat)  # (R, d)
-    dg = np.empty_like(g)  # (d,)
-    _rmsnorm_rows_backward(np.ascontiguousarray(dy).reshape(xhat.shape), xhat, r, g, dx, dg)
-    return dx.reshape(dy.shape), dg
-
-
 def rmsnorm(x, g=None):
     """RMSNorm of ``x`` (..., d) with gain ``g`` (d,); without ``g``, the gain is 1
     (``glulib.backward`` normalises that way)."""
@@ -233,60 +178,6 @@ def _gain(x, g):
 
 
 # ---- causal multi-head self-attention: softmax(q k^T / sqrt(d_head) + mask) v, then Wo ----
-@njit(fastmath=_REDUCE - {"ninf"})  # it writes -inf
-def _shift_scores(s, scale):
-    """In place, row by row of s (N, T, T) (query i, key j): scale s - its max over j <= i, and
-    -inf for j > i (a key after its query), so that exp gives the causal softmax's numerators."""
-    N, T, _ = s.shape
-    for n in range(N):
-        for i in range(T):
-            m = s[n, i, 0]
-            for j in range(1, i + 1):
-                m = max(m, s[n, i, j])
-            for j in range(i + 1):
-                s[n, i, j] = (s[n, i, j] - m) * scale
-            for j in range(i + 1, T):
-                s[n, i, j] = -np.inf
-
-
-@njit(fastmath=_REDUCE)
-def _normalize_rows(p):
-    """In place: each row of p (N, T, T) divided by its sum (the zeros above the diagonal stay)."""
-    N, T, _ = p.shape
-    for n in range(N):
-        for i in range(T):
-            total = 0.0
-            for j in range(i + 1):
-                total += p[n, i, j]
-            inv = 1.0 / total
-            for j in range(i + 1):
-                p[n, i, j] *= inv
-
-
-def _causal_softmax(s, scale):
-    """In place, each row of the scores s (N, T, T) (query i, key j): softmax over j <= i of
-    scale s[n, i, j], 0 for j > i. Two Numba passes around NumPy's vectorised exp."""
-    _shift_scores(s, scale)
-    np.exp(s, out=s)
-    _normalize_rows(s)
-
-
-@njit(fastmath=_REDUCE)
-def _causal_softmax_backward(dp, p, scale):
-    """In place: dp (N, T, T) <- the gradient of the scores, scale p (dp - sum_j dp p), from the
-    gradient of the probabilities p (zero above the diagonal)."""
-    N, T, _ = dp.shape
-    for n in range(N):
-        for i in range(T):
-            dot = 0.0
-            for j in range(i + 1):
-                dot += dp[n, i, j] * p[n, i, j]
-            for j in range(i + 1):
-                dp[n, i, j] = p[n, i, j] * (dp[n, i, j] - dot) * scale
-            for j in range(i + 1, T):
-                dp[n, i, j] = 0.0
-
-
 def _attention_forward(x, Wq, Wk, Wv, Wo, n_heads):
     B, T, d = x.shape
     H, dh = n_heads, d // n_heads
@@ -296,7 +187,7 @@ def _attention_forward(x, Wq, Wk, Wv, Wo, n_heads):
     qkv = np.ascontiguousarray((x2 @ W).reshape(B, T, 3, H, dh).transpose(2, 0, 3, 1, 4))  # (3, B, H, T, dh)
     q, k, v = qkv.reshape(3, B * H, T, dh)  # (B*H, T, dh) each
     p = q @ k.transpose(0, 2, 1)  # (B*H, T, T): scores, then probabilities in place
-    _causal_softmax(p, scale)
+    kernels.causal_softmax(p, scale)
     o = (p @ v).reshape(B, H, T, dh).transpose(0, 2, 1, 3).reshape(B * T, d)  # (B*T, d)
     y = (o @ Wo).reshape(B, T, d)  # (B, T, d)
     return y, (x2, q, k, v, p, o, scale, W, Wo, H)
@@ -313,7 +204,7 @@ def _attention_backward(dy, cache):
     heads = dqkv.transpose(2, 0, 3, 1, 4)  # (3, B, H, T, dh) view
     heads[2] = (p.transpose(0, 2, 1) @ do).reshape(B, H, T, dh)  # dv
     dp = do @ v.transpose(0, 2, 1)  # (B*H, T, T), then the scores' gradient in place
-    _causal_softmax_backward(dp, p, scale)
+    kernels.causal_softmax_backward_kernel(dp, p, scale)
     heads[0] = (dp @ k).reshape(B, H, T, dh)  # dq
     heads[1] = (dp.transpose(0, 2, 1) @ q).reshape(B, H, T, dh)  # dk
     dqkv = dqkv.reshape(B * T, 3 * d)  # (B*T, 3d)
@@ -340,8 +231,7 @@ _ONES = {}
 
 
 def _ones(n, dtype):
-    """A read-only flat array of n ones, kept per (n, dtype): the value of an ungated FFN's kernel
-    calls (act(a) is the gated product with value 1), made once instead of at every call."""
+    """A read-only flat array of n ones, kept per (n, dtype), made once instead of at every call."""
     key = (n, np.dtype(dtype))
     if key not in _ONES:
         if len(_ONES) > 16:
@@ -351,46 +241,51 @@ def _ones(n, dtype):
     return _ONES[key]
 
 
-def _ffn_forward(x, W, V, W2, variant, training=False):
+def _ffn_forward(x, W, V, W2, variant, training=False, record=None):
     """``glulib.ffn(x, {"W", "V", "W2"}, variant)`` for x (n, d) of the parameters' dtype; V is
     None for an ungated FFN. Returns the output (n, d) and the cache ``_ffn_backward`` needs.
-    ``training``: an ungated FFN computes act'(a) with act(a) (one kernel pass for both), so that
-    its backward is one multiplication."""
+    ``training``: an ungated FFN computes act'(a) with act(a), so that its backward is one
+    multiplication. ``record`` (an ``FFNRecord``) is handed this layer's gate input, opening,
+    value, product and output."""
     code = CODES[FFNS[variant]]
-    a = x @ W  # (n, d_ff): the gate's (or hidden layer's) pre-activation
-    h = np.empty_like(a)  # (n, d_ff)
-    u = None  # the value: None for an ungated FFN, or act'(a) when training
+    a = x @ W  # (n, d_ff): the gate input (the hidden layer's pre-activation when ungated)
+    h = np.empty_like(a)  # (n, d_ff): the product act(a) u, or act(a) when ungated
+    value = None  # (n, d_ff) x V; an ungated FFN has none
+    dact = None  # (n, d_ff) act'(a), kept by an ungated FFN in training
     if V is None and training:
-        u = np.empty_like(a)  # (n, d_ff): act'(a), from the gated backward with dout = value = 1
+        # one pass for act(a) and act'(a): the gated backward with dout = value = 1 gives both
+        dact = np.empty_like(a)
         ones = _ones(a.size, a.dtype)
-        fused_backward(ones, ones, a.reshape(-1), h.reshape(-1), u.reshape(-1), code, 1.0)
+        fused_backward(ones, ones, a.reshape(-1), h.reshape(-1), dact.reshape(-1), code, 1.0)
     elif V is None:
-        fused_forward(_ones(a.size, a.dtype), a.reshape(-1), h.reshape(-1), code, 1.0)  # h = act(a)
+        fused_activate(a.reshape(-1), h.reshape(-1), code, 1.0)  # h = act(a)
     else:
-        u = x @ V  # (n, d_ff): the value
-        fused_forward(u.reshape(-1), a.reshape(-1), h.reshape(-1), code, 1.0)
-    return h @ W2, (x, a, u, h, W, V, W2, code)
+        value = x @ V
+        fused_forward(value.reshape(-1), a.reshape(-1), h.reshape(-1), code, 1.0)
+    y = h @ W2  # (n, d)
+    if record is not None:
+        opening = h if V is None else np.empty_like(a)  # (n, d_ff) act(a)
+        if V is not None:
+            fused_activate(a.reshape(-1), opening.reshape(-1), code, 1.0)
+        record.add(a, opening, value, h, y)
+    return y, (x, a, value, dact, h, W, V, W2, code)
 
 
 def _ffn_backward(dy, cache):
     """``glulib.ffn_backward``'s gradients {"x", "W", "V" (gated), "W2"} from the kept cache."""
-    x, a, u, h, W, V, W2, code = cache
+    x, a, value, dact, h, W, V, W2, code = cache
     dh = dy @ W2.T  # (n, d_ff)
     grads = {"W2": h.T @ dy}  # (d_ff, d)
-    if V is None and u is not None:
-        da = np.multiply(dh, u, out=dh)  # (n, d_ff): da = dh act'(a), act'(a) kept by the forward
-        dx = da @ W.T  # (n, d)
-        grads["W"], grads["x"] = x.T @ da, dx  # (d, d_ff), (n, d)
-        return grads
     da = np.empty_like(a)  # (n, d_ff)
     if V is None:
-        # da = dh act'(a) (the gated backward with value 1; its other output, act(a), is not needed)
-        fused_backward(_ones(a.size, a.dtype), dh.reshape(-1), a.reshape(-1), np.empty(a.size, a.dtype),
-                       da.reshape(-1), code, 1.0)
+        if dact is None:
+            fused_activate_grad(a.reshape(-1), da.reshape(-1), code, 1.0)  # act'(a)
+            dact = da
+        np.multiply(dh, dact, out=da)  # da = dh act'(a)
         dx = da @ W.T  # (n, d)
     else:
-        du = np.empty_like(u)  # (n, d_ff)
-        fused_backward(dh.reshape(-1), u.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, 1.0)
+        du = np.empty_like(value)  # (n, d_ff)
+        fused_backward(dh.reshape(-1), value.reshape(-1), a.reshape(-1), du.reshape(-1), da.reshape(-1), code, 1.0)
         grads["V"] = x.T @ du  # (d, d_ff)
         dx = da @ W.T + du @ V.T  # (n, d)
     grads["W"] = x.T @ da  # (d, d_ff)
@@ -399,15 +294,15 @@ def _ffn_backward(dy, cache):
 
 
 # ---- one pre-norm block: h = x + attention(rmsnorm(x)); y = h + ffn(rmsnorm(h)) ----
-def _block_forward(x, layer, n_heads, variant, training=False):
+def _block_forward(x, layer, n_heads, variant, training=False, record=None):
     B, T, d = x.shape
-    attn_in, norm1_cache = _norm_forward(x, layer["norm1"])  # (B, T, d)
+    attn_in, norm1_cache = kernels.rmsnorm_rows(x, layer["norm1"])  # (B, T, d)
     attn_out, attn_cache = _attention_forward(attn_in, layer["Wq"], layer["Wk"], layer["Wv"], layer["Wo"],
                                               n_heads)
     h = x + attn_out  # (B, T, d)
-    ffn_in, norm2_cache = _norm_forward(h, layer["norm2"])  # (B, T, d)
+    ffn_in, norm2_cache = kernels.rmsnorm_rows(h, layer["norm2"])  # (B, T, d)
     ffn_out, ffn_cache = _ffn_forward(ffn_in.reshape(-1, d), layer["ffn.W"], layer.get("ffn.V"), layer["ffn.W2"],
-                                      variant, training)  # (B*T, d)
+                                      variant, training, record)  # (B*T, d)
     y = h + ffn_out.reshape(B, T, d)  # (B, T, d)
     return y, (norm1_cache, attn_cache, norm2_cache, ffn_cache)
 
@@ -416,19 +311,20 @@ def _block_backward(dy, cache):
     norm1_cache, attn_cache, norm2_cache, ffn_cache = cache
     B, T, d = dy.shape
     ffn_grads = _ffn_backward(dy.reshape(-1, d), ffn_cache)  # dict, "x": (B*T, d)
-    dh_from_ffn, dnorm2 = _norm_backward(ffn_grads.pop("x").reshape(B, T, d), norm2_cache)  # (B, T, d)
+    dh_from_ffn, dnorm2 = kernels.rmsnorm_rows_backward(ffn_grads.pop("x").reshape(B, T, d), norm2_cache)  # (B, T, d)
     dh = dy + dh_from_ffn  # (B, T, d): the residual path plus the FFN path
     dattn_in, attn_grads = _attention_backward(dh, attn_cache)  # (B, T, d), dict of (d, d)
-    dx_from_attn, dnorm1 = _norm_backward(dattn_in, norm1_cache)  # (B, T, d)
+    dx_from_attn, dnorm1 = kernels.rmsnorm_rows_backward(dattn_in, norm1_cache)  # (B, T, d)
     dx = dh + dx_from_attn  # (B, T, d)
     grads = {"norm1": dnorm1, **attn_grads, "norm2": dnorm2,
              **{f"ffn.{k}": v for k, v in ffn_grads.items()}}
     return dx, grads
 
 
-def block(x, params, n_heads, variant):
-    """One Transformer block on ``x`` (B, T, d); ``params`` keys as in a layer without its "i." prefix."""
-    return _block_forward(x, params, n_heads, variant)[0]
+def block(x, params, n_heads, variant, record=None):
+    """One Transformer block on ``x`` (B, T, d); ``params`` keys as in a layer without its "i." prefix
+    (``layer_params``). ``record``: an ``FFNRecord`` that the FFN hands its arrays to."""
+    return _block_forward(x, params, n_heads, variant, record=_check_record("block", record))[0]
 
 
 def block_backward(dy, x, params, n_heads, variant):
@@ -438,7 +334,8 @@ def block_backward(dy, x, params, n_heads, variant):
 
 
 # ---- the whole model: embeddings, blocks, final norm, output projection, cross-entropy ----
-def _check_tokens(func, tokens, config, name="tokens"):
+def check_tokens(func, tokens, config, name="tokens"):
+    """``tokens`` as an integer array (batch, T) of ids in [0, vocab_size), 1 <= T <= seq_len."""
     tokens = np.asarray(tokens)
     if tokens.dtype.kind not in "iu":
         raise TypeError(f"{func}: {name} must be integer token ids, got dtype {tokens.dtype}")
@@ -451,13 +348,19 @@ def _check_tokens(func, tokens, config, name="tokens"):
     return tokens
 
 
-def _layer(params, i):
-    """Layer ``i``'s parameters with the "i." prefix removed."""
+def _check_record(func, record):
+    if record is not None and not isinstance(record, FFNRecord):
+        raise TypeError(f"{func}: record must be a glulib.recording.FFNRecord or None, got {type(record).__name__}")
+    return record
+
+
+def layer_params(params, i):
+    """Layer ``i``'s parameters with the "i." prefix removed (the keys ``block`` takes)."""
     prefix = f"{i}."
     return {k.removeprefix(prefix): v for k, v in params.items() if k.startswith(prefix)}
 
 
-def _check_params(func, params, config):
+def check_params(func, params, config):
     """``params`` must hold exactly the arrays of ``param_shapes(config)``, of one float dtype."""
     if not isinstance(params, dict):
         raise TypeError(f"{func}: params must be a dict of arrays (init_params), got {type(params).__name__}")
@@ -481,36 +384,39 @@ def _check_params(func, params, config):
         raise TypeError(f"{func}: params must all have one dtype, got {sorted(str(t) for t in dtypes)}")
 
 
-def forward(params, tokens, config, training=False):
+def forward(params, tokens, config, training=False, record=None):
     """Logits (B, T, vocab) for ``tokens`` (B, T), and the cache ``backward`` needs.
-    ``training=True`` (``loss_and_grads``) also keeps what makes the backward faster."""
-    _check_config("forward", config)
-    _check_params("forward", params, config)
-    tokens = _check_tokens("forward", tokens, config)
+    ``training=True`` (``loss_and_grads``) also keeps what makes the backward faster.
+    ``record``: an ``FFNRecord`` (``glulib.recording``) that each layer's FFN hands its gate
+    input, opening, value, product and output to, rows in reading order (window by window)."""
+    check_config("forward", config)
+    check_params("forward", params, config)
+    tokens = check_tokens("forward", tokens, config)
+    record = _check_record("forward", record)
     x = _embed_forward(tokens, params["tok_emb"], params["pos_emb"])  # (B, T, d)
     caches = []
     for i in range(config.n_layers):
-        x, c = _block_forward(x, _layer(params, i), config.n_heads, config.variant, training)
+        x, c = _block_forward(x, layer_params(params, i), config.n_heads, config.variant, training, record)
         caches.append(c)
-    xn, norm_f = _norm_forward(x, params["norm_f"])  # (B, T, d)
+    xn, norm_f = kernels.rmsnorm_rows(x, params["norm_f"])  # (B, T, d)
     logits = xn @ params["W_out"]  # (B, T, V)
     return logits, (tokens, caches, xn, norm_f)
 
 
 def backward(dlogits, params, cache, config):
     """Gradients of sum(logits * dlogits) for every parameter (same keys as ``params``)."""
-    _check_config("backward", config)
+    check_config("backward", config)
     tokens, caches, xn, norm_f = cache
     d = xn.shape[-1]
     if np.shape(dlogits) != xn.shape[:-1] + (config.vocab_size,):
         raise ValueError(f"backward: dlogits must have the shape of the logits {xn.shape[:-1] + (config.vocab_size,)}, "
                          f"got {np.shape(dlogits)}")
     grads = {"W_out": xn.reshape(-1, d).T @ dlogits.reshape(-1, dlogits.shape[-1])}  # (d, V)
-    dx, grads["norm_f"] = _norm_backward(dlogits @ params["W_out"].T, norm_f)  # (B, T, d)
+    dx, grads["norm_f"] = kernels.rmsnorm_rows_backward(dlogits @ params["W_out"].T, norm_f)  # (B, T, d)
     for i in reversed(range(config.n_layers)):
         dx, g = _block_backward(dx, caches[i])
         grads.update({f"{i}.{k}": v for k, v in g.items()})
-    grads["tok_emb"], grads["pos_emb"] = _embed_backward(dx, tokens, params["tok_emb"], params["pos_emb"])
+    grads["tok_emb"], grads["pos_emb"] = kernels.embed_backward(dx, tokens, params["tok_emb"], params["pos_emb"])
     return {k: grads[k] for k in params}
 
 
@@ -519,23 +425,9 @@ def _embed_forward(tokens, tok_emb, pos_emb):
     return tok_emb[tokens] + pos_emb[:tokens.shape[1]]  # (B, T, d)
 
 
-@njit
-def _embed_backward_kernel(dx, tokens, dtok, dpos):
-    """dtok[tokens[b, t]] += dx[b, t] and dpos[t] += dx[b, t], in the order of (b, t)."""
-    B, T, d = dx.shape
-    for b in range(B):
-        for t in range(T):
-            row = tokens[b, t]
-            for k in range(d):
-                dtok[row, k] += dx[b, t, k]
-                dpos[t, k] += dx[b, t, k]
-
-
-def _embed_backward(dx, tokens, tok_emb, pos_emb):
-    """The gradients (V, d) and (seq_len, d) of both tables from dx (B, T, d)."""
-    dtok, dpos = np.zeros_like(tok_emb), np.zeros_like(pos_emb)  # (V, d), (seq_len, d)
-    _embed_backward_kernel(np.ascontiguousarray(dx), tokens, dtok, dpos)
-    return dtok, dpos
+def embed(params, tokens):
+    """The input of the first block for checked ``tokens`` (B, T): token plus position embedding (B, T, d)."""
+    return _embed_forward(tokens, params["tok_emb"], params["pos_emb"])
 
 
 # ---- cross-entropy in nats per token, with its gradient ----
@@ -554,8 +446,8 @@ def _cross_entropy_backward(logp, targets):
 
 
 def _logits_and_targets(func, params, tokens, targets, config, training=False):
-    _check_config(func, config)
-    targets = _check_tokens(func, targets, config, "targets")
+    check_config(func, config)
+    targets = check_tokens(func, targets, config, "targets")
     logits, cache = forward(params, tokens, config, training)  # (B, T, V)
     if targets.shape != logits.shape[:2]:
         raise ValueError(f"{func}: targets must have the shape of tokens {logits.shape[:2]}, got {targets.shape}")
@@ -568,63 +460,19 @@ def loss(params, tokens, targets, config):
     return _cross_entropy(logits, targets)[0]
 
 
-@njit(fastmath=_REDUCE)
-def _shift_logits(z, targets, picked):
-    """In place, row by row of z (R, V): z - its max; picked[r] = the shifted logit of targets[r]."""
-    R, V = z.shape
-    for r in range(R):
-        m = z[r, 0]
-        for j in range(1, V):
-            m = max(m, z[r, j])
-        for j in range(V):
-            z[r, j] -= m
-        picked[r] = z[r, targets[r]]
-
-
-@njit(fastmath=_REDUCE)
-def _softmax_minus_onehot(e, targets, picked):
-    """In place, e (R, V) = exp of the shifted logits becomes (softmax - onehot(targets)) / R;
-    returns the mean cross-entropy, sum over rows of log(sum e) - picked, divided by R."""
-    R, V = e.shape
-    total = 0.0
-    for r in range(R):
-        s = 0.0
-        for j in range(V):
-            s += e[r, j]
-        total += math.log(s) - picked[r]
-        inv = 1.0 / (s * R)
-        for j in range(V):
-            e[r, j] *= inv
-        e[r, targets[r]] -= 1.0 / R
-    return total / R
-
-
-def _cross_entropy_and_grad(logits, targets):
-    """The mean cross-entropy of logits (B, T, V) and its gradient (B, T, V), in place of the logits:
-    ``_cross_entropy`` and ``_cross_entropy_backward`` in two Numba passes around NumPy's exp."""
-    z = logits.reshape(-1, logits.shape[-1])  # (R, V), a view
-    flat = np.ascontiguousarray(targets).reshape(-1)  # (R,)
-    picked = np.empty(z.shape[0])  # (R,) float64
-    _shift_logits(z, flat, picked)
-    np.exp(z, out=z)
-    return float(_softmax_minus_onehot(z, flat, picked)), logits
-
-
 def loss_and_grads(params, tokens, targets, config):
     """The loss and its gradient for every parameter."""
     logits, targets, cache = _logits_and_targets("loss_and_grads", params, tokens, targets, config, training=True)
-    value, dlogits = _cross_entropy_and_grad(logits, targets)
+    value, dlogits = kernels.cross_entropy_and_grad(logits, targets)
     return value, backward(dlogits, params, cache, config)
 
 
 def generate(params, config, prompt, n_new, rng, temperature=1.0):
     """``n_new`` tokens sampled from the model after ``prompt`` (1-D token ids, at least one):
     an int32 array (n_new,)."""
-    _check_config("generate", config)
-    _check_params("generate", params, config)
-    if isinstance(n_new, (bool, np.bool_)) or not isinstance(n_new, numbers.Integral) or n_new < 0:
-        raise ValueError(f"generate: n_new must be a non-negative integer, got {n_new!r}")
-    n_new = int(n_new)
+    check_config("generate", config)
+    check_params("generate", params, config)
+    n_new = _validate.integer(n_new, "generate", "n_new")
     prompt = np.asarray(prompt)
     if prompt.ndim != 1 or prompt.size < 1:
         raise ValueError(f"generate: prompt must be a 1-D array of at least one token id, got shape {prompt.shape}")
@@ -633,7 +481,7 @@ def generate(params, config, prompt, n_new, rng, temperature=1.0):
     temperature = _validate.real_scalar(temperature, "generate", "temperature")
     if temperature <= 0:
         raise ValueError(f"generate: temperature must be positive, got {temperature}")
-    ids = list(_check_tokens("generate", prompt.reshape(1, -1)[:, -config.seq_len:], config, "prompt")[0])
+    ids = list(check_tokens("generate", prompt.reshape(1, -1)[:, -config.seq_len:], config, "prompt")[0])
     for _ in range(n_new):
         window = np.asarray(ids[-config.seq_len:])[None, :]  # (1, T)
         logits, _ = forward(params, window, config)

@@ -26,8 +26,7 @@ def lr_at(step, peak, warmup, total, final_fraction=0.1):
     peak = _validate.real_scalar(peak, func, "peak")
     final_fraction = _validate.real_scalar(final_fraction, func, "final_fraction")
     for name, n in (("step", step), ("warmup", warmup), ("total", total)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"{func}: {name} must be a non-negative integer, got {n!r}")
+        _validate.integer(n, func, name)
     if total < 1 or warmup > total:
         raise ValueError(f"{func}: need 0 <= warmup <= total and total >= 1, got warmup={warmup}, total={total}")
     if step < warmup:

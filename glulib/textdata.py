@@ -162,8 +162,7 @@ def load_corpus(path=None, heldout_fraction=0.1):
 
 def _sizes(func, **sizes):
     for name, n in sizes.items():
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
+        _validate.positive_int(n, func, name)
 
 
 def batch(ids, batch_size, seq_len, rng):

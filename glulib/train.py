@@ -15,8 +15,8 @@ windows in the same order: their differences are paired, not blurred by data ord
 Same seed, same machine: the same losses to the bit.
 
 Training runs single-threaded (``single_threaded``): the model's matrices are small, and
-on a shared 2-core machine the BLAS and Numba thread pools fight over the cores, which
-made a step ten times slower; one thread also fixes the order of every floating-point sum.
+on a shared machine the BLAS and Numba thread pools fight over the cores (what that cost:
+docs/PERFORMANCE.md); one thread also fixes the order of every floating-point sum.
 
 A training step allocates and frees arrays of up to a few MB. By default glibc hands such blocks
 back to the system when they are freed and maps fresh pages for the next step, which cost a
@@ -70,12 +70,8 @@ class TrainConfig:
         if not isinstance(self.model, model.ModelConfig):
             raise TypeError(f"{func}: model must be a glulib.model.ModelConfig, got {type(self.model).__name__}")
         for name in ("batch_size", "steps", "eval_every", "eval_windows"):
-            n = getattr(self, name)
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{func}: {name} must be a positive integer, got {n!r}")
-        if isinstance(self.warmup, bool) or not isinstance(self.warmup, (int, np.integer)) \
-                or not 0 <= self.warmup <= self.steps:
-            raise ValueError(f"{func}: warmup must be an integer in [0, steps = {self.steps}], got {self.warmup!r}")
+            _validate.positive_int(getattr(self, name), func, name)
+        _validate.integer(self.warmup, func, "warmup", 0, self.steps + 1)
         for name in ("lr", "final_lr_fraction", "weight_decay"):
             if _validate.real_scalar(getattr(self, name), func, name) < 0:
                 raise ValueError(f"{func}: {name} must be non-negative, got {getattr(self, name)}")
@@ -123,9 +119,9 @@ class TrainConfig:
         return cls().replace(**settings)
 
 
-#: Under a minute on a busy 2-core machine: the notebook's live runs and the tests.
+#: Small enough for the notebook's live runs and the tests (its time: docs/PERFORMANCE.md).
 QUICK = TrainConfig(steps=120, batch_size=8, eval_every=20, eval_windows=32, warmup=12)
-#: The committed comparison (``python -m glulib.experiment``): about a minute per run.
+#: The committed comparison (``python -m glulib.experiment``; ``--estimate`` prints its time here).
 FULL = TrainConfig(ModelConfig(d_model=96, d_ff_baseline=384), steps=400, batch_size=16, eval_every=50, eval_windows=128,
                    warmup=40)
 
@@ -200,8 +196,7 @@ def _check_run(func, corpus, config, seed):
         raise TypeError(f"{func}: corpus must be a glulib.textdata.Corpus (load_corpus()), got {type(corpus).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"{func}: config must be a TrainConfig (e.g. QUICK or FULL), got {type(config).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{func}: seed must be a non-negative integer, got {seed!r}")
+    _validate.integer(seed, func, "seed")
 
 
 def _train(corpus, config, seed, callback, stop_after):
@@ -258,8 +253,7 @@ def time_step(corpus, config, seed=0, steps=3):
     steps after one untimed step) and of one held-out evaluation, single-threaded as ``train``
     runs: what ``glulib.experiment.estimate_wall_time`` scales up."""
     _check_run("time_step", corpus, config, seed)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"time_step: steps must be a positive integer, got {steps!r}")
+    _validate.positive_int(steps, "time_step", "steps")
     cfg = config.model_config(corpus.vocab_size)
     init_seq, batch_seq = np.random.SeedSequence(int(seed)).spawn(2)
     params = model.init_params(cfg, np.random.default_rng(init_seq), dtype=np.dtype(config.dtype))

@@ -56,3 +56,23 @@ def readouts_shown():
             assert "nan" not in w.value.lower() and w.value, key
 
     return check
+
+
+@pytest.fixture
+def legend():
+    """The texts of an axes' legend, in order."""
+    return lambda ax: [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.fixture
+def png():
+    """A check that a static figure is a matplotlib Figure whose static twin is a PNG."""
+    from matplotlib.figure import Figure
+
+    from glulib.panels import static_twin
+
+    def check(fig):
+        assert isinstance(fig, Figure)
+        assert static_twin(fig).data[:8] == b"\x89PNG\r\n\x1a\n"
+
+    return check

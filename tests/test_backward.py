@@ -212,7 +212,7 @@ def test_run_bad_input(kwargs, match):
 
 def test_result_bad_index():
     r = backward.run(units=("glu",), modes=("plain",), max_depth=2, width=2, batch=1, seeds=(0,))
-    with pytest.raises(ValueError, match="depth must be an integer in 1..2"):
+    with pytest.raises(ValueError, match="depth must be an integer from 1 to 2"):
         r.median("glu", "plain", 3)
     with pytest.raises(ValueError, match="unknown mode 'residual'"):
         r.median("glu", "residual", 1)

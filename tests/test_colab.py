@@ -67,13 +67,14 @@ def test_on_colab_the_cell_clones_the_readme_repository_and_runs_the_setup(monke
 # what Colab has (versions of late 2025), less what the course adds
 COLAB = {"numpy": "2.0.2", "matplotlib": "3.10.0", "ipywidgets": "7.7.1", "ipykernel": "6.17.1",
          "numba": "0.60.0", "traitlets": "5.7.1", "ipython": "7.34.0", "joblib": "1.5.2",
-         "threadpoolctl": "3.6.0"}
+         "threadpoolctl": "3.6.0", "scipy": "1.16.1", "ml-dtypes": "0.5.3", "jinja2": "3.1.6",
+         "tokenizers": "0.21.4"}
 
 
 def test_the_plan_installs_only_what_colab_lacks_and_pins_colabs_own():
     missing, pins = colab.plan(colab.dependencies(), COLAB)
     names = {colab.name_of(r) for r in missing}
-    assert names == {"jupyterlab-widgets", "ipympl"}, missing  # jupyterlab: a server, not needed there
+    assert names == {"jupyterlab-widgets", "ipympl", "gguf"}, missing  # jupyterlab: a server, not needed there
     for kept in ("numpy", "matplotlib", "ipywidgets"):
         assert f"{kept}=={COLAB[kept]}" in pins  # pip may not replace them
     assert not names & {"numpy", "matplotlib", "ipywidgets", "numba", "jupyterlab"}

@@ -91,8 +91,6 @@ def test_notebook_06_long_budget_paragraph(results):
     held-out loss ends far above the training loss (many times the spread between FFNs), is below it at
     the end of the short runs, and over the last 1,000 steps the training loss fell several times as
     much as the held-out loss."""
-    from glulib.panels import training as panels
-
     long = experiment.load_results(experiment.budget_dir("long"))
     rows, long_rows = experiment.summary(results), experiment.summary(long)
     assert not any(r["delta"] + r["delta_ci"] < 0 or r["delta"] - r["delta_ci"] > 0

@@ -283,3 +283,22 @@ def test_results_and_models_get_the_users_umask(small, tmp_path, corpus, mask, m
     for path in [tmp_path / "out" / "runs.json", tmp_path / "out" / "runs.csv",
                  tmp_path / "models" / "glu_seed0.npz", tmp_path / "models" / "manifest.json"]:
         assert stat.S_IMODE(path.stat().st_mode) == mode, path
+
+
+@pytest.mark.parametrize("damage,match", [
+    (lambda p: p.write_text(json.dumps({**json.loads(p.read_text()), "models": {"relu/0": "relu_seed0.npz"}})),
+     "must be an object with the keys"),
+    (lambda p: p.write_text(json.dumps({**json.loads(p.read_text()), "models": {"relu/0": {"variant": "relu"}}})),
+     "must be an object with the keys"),
+    (lambda p: p.write_text("[" * 100_000), "nested too deeply"),
+])
+def test_a_damaged_staged_manifest_is_refused_before_any_training(fake_home, monkeypatch, capsys, damage, match):
+    staged = fake_home / "partial" / cli.STAGED_MODELS
+    staged.mkdir(parents=True)
+    shutil.copy(checkpoints.MODELS_DIR / "manifest.json", staged / "manifest.json")
+    damage(staged / "manifest.json")
+    _no_training(monkeypatch)
+    with pytest.raises(SystemExit) as info:
+        experiment.main(["--jobs", "1"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and str(staged / "manifest.json") in err and match in err, err

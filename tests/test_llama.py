@@ -98,17 +98,38 @@ def test_record_holds_each_layers_gate_input_opening_value_product_and_output(ll
         np.testing.assert_allclose(rec.product[i], rec.opening[i] * rec.value[i], rtol=1e-6, atol=1e-7)
 
 
-def test_each_ffn_is_glulibs_ffn_on_the_recorded_input(llm):
+def test_each_ffn_is_glulibs_ffn_on_its_recorded_input(llm):
     ids = llm.encode(TEXTS[2])
-    rec = FFNRecord()
-    llm.logits(ids, record=rec)
-    layer = llm.layers[5]
-    # recover that layer's input x from its gate input: x W = a, least squares in float64
-    x = np.linalg.lstsq(layer["W"].T.astype(np.float64), rec.gate_input[5].T.astype(np.float64),
-                        rcond=None)[0].T.astype(np.float32)
-    y = ffn(x, {"W": layer["W"], "V": layer["V"], "W2": layer["W2"]}, "swiglu")
-    assert _rel(y, (rec.product[5] @ layer["W2"]).astype(np.float64)) < 1e-3
-    np.testing.assert_allclose(rec.output[5], rec.product[5] @ layer["W2"], rtol=1e-5, atol=1e-5)
+    rec, inputs = FFNRecord(), []
+    llm.logits(ids, record=rec, ffn_inputs=inputs)
+    assert len(inputs) == 30 and inputs[0].shape == (len(ids), 576)
+    for i in (0, 5, 29):
+        layer = llm.layers[i]
+        y = ffn(inputs[i], {"W": layer["W"], "V": layer["V"], "W2": layer["W2"]}, "swiglu")
+        np.testing.assert_array_equal(y, rec.output[i])
+        np.testing.assert_array_equal(inputs[i] @ layer["W"], rec.gate_input[i])
+
+
+def test_passage_and_token_classes(llm):
+    ids, text = llama.passage(llm, 40)
+    assert len(ids) == 40 and llm.decode(ids) == text
+    masks = llama.token_masks(llm, llm.encode("x = 1\n(y)"))
+    tokens = [llm.decode([i]) for i in llm.encode("x = 1\n(y)")]
+    for mask in masks.values():
+        assert mask.shape == (len(tokens),)
+    assert [t for t, m in zip(tokens, masks["digit"]) if m] == ["1"]
+    assert masks["bracket"].tolist() == [any(ch in "()" for ch in t) for t in tokens]
+    assert masks["line break"].tolist() == ["\n" in t for t in tokens]
+
+
+def test_auc_helpers_and_their_nulls(rng):
+    openings = [rng.standard_normal((50, 8)) for _ in range(3)]
+    mask = np.zeros(50, dtype=bool)
+    mask[:10] = True
+    openings[2][:10, 5] += 10.0  # layer 2, unit 5 separates the first ten positions perfectly
+    assert llama.best_auc(openings, {"first ten": mask}) == {"first ten": (2, 5, 1.0)}
+    null = llama.random_set_null(openings, 10, rng, draws=5)
+    assert null.shape == (5,) and (null > 0.5).all() and (null < 1.0).all()
 
 
 def test_edit_product_is_applied_before_W2_in_every_layer(llm):
@@ -222,3 +243,13 @@ def test_missing_truncated_or_altered_file_names_the_fix(llm, tmp_path):
         llama.load(altered)
     with pytest.raises(FileNotFoundError, match="not installed.*requirements-model.txt"):
         llama.check_file(None)
+
+
+def test_aucs_equal_the_microscopes_auc_without_ties(rng):
+    from glulib import microscope
+
+    scores = rng.standard_normal((30, 6))
+    masks = rng.random((3, 30)) < 0.3
+    got = llama.aucs(scores, masks)
+    for k, mask in enumerate(masks):
+        np.testing.assert_allclose(got[k], microscope.auc(scores, mask), rtol=1e-12)

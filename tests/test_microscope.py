@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from glulib import checkpoints, core, experiment, microscope as ms, model, textdata, train
+from glulib import checkpoints, elementwise, experiment, microscope as ms, model, textdata, train
 from glulib.feedforward import BASELINES, FFNS
 
 TINY = train.TrainConfig(model.ModelConfig(d_model=8, n_layers=2, n_heads=2, seq_len=8, d_ff_baseline=12),
@@ -172,11 +172,11 @@ def _reference_loss(params, config, tokens, targets, override=None):
         return z / np.sqrt(np.mean(z * z, axis=-1, keepdims=True) + model.RMS_EPS) * g
 
     for i in range(config.n_layers):
-        L = model._layer(p, i)
+        L = model.layer_params(p, i)
         a = model.attention(norm(x, L["norm1"]), L, config.n_heads)
         h = x + a
         f = norm(h, L["norm2"]).reshape(-1, config.d_model)  # (B*T, d)
-        opening = core.activate(f @ L["ffn.W"], FFNS[config.variant])
+        opening = elementwise.activate(f @ L["ffn.W"], FFNS[config.variant])
         value = f @ L["ffn.V"] if "ffn.V" in L else None
         hidden = opening if value is None else opening * value
         if override is not None:
@@ -204,7 +204,7 @@ def test_record_is_the_model_forward(tiny, variant):
     st = ms.record(params, config, tokens, text)
     assert st.n_layers == 2 and st.gated == (variant not in BASELINES)
     for i in range(2):
-        np.testing.assert_allclose(st.opening[i], core.activate(st.gate_input[i], FFNS[variant]), rtol=1e-6)
+        np.testing.assert_allclose(st.opening[i], elementwise.activate(st.gate_input[i], FFNS[variant]), rtol=1e-6)
         want = st.opening[i] if not st.gated else st.opening[i] * st.value[i]
         np.testing.assert_allclose(st.product[i], want, rtol=1e-6)
     # replaying the recorded products through the reference gives the model's own loss
@@ -247,6 +247,9 @@ def test_ablate_refuses(tiny):
         ms.ablate(params, config, tokens, targets, 2, "opening at mean")
     with pytest.raises(ValueError, match="units"):
         ms.ablate(params, config, tokens, targets, 0, "opening at mean", units=np.array([config.d_ff]))
+    for chunk in (-1, 0, 2.0, True):
+        with pytest.raises(ValueError, match=rf"ablate: chunk must be a positive integer, got {chunk!r}"):
+            ms.ablate(params, config, tokens, targets, 0, "opening at mean", chunk=chunk)
 
 
 def test_auc_against_pairs(rng):
@@ -290,6 +293,11 @@ def test_selectivity_best_units_and_contexts(tiny):
         assert len(ch) == 1 and len(before) <= 5
     with pytest.raises(ValueError, match="unit must be"):
         ms.top_contexts(st, 1, config.d_ff)
+    for kwargs, arg in (({"k": -1}, "k"), ({"k": 0}, "k"), ({"k": 2.5}, "k"), ({"before": -3}, "before"),
+                        ({"after": None}, "after"), ({"seq_len": 0}, "seq_len")):
+        with pytest.raises(ValueError, match=rf"top_contexts: {arg} must be a (positive|non-negative) integer"):
+            ms.top_contexts(st, 1, 2, **kwargs)
+    assert len(ms.top_contexts(st, 1, 2, k=10 ** 6)) == len(g)  # more than there are: every character
 
 
 def test_opening_stats(tiny):

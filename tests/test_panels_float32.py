@@ -3,25 +3,14 @@ given, under the labels the notebook's prose refers to, and leaves nothing regis
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
-from glulib.panels import static_twin
 from glulib.panels.float32 import rounding_error_figure, ulp_error_figure
 
 
 pytestmark = pytest.mark.usefixtures("no_new_pyplot_figures")
 
 
-def _legend(ax):
-    return [t.get_text() for t in ax.get_legend().get_texts()]
-
-
-def _png(fig):
-    assert isinstance(fig, Figure)
-    assert static_twin(fig).data[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_ulp_error_figure_one_panel_per_entry_and_the_largest_error_in_each_legend():
+def test_ulp_error_figure_one_panel_per_entry_and_the_largest_error_in_each_legend(legend, png):
     z = np.linspace(-2, 2, 9).astype(np.float32)  # (9,)
     errors = {
         "act(z), float32 arrays": {"sigmoid": (z, np.array([0, 1, 0, 2, 0, 1, 0, 0, 1])),
@@ -34,18 +23,18 @@ def test_ulp_error_figure_one_panel_per_entry_and_the_largest_error_in_each_lege
     assert (left.get_title(), right.get_title()) == tuple(errors)
     assert left.get_xlabel() == right.get_xlabel() == "z"
     assert left.get_ylabel() == "error (float32 ulps)"
-    assert _legend(left) == ["sigmoid: max 2 ulp", "gelu: max 3 ulp"]
-    assert _legend(right) == ["sigmoid: max 4 ulp", "gelu: max 0 ulp"]
+    assert legend(left) == ["sigmoid: max 2 ulp", "gelu: max 3 ulp"]
+    assert legend(right) == ["sigmoid: max 4 ulp", "gelu: max 0 ulp"]
     for ax, series in zip((left, right), errors.values()):
         assert len(ax.lines) == 2
         for line, (zs, ulps) in zip(ax.lines, series.values()):
             np.testing.assert_array_equal(line.get_xdata(), zs)
             np.testing.assert_array_equal(line.get_ydata(), ulps)
     assert left.get_shared_y_axes().joined(left, right)
-    _png(fig)
+    png(fig)
 
 
-def test_rounding_error_figure():
+def test_rounding_error_figure(png):
     z = np.linspace(0.5, 9.5, 7).astype(np.float32)  # (7,)
     ulps = np.array([0, 0, 1, 3, 8, 20, 31])  # (7,)
     fig = rounding_error_figure(z, ulps)
@@ -55,4 +44,4 @@ def test_rounding_error_figure():
     np.testing.assert_array_equal(line.get_ydata(), ulps)
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == (
         "z", "error of exp(-z^2/2) (ulps)", "only z^2 rounded to float32")
-    _png(fig)
+    png(fig)

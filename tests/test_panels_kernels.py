@@ -3,25 +3,14 @@ given, under the labels the notebook's prose refers to, and leaves nothing regis
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
-from glulib.panels import static_twin
 from glulib.panels.kernels import bytes_and_time_figure, thread_scaling_figure
 
 
 pytestmark = pytest.mark.usefixtures("no_new_pyplot_figures")
 
 
-def _legend(ax):
-    return [t.get_text() for t in ax.get_legend().get_texts()]
-
-
-def _png(fig):
-    assert isinstance(fig, Figure)
-    assert static_twin(fig).data[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_bytes_and_time_figure_draws_each_version_beside_the_copy_line():
+def test_bytes_and_time_figure_draws_each_version_beside_the_copy_line(legend, png):
     moved = {"NumPy one-liners": 3.0e8, "NumPy in place": 1.5e8, "fused loop": 6.4e7}
     times = {"NumPy one-liners": 0.060, "NumPy in place": 0.030, "fused loop": 0.012}
     copy_bw = 9.87e9
@@ -31,13 +20,13 @@ def test_bytes_and_time_figure_draws_each_version_beside_the_copy_line():
     assert ax.get_xlabel() == "bytes moved (MB, temporaries counted)" and ax.get_ylabel() == "time (ms)"
     line, *points = ax.lines
     assert len(points) == 3
-    assert _legend(ax) == ["copy speed (9.9 GB/s)", *times]
+    assert legend(ax) == ["copy speed (9.9 GB/s)", *times]
     # the copy line: time = bytes / bandwidth, in MB and ms, reaching past the largest point
     np.testing.assert_allclose(line.get_ydata(), line.get_xdata() * 1e6 / copy_bw * 1e3)
     assert line.get_xdata().max() > max(moved.values()) / 1e6
     for point, name in zip(points, times):
         np.testing.assert_allclose([point.get_xdata()[0], point.get_ydata()[0]], [moved[name] / 1e6, times[name] * 1e3])
-    _png(fig)
+    png(fig)
 
 
 def test_bytes_and_time_figure_writes_other_counts_in_full():
@@ -45,7 +34,7 @@ def test_bytes_and_time_figure_writes_other_counts_in_full():
     assert fig.axes[0].get_title() == "one version, 1,000,000 elements"
 
 
-def test_thread_scaling_figure_measured_against_perfect():
+def test_thread_scaling_figure_measured_against_perfect(legend, png):
     threads = np.array([1, 2, 3, 4])
     speedup = np.array([1.0, 1.7, 2.1, 2.2])
     fig = thread_scaling_figure(threads, speedup)
@@ -56,5 +45,5 @@ def test_thread_scaling_figure_measured_against_perfect():
     np.testing.assert_array_equal(perfect.get_ydata(), threads)
     assert list(ax.get_xticks()) == [1, 2, 3, 4]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("threads", "speed-up over 1 thread")
-    assert _legend(ax) == ["measured", "perfect scaling"]
-    _png(fig)
+    assert legend(ax) == ["measured", "perfect scaling"]
+    png(fig)

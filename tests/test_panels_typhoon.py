@@ -257,7 +257,7 @@ def test_the_panel_output_is_the_live_widget_with_its_static_twin_as_fallback(mo
     from glulib.panels import _common
 
     monkeypatch.setattr(_common, "_in_kernel", lambda: True)  # in a kernel the widgets stay open
-    panel = pump.pump_panel()
+    panel = typhoon_panel.pump_panel()
     bundle = panel._repr_mimebundle_()
     panel.close()
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -273,6 +273,6 @@ def test_sliders_sit_beside_the_figure_and_labels_fit(panel):
     in_left = {k for k, w in panel.controls.items() if any(w is x for x in _tree(left))}
     assert sliders <= in_left
     assert any(w is panel.fig.canvas or isinstance(w, widgets.Output) for w in _tree(right))
-    width_em = float(pump.READOUT_LABEL_WIDTH.removesuffix("em"))
+    width_em = float(typhoon_panel.READOUT_LABEL_WIDTH.removesuffix("em"))
     for w in panel.readouts.values():
         assert len(w.description) * 0.5 <= width_em, w.description  # ~0.5 em a character

@@ -48,3 +48,30 @@ def test_map_titles_match_the_notebooks():
     for number, title, link, *_ in ROW.findall(README):
         first = "".join(json.loads((ROOT / link).read_text())["cells"][0]["source"])
         assert title in first.splitlines()[0], f"{link}: README calls it {title!r}"
+
+
+def test_the_glulib_map_names_public_functions_that_exist_and_real_notebooks():
+    """The map from formula to function to notebook under "`glulib/` is small and flat": every
+    name it gives is public (no part starts with "_") and reachable from ``import glulib``."""
+    import importlib
+
+    section = README[README.index("`glulib/` is small and flat"):]
+    rows = [line for line in section.splitlines() if line.strip().startswith("|")][2:]  # no header
+    section_rows = []
+    for line in rows:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3:
+            break
+        section_rows.append(cells)
+    assert len(section_rows) >= 15
+    notebooks = {p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    glulib = importlib.import_module("glulib")
+    for formula, computed_by, taught_in in section_rows:
+        assert set(taught_in.replace(" ", "").split(",")) <= notebooks, (formula, taught_in)
+        names = [n.rstrip("/") for n in computed_by.split("`")[1::2]]
+        assert names, formula
+        for name in names:
+            assert not any(part.startswith("_") for part in name.split(".")), name
+            obj = glulib
+            for part in name.split("."):
+                obj = getattr(obj, part) if hasattr(obj, part) else importlib.import_module(f"{obj.__name__}.{part}")

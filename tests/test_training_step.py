@@ -9,6 +9,7 @@ import pytest
 
 import glulib
 from glulib import model, optim, textdata, train
+from glulib.fast import training as kernels
 
 SMALL = dict(vocab_size=11, d_model=12, n_layers=2, n_heads=3, seq_len=9, d_ff_baseline=18)
 
@@ -48,9 +49,9 @@ def test_the_model_rmsnorm_kernels_are_the_public_rmsnorm(rng):
     x = rng.standard_normal((2, 5, 7))  # (B, T, d)
     g = rng.standard_normal(7)  # (d,)
     dy = rng.standard_normal((2, 5, 7))  # (B, T, d)
-    y, cache = model._norm_forward(x, g)
+    y, cache = kernels.rmsnorm_rows(x, g)
     np.testing.assert_allclose(y, model.rmsnorm(x, g), rtol=1e-13)
-    dx, dg = model._norm_backward(dy, cache)
+    dx, dg = kernels.rmsnorm_rows_backward(dy, cache)
     want = model.rmsnorm_backward(dy, x, g)
     np.testing.assert_allclose(dx, want["x"], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(dg, want["g"], rtol=1e-12)
@@ -59,7 +60,7 @@ def test_the_model_rmsnorm_kernels_are_the_public_rmsnorm(rng):
 def test_the_causal_softmax_kernels_match_numpy(rng):
     s = rng.standard_normal((4, 6, 6)) * 3  # (N, T, T)
     p = s.copy()
-    model._causal_softmax(p, 0.5)
+    kernels.causal_softmax(p, 0.5)
     masked = np.where(np.triu(np.ones((6, 6), bool), 1), -np.inf, 0.5 * s)  # (N, T, T)
     want = np.exp(masked - masked.max(-1, keepdims=True))
     want /= want.sum(-1, keepdims=True)
@@ -67,7 +68,7 @@ def test_the_causal_softmax_kernels_match_numpy(rng):
     assert np.all(p[:, np.triu_indices(6, 1)[0], np.triu_indices(6, 1)[1]] == 0)
     dp = rng.standard_normal((4, 6, 6))  # (N, T, T)
     ds = dp.copy()
-    model._causal_softmax_backward(ds, p, 0.5)
+    kernels.causal_softmax_backward_kernel(ds, p, 0.5)
     np.testing.assert_allclose(ds, 0.5 * p * (dp - np.sum(dp * p, -1, keepdims=True)), rtol=1e-12, atol=1e-15)
 
 
@@ -76,7 +77,7 @@ def test_the_loss_and_its_gradient_match_the_plain_cross_entropy(rng):
     targets = rng.integers(0, 9, size=(2, 4))  # (B, T)
     value, logp = model._cross_entropy(logits, targets)
     want_grad = model._cross_entropy_backward(logp, targets)
-    got, grad = model._cross_entropy_and_grad(logits.copy(), targets)
+    got, grad = kernels.cross_entropy_and_grad(logits.copy(), targets)
     assert got == pytest.approx(value, rel=1e-13)
     np.testing.assert_allclose(grad, want_grad, rtol=1e-12, atol=1e-16)
 

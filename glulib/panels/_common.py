@@ -55,7 +55,7 @@ def canvas_widget(fig):
     if isinstance(fig.canvas, widgets.DOMWidget):
         return fig.canvas
     out = widgets.Output()
-    fig._glulib_output = out  # redraw() refreshes it
+    fig._glulib_output = out  # noqa: SLF001 (glulib's own mark on the figure) redraw() refreshes it
     _refresh_output(fig)
     return out
 
@@ -164,7 +164,7 @@ def _code_run():
         count = get_ipython().execution_count
     except (ImportError, AttributeError):
         return None
-    frame = sys._getframe(1)
+    frame = sys._getframe(1)  # noqa: SLF001 (the standard library's frame access)
     while frame is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] == "glulib":
         frame = frame.f_back
     if frame is None:
