@@ -298,7 +298,10 @@ def ablate(params, config, tokens, targets, layer, how, units=None, chunk=32):
     def rest(z):  # later layers, final norm, output: loss per character of z (k*B, T, d)
         for i in range(layer + 1, config.n_layers):
             z = model.block(z, model.layer_params(params, i), config.n_heads, config.variant)
-        logits = model.rmsnorm(z, params["norm_f"]) @ params["W_out"]  # (k*B, T, V)
+        # one 2-D product: NumPy runs a 3-D @ 2-D one as a gemm per batch row, and a loaded
+        # machine's BLAS threads turned that into 10 s a call (notebook 07 over a minute)
+        n = model.rmsnorm(z, params["norm_f"])  # (k*B, T, d)
+        logits = (n.reshape(-1, n.shape[-1]) @ params["W_out"]).reshape(*n.shape[:-1], -1)  # (k*B, T, V)
         return _loss_per_row(logits, np.tile(targets, (z.shape[0] // B, 1)))  # (k*B, T)
 
     base = float(rest(y).mean())

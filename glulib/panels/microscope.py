@@ -6,7 +6,7 @@
     panel.controls["variant"].value = "glu"
 
 The view: the histogram of the unit's openings and, for gated FFNs, the opening against the
-value at every character, with the characters where it opens most beside them; below, the
+value at every character, under the readouts and the characters where it opens most; below, the
 passage three times, each character's background coloured by the chosen unit's opening
 act(a), its value u and their product h (blue negative, white zero, red positive, each scaled
 by the unit's largest |.| on the passage; ungated FFNs have no value). Every number comes from
@@ -120,8 +120,8 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
         "variant": widgets.Dropdown(options=[(LABELS[v], v) for v in names], value=variant, description="FFN"),
         "layer": widgets.IntSlider(value=layer, min=0, max=n_layers - 1, description="layer"),
         "unit": widgets.IntSlider(value=unit, min=0, max=states[variant].opening[0].shape[1] - 1,
-                                  description="hidden unit", continuous_update=True,
-                                  layout=widgets.Layout(width="26em")),
+                                  description="hidden unit", continuous_update=True, readout=False,
+                                  layout=widgets.Layout(width="22em")),  # the box beside it shows the number
         # a number box (with steppers) for the unit: the slider alone jumps many units a pixel
         "unit_number": widgets.BoundedIntText(value=unit, min=0, max=states[variant].opening[0].shape[1] - 1,
                                               layout=widgets.Layout(width="6.5em")),
@@ -200,16 +200,18 @@ def microscope_panel(states, variant=None, layer=None, unit=0, scores=None, k=6)
 
     for key in ("variant", "layer", "unit", "start"):
         controls[key].observe(update, names="value")
-    readouts["contexts"].layout = widgets.Layout(flex="1 1 0", min_width="0", overflow="auto")
-    # The unit control and the figure first, so that both are on a laptop's screen together;
-    # the coloured text below, full width.
+    readouts["contexts"].layout = widgets.Layout(max_width="30em", overflow="auto")
+    # The unit control, the readouts with the characters where the unit opens most, and the
+    # figure first, so that a learner stepping through units sees them together on a laptop
+    # (the file browser open); the coloured text below, full width.
     box = widgets.VBox([
         widgets.HBox([group("choose", [controls["variant"], controls["layer"],
                                        widgets.HBox([controls["unit"], controls["unit_number"]]),
                                        widgets.HBox([controls["previous"], controls["next"]]), controls["start"]]),
-                      group("this unit", [readouts["unit"], readouts["open"], readouts["class"]])],
+                      group("this unit", [readouts["unit"], readouts["open"], readouts["class"],
+                                          readouts["contexts"]])],
                      layout=widgets.Layout(flex_flow="row wrap")),
-        widgets.HBox([canvas_widget(fig), readouts["contexts"]], layout=widgets.Layout(width="100%")),
+        canvas_widget(fig),
         readouts["text"],
     ])
     update()

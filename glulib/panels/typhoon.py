@@ -35,9 +35,9 @@ ACTIVATION_LABELS = {
 }
 Z_RANGE = (-6.0, 6.0)  # the gate-input axis of the curve
 CLASS_PREFIX = "glu-"
-FIGSIZE = (6.2, 3.0)  # inches: 620 x 300 px beside the sliders
-SLIDER_WIDTH = "26em"
-FEATURE_SLIDER_WIDTH = "29em"
+FIGSIZE = (5.4, 2.9)  # inches: 540 x 290 px beside the sliders, with the file browser open
+SLIDER_WIDTH = "23.5em"
+FEATURE_SLIDER_WIDTH = "26em"
 READOUT_LABEL_WIDTH = "13em"
 
 
@@ -199,11 +199,15 @@ def pump_panel():
     severity = group("severity branch (the value): x . W + b",
                      [controls[f"severity_{f}"] for f in typhoon.FEATURES] + [controls["severity_bias"]])
     numbers = group("readouts", [*readouts.values(), controls["reset"]])
-    activation = group("gate activation", [controls["activation"], controls["beta"]])
-    layout = widgets.HBox([
-        widgets.VBox([features, gate, severity]),
-        widgets.VBox([canvas_widget(fig), activation, numbers]),
-    ], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+    # the six activation buttons wrap onto two rows in the figure's width (a style the page
+    # applies to this panel's buttons only), so that the two columns stay side by side
+    wrap = widgets.HTML(f"<style>.{CLASS_PREFIX}activation, .{CLASS_PREFIX}activation > div "
+                        "{display: flex; flex-wrap: wrap;}</style>", layout=widgets.Layout(height="0px"))
+    activation = group("gate activation", [wrap, controls["activation"], controls["beta"]])
+    right = widgets.VBox([canvas_widget(fig), activation, numbers],
+                         layout=widgets.Layout(width=f"{FIGSIZE[0] * 100 + 24:.0f}px"))
+    layout = widgets.HBox([widgets.VBox([features, gate, severity]), right],
+                          layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
     panel = BlitPanel(layout, controls, readouts, fig, update, blitter)
     panel.twin_in_output = True  # drawn once in JupyterLab; the image where widgets do not render
     panel.reset = reset

@@ -39,3 +39,39 @@ def test_each_deck_starts_moves_on_and_typesets_its_math(slides_url, new_page):
         assert page.locator(".MathJax_CHTML merror, .MathJax_Error").count() == 0
     assert typeset > 0, "no formula typeset in any deck"
     assert not watcher.problems(), "\n".join(watcher.problems())
+
+
+MIN_ZOOM = 0.5  # a slide shrunk further than this would not read on a projector
+
+
+def test_no_slide_of_any_deck_overflows_its_frame(slides_url, new_page, screenshots):
+    """Every slide and sub-slide of every deck, shown one after another at 1280x720: each lies
+    inside the window, shrunk (if at all) no further than MIN_ZOOM, and no checker is shown."""
+    page, watcher = new_page(width=1280, height=720)
+    problems = []
+    for name in slide_decks():
+        stem = next((ROOT / "notebooks").glob(f"{name}*.ipynb")).stem
+        page.goto(f"{slides_url}/{stem}.slides.html", wait_until="load")
+        page.wait_for_function("document.documentElement.dataset.gluFitted === '1'", timeout=120_000)
+        leaves = page.evaluate("[...document.querySelectorAll('.reveal .slides section')]"
+                               ".filter(s => !s.querySelector('section')).length")
+        assert leaves >= 8, f"{stem}: only {leaves} slides: the deck is not cut"
+        assert "check_" not in page.locator(".reveal .slides").inner_text(), f"{stem} shows a checker"
+        for i in range(leaves):
+            box = page.evaluate("""() => { const s = [...document.querySelectorAll('.reveal .slides section.present')]
+                                   .filter(s => !s.querySelector('section'))[0];
+                const r = s.getBoundingClientRect();
+                return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                        zoom: parseFloat(s.dataset.gluZoom || '1'), text: s.innerText.slice(0, 60)}; }""")
+            where = f"{stem} slide {i + 1} of {leaves} ({box['text']!r})"
+            if box["top"] < -1 or box["bottom"] > 721 or box["left"] < -1 or box["right"] > 1281:
+                problems.append(f"{where} overflows: {box}")
+                page.screenshot(path=screenshots / f"slide-overflow-{stem}-{i + 1}.png")
+            if box["zoom"] < MIN_ZOOM:
+                problems.append(f"{where} is shrunk to {box['zoom']:.2f}")
+            if i < leaves - 1:
+                page.keyboard.press("Space")  # the next slide, sub-slides included
+                page.wait_for_timeout(150)
+        page.screenshot(path=screenshots / f"slides-{stem}-last.png")
+    assert not problems, "\n".join(problems)
+    assert not watcher.problems(), "\n".join(watcher.problems())
