@@ -20,7 +20,6 @@ inputs to look at the eigenvectors with.
 import numpy as np
 
 from . import _validate, model
-from .microscope import _check_model
 
 
 def _check_weights(func, W, V, W2):
@@ -83,7 +82,18 @@ def ffn_inputs(params, config, tokens, layer):
     """The normalised inputs x of layer ``layer``'s FFN (rmsnorm of the residual after attention),
     one row per token of ``tokens`` (B, T) in reading order: (B*T, d_model). This is the x of
     u . ffn(x) = x^T Q_u x."""
-    tokens = _check_model("ffn_inputs", params, config, tokens)
+    func = "ffn_inputs"
+    if not isinstance(config, model.ModelConfig) or config.vocab_size is None:
+        raise TypeError(f"{func}: config must be a glulib.model.ModelConfig with vocab_size set, got {config!r:.60}")
+    shapes = model.param_shapes(config)
+    if not isinstance(params, dict) or any(np.shape(params.get(k)) != shape for k, shape in shapes.items()):
+        raise ValueError(f"{func}: params must hold the arrays of model.param_shapes(config) "
+                         f"({config.variant}, d_model {config.d_model})")
+    tokens = np.asarray(tokens)
+    if tokens.dtype.kind not in "iu" or tokens.ndim != 2 or not 1 <= tokens.shape[1] <= config.seq_len \
+            or tokens.min() < 0 or tokens.max() >= config.vocab_size:
+        raise ValueError(f"{func}: tokens must be integer ids in [0, {config.vocab_size}) of shape (B, T), "
+                         f"T <= {config.seq_len}; got {tokens.dtype} {tokens.shape}")
     if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < config.n_layers:
         raise ValueError(f"ffn_inputs: layer must be an integer in [0, {config.n_layers}), got {layer!r}")
     x = params["tok_emb"][tokens] + params["pos_emb"][:tokens.shape[1]]  # (B, T, d)

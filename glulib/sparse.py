@@ -15,6 +15,8 @@ so that a kept unit's value weights are one contiguous row, as its row of W2 alr
 ``sparse_ffn_token`` is the checked entry point; the three kernels below it are the loop.
 """
 
+import inspect
+
 import numpy as np
 
 from . import _validate
@@ -126,6 +128,11 @@ def sparse_ffn_token(x, packed, variant="swiglu", *, k=None, threshold=None, bet
     y = np.empty(d_model, dtype=W.dtype)  # (d_model,)
     _kept_units(x, V_rows, W2, opening, kept, y)
     return y, kept
+
+
+def loop_source():
+    """The source of the loop over the kept units (the kernel ``sparse_ffn_token`` runs), for reading."""
+    return inspect.getsource(_kept_units.py_func)
 
 
 # ---- the kernels ----

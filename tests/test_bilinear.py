@@ -79,3 +79,11 @@ def test_bad_input_gets_a_clear_error():
     params, config = checkpoints.load_model("bilinear")
     with pytest.raises(ValueError, match=r"ffn_inputs: layer must be an integer in \[0, 2\), got 2"):
         bilinear.ffn_inputs(params, config, np.zeros((1, 4), dtype=np.int64), 2)
+
+
+def test_ffn_inputs_rejects_bad_tokens_and_config():
+    params, config = checkpoints.load_model("bilinear")
+    with pytest.raises(ValueError, match="ffn_inputs: tokens must be integer ids"):
+        bilinear.ffn_inputs(params, config, np.full((1, 4), config.vocab_size), 0)
+    with pytest.raises(TypeError, match="ffn_inputs: config must be a glulib.model.ModelConfig"):
+        bilinear.ffn_inputs(params, None, np.zeros((1, 4), dtype=np.int64), 0)

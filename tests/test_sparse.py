@@ -52,7 +52,7 @@ def test_top_k_breaks_ties_by_the_lower_index():
     params["W"][:, :60] = 0.0  # units 0..59: gate input 0, opening exactly 0 (a 60-way tie)
     opening = activate(x @ params["W"], "relu")
     n_open = int(np.count_nonzero(opening))
-    y, kept = sparse.sparse_ffn_token(x, sparse.pack(params), "reglu", k=n_open + 5)
+    _, kept = sparse.sparse_ffn_token(x, sparse.pack(params), "reglu", k=n_open + 5)
     assert set(kept) == set(np.flatnonzero(opening)) | {0, 1, 2, 3, 4}
 
 
@@ -125,3 +125,8 @@ def test_the_bench_finds_the_break_even_between_levels_and_counts_the_bytes_read
     assert break_even((0.0, 0.2, 0.4), (0.8, 0.9, 1.1)) == pytest.approx(0.3)
     assert break_even((0.0, 0.5), (1.2, 2.0)) == 0.0 and break_even((0.0, 0.5), (0.5, 0.9)) is None
     assert bytes_read(1536) == 3 * 4 * 576 * 1536 and bytes_read(0) == 4 * 576 * 1536
+
+
+def test_loop_source_is_the_kept_units_loop():
+    src = sparse.loop_source()
+    assert "def _kept_units" in src and "for t in range(kept.size)" in src

@@ -11,7 +11,7 @@ from ..recording import FFNRecord
 from ._feedback import Feedback, checker, close, frozen, integer, number
 
 #: The layers of exercises 1, 2 and 3 (not the ones whose numbers the notebook prints).
-INT8_LAYER = 28
+INT8_LAYER = 8
 OUTLIER_LAYER = 2
 THRESHOLD_LAYER = 5
 #: Exercise 3's target: the share of units the threshold should keep, and how close counts.
