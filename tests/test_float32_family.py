@@ -71,7 +71,8 @@ def test_only_the_erfc_parameter_may_be_an_estimate():
         return "\n".join(forward.inspect_llvm().values())
 
     gelu, silu = compiled(a32.gelu32_and_grad), compiled(a32.silu32_and_grad)
-    assert re.search(r"fdiv (ninf arcp|arcp ninf) <16 x float>", gelu)
+    # a vector division: 16 lanes with AVX-512, 8 on a CPU with AVX2 only
+    assert re.search(r"fdiv (ninf arcp|arcp ninf) <(8|16) x float>", gelu)
     assert "fdiv" in silu and "arcp" not in silu
 
 
