@@ -41,7 +41,7 @@ $(PY):
 	  || { echo "Set PYTHON=/path/to/python3.11 (or newer): make lab PYTHON=python3.12"; exit 1; }
 	@$(PYTHON) -m venv $(VENV) \
 	  || { echo "Could not create $(VENV). On Debian/Ubuntu install the venv module: sudo apt-get install python3-venv"; exit 1; }
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools
 
 $(STAMP): pyproject.toml requirements-model.txt | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,site,cluster]'
