@@ -325,6 +325,7 @@ def test_committed_ablation_table_matches_a_recomputation(corpus):
     assert set(table["models"]["relu"]) == {"base", "opening at mean"}
 
 
+@pytest.mark.slow  # the command line times a full-size training step for its estimate first
 @pytest.mark.parametrize("argv,saves", [([], True), (["--quick", "--seeds", "1"], False)])
 def test_make_experiment_saves_the_models_of_the_full_comparison_only(tmp_path, monkeypatch, argv, saves):
     seen = {}
