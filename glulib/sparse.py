@@ -132,7 +132,7 @@ def sparse_ffn_token(x, packed, variant="swiglu", *, k=None, threshold=None, bet
 
 def loop_source():
     """The source of the loop over the kept units (the kernel ``sparse_ffn_token`` runs), for reading."""
-    return inspect.getsource(_kept_units.py_func)
+    return inspect.getsource(getattr(_kept_units, "py_func", _kept_units))  # plain Python under NUMBA_DISABLE_JIT
 
 
 # ---- the kernels ----
