@@ -50,17 +50,6 @@ def formats_figure(grids):
     return fig
 
 
-def outliers_figure(ratio):
-    """Per layer: largest |gated product| over its median, log scale."""
-    fig = Figure(figsize=(7.0, 2.8), layout="constrained")
-    ax = fig.add_subplot()
-    ax.bar(np.arange(len(ratio)), ratio, color="C0")
-    ax.set_yscale("log")
-    ax.set_xlabel("layer")
-    ax.set_ylabel("largest |product| / median")
-    return fig
-
-
 def cosine_figure(cosines, marked, labels):
     """Histograms of the cosine between each unit's W and V columns, one per model
     (``cosines``: {label: (d_ff,) or pooled array}); ``marked`` ({label: values}) as ticks."""
